@@ -1,0 +1,1 @@
+"""HTTP and SSE handlers, one module per resource, and the plumbing they share."""

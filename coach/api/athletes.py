@@ -1,0 +1,308 @@
+"""Athletes and their provider connections; connection credentials are never returned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+import zoneinfo
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.accounts import Caller
+from coach.api.endpoint import Endpoint
+from coach.api.responses import model_response
+from coach.api.security import authenticate_staff, owned
+from coach.api.validation import path_int, path_uuid, read_body
+from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow
+from coach.errors import BadRequest, NotFound
+from coach.field_errors import error_details
+from coach.plans.requests import AthleteThresholds
+from coach.providers import registry
+from coach.providers.ics import FeedEntry, render_feed
+from coach.services import services_of
+from coach.templates.models import WorkoutTemplate
+
+
+class AthleteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="UTC", description="IANA name; planned dates are local.")
+    thresholds: AthleteThresholds = Field(default_factory=AthleteThresholds)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+
+class AthleteView(BaseModel):
+    user_id: uuid.UUID
+    organization_id: int
+    name: str
+    timezone: str
+    thresholds: AthleteThresholds
+
+
+class ConnectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str = Field(min_length=1, max_length=32)
+    credentials: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConnectionView(BaseModel):
+    connection_id: int
+    user_id: uuid.UUID
+    provider: str
+    settings: dict[str, Any]
+    feed_url: str | None = Field(default=None, description="ics: the private calendar feed.")
+    created_at: dt.datetime
+
+
+class ConnectionList(BaseModel):
+    connections: list[ConnectionView]
+
+
+def _athlete_view(row: AthleteRow) -> AthleteView:
+    return AthleteView(
+        user_id=uuid.UUID(row.user_id),
+        organization_id=row.organization_id,
+        name=row.name,
+        timezone=row.timezone,
+        thresholds=AthleteThresholds.model_validate(row.thresholds),
+    )
+
+
+def _connection_view(request: Request, row: ConnectionRow) -> ConnectionView:
+    feed = None
+    if row.provider == "ics":
+        feed = str(request.url_for("calendar_feed", feed_token=row.feed_token))
+    return ConnectionView(
+        connection_id=row.id or 0,
+        user_id=uuid.UUID(row.user_id),
+        provider=row.provider,
+        settings=row.settings,
+        feed_url=feed,
+        created_at=row.created_at,
+    )
+
+
+async def load_athlete(request: Request, caller: Caller, user_id: uuid.UUID) -> AthleteRow:
+    row = await services_of(request).db.run(lambda s: s.get(AthleteRow, str(user_id)))
+    return owned(row, caller, f"athlete {user_id}")
+
+
+async def load_connection(request: Request, athlete: AthleteRow) -> ConnectionRow:
+    """The athlete's active connection named by the path's connection_id."""
+    connection_id = path_int(request, "connection_id")
+    row = await services_of(request).db.run(lambda s: s.get(ConnectionRow, connection_id))
+    if row is None or row.user_id != athlete.user_id or row.disconnected_at is not None:
+        raise NotFound(f"connection {connection_id} not found")
+    return row
+
+
+async def create_athlete(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    body = await read_body(request, AthleteCreate)
+    row = AthleteRow(
+        user_id=str(uuid.uuid4()),
+        organization_id=caller.organization_id,
+        name=body.name,
+        timezone=body.timezone,
+        thresholds=body.thresholds.model_dump(exclude_none=True),
+    )
+    await services_of(request).db.run(lambda s: s.add(row))
+    return model_response(_athlete_view(row))
+
+
+async def get_athlete(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    return model_response(
+        _athlete_view(await load_athlete(request, caller, path_uuid(request, "user_id")))
+    )
+
+
+def _validated(model: type[BaseModel], data: dict[str, Any], field: str) -> dict[str, Any]:
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        details = [
+            {**d, "field": f"{field}.{d['field']}" if d["field"] != "body" else field}
+            for d in error_details(exc)
+        ]
+        raise BadRequest(f"invalid {field} for this provider", details) from exc
+
+
+async def create_connection(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
+    body = await read_body(request, ConnectionCreate)
+    try:
+        provider = registry.get(body.provider)
+    except LookupError as exc:
+        raise BadRequest.field(
+            "provider", f"unknown provider; one of {', '.join(registry.names())}"
+        ) from exc
+    credentials = _validated(provider.Credentials, body.credentials, "credentials")
+    settings = _validated(provider.Settings, body.settings, "settings")
+    services = services_of(request)
+    row = ConnectionRow(
+        organization_id=caller.organization_id,
+        user_id=athlete.user_id,
+        provider=body.provider,
+        credentials_encrypted=services.box.seal(credentials),
+        settings=settings,
+        feed_token=secrets.token_urlsafe(24),
+    )
+
+    def store(session: Session) -> ConnectionRow:
+        session.add(row)
+        session.flush()
+        return row
+
+    return model_response(_connection_view(request, await services.db.run(store)))
+
+
+async def list_connections(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
+    rows = await services_of(request).db.run(
+        lambda s: s.exec(
+            select(ConnectionRow)
+            .where(
+                col(ConnectionRow.user_id) == athlete.user_id,
+                col(ConnectionRow.disconnected_at).is_(None),
+            )
+            .order_by(col(ConnectionRow.id))
+        ).all()
+    )
+    return model_response(ConnectionList(connections=[_connection_view(request, r) for r in rows]))
+
+
+async def delete_connection(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
+    row = await load_connection(request, athlete)
+    connection_id = row.id
+    services = services_of(request)
+    adapter = services.adapter(row, athlete)
+    try:
+        disconnect = getattr(adapter, "disconnect", None)
+        if disconnect is not None:
+            await disconnect()  # e.g. AI Endurance revokes its tokens
+    finally:
+        await adapter.aclose()
+
+    def mark(session: Session) -> ConnectionRow:
+        stored = session.get(ConnectionRow, connection_id)
+        assert stored is not None
+        stored.disconnected_at = dt.datetime.now(dt.UTC)
+        session.add(stored)
+        return stored
+
+    return model_response(_connection_view(request, await services.db.run(mark)))
+
+
+async def calendar_feed(request: Request) -> Response:
+    """The private iCalendar feed of an ics connection; the URL's token is the secret."""
+    token = request.path_params["feed_token"]
+    services = services_of(request)
+
+    def load(session: Session) -> tuple[ConnectionRow | None, list[FeedEntry]]:
+        connection = session.exec(
+            select(ConnectionRow).where(col(ConnectionRow.feed_token) == token)
+        ).first()
+        if connection is None or connection.provider != "ics":
+            return None, []
+        rows = session.exec(
+            select(PlannedWorkoutRow, WorkoutTemplateRow)
+            .join(
+                WorkoutTemplateRow, col(WorkoutTemplateRow.id) == col(PlannedWorkoutRow.workout_id)
+            )
+            .where(
+                col(PlannedWorkoutRow.connection_id) == connection.id,
+                col(PlannedWorkoutRow.status) == "pushed",
+            )
+        ).all()
+        entries = [
+            FeedEntry(
+                uid=p.provider_workout_id or p.idempotency_key,
+                planned_date=p.planned_date,
+                template=WorkoutTemplate.model_validate(t.template),
+                sequence=p.attempts,
+            )
+            for p, t in rows
+        ]
+        return connection, entries
+
+    connection, entries = await services.db.run(load)
+    if connection is None or connection.disconnected_at is not None:
+        raise NotFound("no such calendar feed")
+    name = connection.settings.get("calendar_name", "Training plan")
+    return Response(
+        render_feed(entries, calendar_name=name), media_type="text/calendar; charset=utf-8"
+    )
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/athletes",
+        create_athlete,
+        "Create an athlete",
+        "athletes",
+        body=AthleteCreate,
+        response=AthleteView,
+        errors=(400, 401, 403, 413),
+    ),
+    Endpoint(
+        "GET", "/v1/athletes/{user_id}", get_athlete, "An athlete", "athletes", response=AthleteView
+    ),
+    Endpoint(
+        "POST",
+        "/v1/athletes/{user_id}/connections",
+        create_connection,
+        "Connect an athlete to a provider (credentials are stored encrypted)",
+        "athletes",
+        body=ConnectionCreate,
+        response=ConnectionView,
+        errors=(400, 401, 403, 404, 413),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/athletes/{user_id}/connections",
+        list_connections,
+        "An athlete's connections (never their credentials)",
+        "athletes",
+        response=ConnectionList,
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/athletes/{user_id}/connections/{connection_id}",
+        delete_connection,
+        "Disconnect (revoking the provider's tokens where it has any)",
+        "athletes",
+        response=ConnectionView,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/feeds/{feed_token}.ics",
+        calendar_feed,
+        "An ics connection's private calendar feed (no key: the URL is the secret)",
+        "athletes",
+        errors=(404,),
+        authenticated=False,
+        media_type="text/calendar",
+    ),
+]

@@ -1,0 +1,56 @@
+"""`GET /healthz`: the service answers and its database is reachable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import anyio.to_thread
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach import __version__
+from coach.api.endpoint import Endpoint
+from coach.api.responses import model_response
+from coach.services import services_of
+
+log = logging.getLogger("coach.health")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+    engine: str
+    version: str
+
+
+async def healthz(request: Request) -> Response:
+    services = services_of(request)
+    try:
+        await anyio.to_thread.run_sync(services.db.ping)
+        database = "ok"
+    except Exception as exc:  # any driver error means the same thing to a load balancer
+        log.warning("database ping failed: %s", exc)
+        database = "unreachable"
+    body = Health(
+        status="ok" if database == "ok" else "degraded",
+        database=database,  # type: ignore[arg-type]
+        engine=services.settings.engine,
+        version=__version__,
+    )
+    return model_response(body, status=200 if database == "ok" else 503)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/healthz",
+        healthz,
+        "Liveness and database reachability",
+        "service",
+        response=Health,
+        errors=(503,),
+        authenticated=False,
+    ),
+]

@@ -1,0 +1,139 @@
+"""`GET /openapi.json`, generated from the endpoints' pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach import __version__
+from coach.api.endpoint import Endpoint
+
+_ERROR_TEXT = {
+    400: "Validation error; `details` names each bad field",
+    401: "Missing or invalid API key",
+    403: "Role, feature or organization not allowed",
+    404: "Unknown organization or resource",
+    408: "Provider timed out",
+    413: "Request body too large",
+    500: "Generation failure",
+    501: "Provider cannot do this",
+    502: "Provider error",
+    503: "Database unreachable",
+}
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "details"],
+    "properties": {
+        "error": {"type": "string"},
+        "details": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    params = []
+    for name, field in model.model_fields.items():
+        schema = model.model_json_schema()["properties"][name]
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": field.is_required(),
+                "description": field.description or "",
+                "schema": schema,
+            }
+        )
+    return params
+
+
+def build_schema(endpoints: list[Endpoint]) -> dict[str, Any]:
+    models: set[type[BaseModel]] = set()
+    for e in endpoints:
+        models.update(m for m in (e.body, e.response) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, definitions = models_json_schema(
+        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    schemas = definitions.get("$defs", {})
+    schemas["Error"] = _ERROR_SCHEMA
+
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        operation: dict[str, Any] = {
+            "summary": e.summary,
+            "tags": [e.tag],
+            "operationId": e.handler.__name__,
+            "responses": {},
+        }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", e.path)
+        ]
+        if e.query is not None:
+            params += _query_parameters(e.query)
+        if params:
+            operation["parameters"] = params
+        if e.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(e.body)}},
+            }
+        if e.stream_events:
+            operation["responses"][str(e.status)] = {
+                "description": "Server-sent events: " + ", ".join(e.stream_events),
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            }
+        else:
+            content = {e.media_type: {"schema": _ref(e.response)}} if e.response else None
+            ok: dict[str, Any] = {"description": "OK"}
+            if content:
+                ok["content"] = content
+            operation["responses"][str(e.status)] = ok
+        if e.authenticated:
+            operation["security"] = [{"bearer": []}]
+        for code in e.errors:
+            operation["responses"][str(code)] = {
+                "description": _ERROR_TEXT.get(code, "Error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        paths.setdefault(e.path, {})[e.method.lower()] = operation
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Coach Agent", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def openapi_endpoint(endpoints: list[Endpoint]) -> Endpoint:
+    """The endpoint serving the schema of `endpoints` and of itself, built once."""
+    schema: dict[str, Any] = {}
+
+    async def openapi(_request: Request) -> Response:
+        return JSONResponse(schema)
+
+    endpoint = Endpoint(
+        "GET",
+        "/openapi.json",
+        openapi,
+        "This OpenAPI document",
+        "service",
+        errors=(),
+        authenticated=False,
+    )
+    schema.update(build_schema([*endpoints, endpoint]))
+    return endpoint

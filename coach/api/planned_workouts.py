@@ -1,0 +1,487 @@
+"""`/v2/plannedWorkouts`: a template on a date on an athlete's platform, pushed at once.
+
+A row is written before the provider is called, so a push that dies half-way is never
+lost: it stays `queued` with its idempotency key and the push worker finishes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.accounts import Caller
+from coach.api.athletes import load_athlete
+from coach.api.endpoint import Endpoint
+from coach.api.responses import model_response
+from coach.api.security import authenticate_staff, owned
+from coach.api.validation import path_int, read_body, read_query
+from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow, utcnow
+from coach.errors import BadRequest, NotFound
+from coach.providers.base import ProviderError
+from coach.push import outbox
+from coach.push.lease import kept_leased
+from coach.services import services_of
+from coach.templates.models import CoercionWarning, WorkoutTemplate
+from coach.types import DbId
+
+
+class PlannedWorkoutCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workout_id: DbId
+    planned_date: dt.date
+    connection_id: DbId | None = Field(
+        default=None, description="Needed when the athlete has more than one connection."
+    )
+
+
+class UserQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class Move(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    planned_date: dt.date
+
+
+class PlannedWorkout(BaseModel):
+    """The reference's PlannedWorkout object, plus our `status`, `user_id` and `last_error`."""
+
+    planned_workout_id: int
+    workout_id: int | None
+    connection_id: int
+    user_id: uuid.UUID
+    planned_date: dt.date
+    provider_workout_id: str | None
+    provider_name: str
+    provider_workout_name: str | None
+    status: str
+    synced_at: int | None
+    coercion_applied: bool
+    coercion_warnings: list[CoercionWarning] | None
+    external_only: bool = False
+    last_error: str | None
+    file_url: str | None = Field(default=None, description="fit: the workout file.")
+    created_date: int
+    updated_date: int
+
+
+class PlannedWorkoutList(BaseModel):
+    planned_workouts: list[PlannedWorkout]
+
+
+def view(
+    request: Request, row: PlannedWorkoutRow, connection: ConnectionRow, name: str | None
+) -> PlannedWorkout:
+    pushed = row.status == "pushed"
+    file_url = None
+    if pushed and row.artifact is not None and connection.provider == "fit":
+        file_url = str(request.url_for("planned_workout_file", planned_workout_id=row.id))
+    return PlannedWorkout(
+        planned_workout_id=row.id or 0,
+        workout_id=row.workout_id,
+        connection_id=row.connection_id,
+        user_id=uuid.UUID(row.user_id),
+        planned_date=row.planned_date,
+        provider_workout_id=row.provider_workout_id,
+        provider_name=connection.provider,
+        provider_workout_name=name,
+        status=row.status,
+        synced_at=int(row.updated_at.timestamp()) if pushed else None,
+        coercion_applied=bool(row.coercion_warnings),
+        coercion_warnings=[CoercionWarning.model_validate(w) for w in row.coercion_warnings]
+        if pushed
+        else None,
+        last_error=row.last_error,
+        file_url=file_url,
+        created_date=int(row.created_at.timestamp()),
+        updated_date=int(row.updated_at.timestamp()),
+    )
+
+
+def _views(
+    request: Request, session: Session, rows: list[PlannedWorkoutRow]
+) -> list[PlannedWorkout]:
+    connections = {
+        c.id: c
+        for c in session.exec(
+            select(ConnectionRow).where(col(ConnectionRow.id).in_({r.connection_id for r in rows}))
+        ).all()
+    }
+    names = {
+        t.id: t.name
+        for t in session.exec(
+            select(WorkoutTemplateRow).where(
+                col(WorkoutTemplateRow.id).in_({r.workout_id for r in rows})
+            )
+        ).all()
+    }
+    return [view(request, r, connections[r.connection_id], names.get(r.workout_id)) for r in rows]
+
+
+async def choose_connection(
+    request: Request, athlete: AthleteRow, connection_id: int | None
+) -> ConnectionRow:
+    rows = await services_of(request).db.run(
+        lambda s: s.exec(
+            select(ConnectionRow).where(
+                col(ConnectionRow.user_id) == athlete.user_id,
+                col(ConnectionRow.disconnected_at).is_(None),
+            )
+        ).all()
+    )
+    if connection_id is not None:
+        match = [r for r in rows if r.id == connection_id]
+        if not match:
+            raise NotFound(f"athlete {athlete.user_id} has no connection {connection_id}")
+        return match[0]
+    if not rows:
+        raise BadRequest.field("user_id", "the athlete has no connection to push to")
+    if len(rows) > 1:
+        raise BadRequest.field("connection_id", "the athlete has several connections; name one")
+    return rows[0]
+
+
+async def create_planned_workout(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    query = read_query(request, UserQuery)
+    body = await read_body(request, PlannedWorkoutCreate)
+    athlete = await load_athlete(request, caller, query.user_id)
+    services = services_of(request)
+    template_row = await services.db.run(lambda s: s.get(WorkoutTemplateRow, body.workout_id))
+    if template_row is None or template_row.organization_id != caller.organization_id:
+        raise NotFound(f"workout template {body.workout_id} not found")
+    connection = await choose_connection(request, athlete, body.connection_id)
+    now = utcnow()
+    row = PlannedWorkoutRow(
+        organization_id=caller.organization_id,
+        user_id=athlete.user_id,
+        connection_id=connection.id or 0,
+        workout_id=body.workout_id,
+        planned_date=body.planned_date,
+        status="queued",
+        idempotency_key=f"pw-{uuid.uuid4().hex}",
+        in_flight=True,
+        # Held by this request (renewed while it pushes); if the process dies the worker
+        # takes it over.
+        lease_until=now + dt.timedelta(seconds=services.settings.push_lease_s),
+        claim_token=uuid.uuid4().hex,
+    )
+
+    def store(session: Session) -> PlannedWorkoutRow:
+        session.add(row)
+        session.flush()
+        return row
+
+    row = await services.db.run(store)
+    template = WorkoutTemplate.model_validate(template_row.template)
+    adapter = services.adapter(connection, athlete)
+    try:
+        async with kept_leased(services.db, [row.id or 0], row.claim_token or "",
+                               services.settings.push_lease_s):
+            result = await adapter.push(
+                template, body.planned_date, idempotency_key=row.idempotency_key
+            )
+    except ProviderError as exc:
+        message = exc.message
+        await services.db.run(
+            lambda s: outbox.record_failure(
+                s, row.id or 0, error=message, retry_in=None, max_attempts=1
+            )
+        )
+        raise
+    finally:
+        await adapter.aclose()
+    warnings = [w.model_dump(mode="json") for w in result.warnings]
+    await services.db.run(
+        lambda s: outbox.record_pushed(
+            s,
+            row.id or 0,
+            provider_workout_id=result.provider_workout_id,
+            warnings=warnings,
+            artifact=result.artifact,
+        )
+    )
+    return await _one(request, row.id or 0, caller)
+
+
+async def _load(request: Request, caller: Caller, planned_workout_id: int) -> PlannedWorkoutRow:
+    row = await services_of(request).db.run(lambda s: s.get(PlannedWorkoutRow, planned_workout_id))
+    if row is not None and row.status == "deleted":
+        row = None
+    return owned(row, caller, f"planned workout {planned_workout_id}")
+
+
+async def _one(request: Request, planned_workout_id: int, caller: Caller) -> Response:
+    row = await _load(request, caller, planned_workout_id)
+    [item] = await services_of(request).db.run(lambda s: _views(request, s, [row]))
+    return model_response(item)
+
+
+async def list_by_user(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    query = read_query(request, ListQuery)
+    athlete = await load_athlete(request, caller, query.user_id)
+
+    def load(session: Session) -> list[PlannedWorkout]:
+        statement = select(PlannedWorkoutRow).where(
+            col(PlannedWorkoutRow.user_id) == athlete.user_id,
+            col(PlannedWorkoutRow.status) != "deleted",
+        )
+        if query.start_date:
+            statement = statement.where(col(PlannedWorkoutRow.planned_date) >= query.start_date)
+        if query.end_date:
+            statement = statement.where(col(PlannedWorkoutRow.planned_date) <= query.end_date)
+        rows = list(
+            session.exec(
+                statement.order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
+            ).all()
+        )
+        return _views(request, session, rows)
+
+    return model_response(
+        PlannedWorkoutList(planned_workouts=await services_of(request).db.run(load))
+    )
+
+
+async def _connection(request: Request, caller: Caller) -> ConnectionRow:
+    connection_id = path_int(request, "connection_id")
+    row = await services_of(request).db.run(lambda s: s.get(ConnectionRow, connection_id))
+    return owned(row, caller, f"connection {connection_id}")
+
+
+async def list_by_connection(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    connection = await _connection(request, caller)
+
+    def load(session: Session) -> list[PlannedWorkout]:
+        rows = list(
+            session.exec(
+                select(PlannedWorkoutRow)
+                .where(
+                    col(PlannedWorkoutRow.connection_id) == connection.id,
+                    col(PlannedWorkoutRow.status) != "deleted",
+                )
+                .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
+            ).all()
+        )
+        return _views(request, session, rows)
+
+    return model_response(
+        PlannedWorkoutList(planned_workouts=await services_of(request).db.run(load))
+    )
+
+
+async def _by_provider_id(request: Request, caller: Caller) -> PlannedWorkoutRow:
+    connection = await _connection(request, caller)
+    provider_workout_id = request.path_params["provider_workout_id"]
+    row = await services_of(request).db.run(
+        lambda s: s.exec(
+            select(PlannedWorkoutRow).where(
+                col(PlannedWorkoutRow.connection_id) == connection.id,
+                col(PlannedWorkoutRow.provider_workout_id) == provider_workout_id,
+                col(PlannedWorkoutRow.status) != "deleted",
+            )
+        ).first()
+    )
+    if row is None:
+        raise NotFound(f"no planned workout {provider_workout_id!r} on connection {connection.id}")
+    return row
+
+
+async def get_planned_workout(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    return await _one(request, path_int(request, "planned_workout_id"), caller)
+
+
+async def get_by_provider_id(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    row = await _by_provider_id(request, caller)
+    return await _one(request, row.id or 0, caller)
+
+
+async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, **kw: Any) -> None:
+    """Apply a move or delete on the provider when the workout is there already."""
+    if row.status != "pushed" or row.provider_workout_id is None:
+        return  # still queued (the worker pushes the current date) or failed: nothing there
+    services = services_of(request)
+
+    def load(session: Session) -> tuple[ConnectionRow, AthleteRow | None]:
+        connection = session.get(ConnectionRow, row.connection_id)
+        assert connection is not None
+        return connection, session.get(AthleteRow, row.user_id)
+
+    connection, athlete = await services.db.run(load)
+    adapter = services.adapter(connection, athlete)
+    try:
+        if action == "move":
+            await adapter.move(row.provider_workout_id, kw["new_date"])
+        else:
+            await adapter.delete(row.provider_workout_id)
+    finally:
+        await adapter.aclose()
+
+
+async def move_planned_workout(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    row = await _load(request, caller, path_int(request, "planned_workout_id"))
+    body = await read_body(request, Move)
+    await _adapter_call(request, row, "move", new_date=body.planned_date)
+
+    def store(session: Session) -> None:
+        stored = session.get(PlannedWorkoutRow, row.id)
+        assert stored is not None
+        stored.planned_date = body.planned_date
+        stored.updated_at = utcnow()
+        session.add(stored)
+
+    await services_of(request).db.run(store)
+    return await _one(request, row.id or 0, caller)
+
+
+async def _delete(request: Request, caller: Caller, row: PlannedWorkoutRow) -> Response:
+    await _adapter_call(request, row, "delete")
+
+    def store(session: Session) -> PlannedWorkoutRow:
+        stored = session.get(PlannedWorkoutRow, row.id)
+        assert stored is not None
+        stored.status = "deleted"
+        stored.updated_at = utcnow()
+        session.add(stored)
+        return stored
+
+    stored = await services_of(request).db.run(store)
+    [item] = await services_of(request).db.run(lambda s: _views(request, s, [stored]))
+    return model_response(item)
+
+
+async def delete_planned_workout(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    row = await _load(request, caller, path_int(request, "planned_workout_id"))
+    return await _delete(request, caller, row)
+
+
+async def delete_by_provider_id(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    return await _delete(request, caller, await _by_provider_id(request, caller))
+
+
+async def planned_workout_file(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    row = await _load(request, caller, path_int(request, "planned_workout_id"))
+    if row.artifact is None:
+        raise NotFound(f"planned workout {row.id} has no file (its provider keeps it)")
+    return Response(
+        row.artifact,
+        media_type="application/vnd.ant.fit",
+        headers={"Content-Disposition": f'attachment; filename="{row.planned_date}-{row.id}.fit"'},
+    )
+
+
+_PUSH_ERRORS = (400, 401, 403, 404, 408, 413, 501, 502)
+_READ_ERRORS = (400, 401, 403, 404)
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v2/plannedWorkouts",
+        create_planned_workout,
+        "Push a template to an athlete's platform on a date",
+        "planned workouts",
+        query=UserQuery,
+        body=PlannedWorkoutCreate,
+        response=PlannedWorkout,
+        errors=_PUSH_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/v2/plannedWorkouts",
+        list_by_user,
+        "An athlete's planned workouts",
+        "planned workouts",
+        query=ListQuery,
+        response=PlannedWorkoutList,
+        errors=_READ_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/v2/plannedWorkouts/connection/{connection_id}",
+        list_by_connection,
+        "A connection's planned workouts",
+        "planned workouts",
+        response=PlannedWorkoutList,
+        errors=_READ_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        "/v2/plannedWorkouts/connection/{connection_id}/provider/{provider_workout_id}",
+        get_by_provider_id,
+        "A planned workout by the provider's id",
+        "planned workouts",
+        response=PlannedWorkout,
+        errors=_READ_ERRORS,
+    ),
+    Endpoint(
+        "DELETE",
+        "/v2/plannedWorkouts/connection/{connection_id}/provider/{provider_workout_id}",
+        delete_by_provider_id,
+        "Delete a planned workout by the provider's id (on the provider too)",
+        "planned workouts",
+        response=PlannedWorkout,
+        errors=(*_READ_ERRORS, 408, 502),
+    ),
+    Endpoint(
+        "GET",
+        "/v2/plannedWorkouts/{planned_workout_id}",
+        get_planned_workout,
+        "A planned workout",
+        "planned workouts",
+        response=PlannedWorkout,
+        errors=_READ_ERRORS,
+    ),
+    Endpoint(
+        "PATCH",
+        "/v2/plannedWorkouts/{planned_workout_id}",
+        move_planned_workout,
+        "Move a planned workout to another date (on the provider too)",
+        "planned workouts",
+        body=Move,
+        response=PlannedWorkout,
+        errors=(*_READ_ERRORS, 408, 413, 502),
+    ),
+    Endpoint(
+        "DELETE",
+        "/v2/plannedWorkouts/{planned_workout_id}",
+        delete_planned_workout,
+        "Delete a planned workout (on the provider too)",
+        "planned workouts",
+        response=PlannedWorkout,
+        errors=(*_READ_ERRORS, 408, 502),
+    ),
+    Endpoint(
+        "GET",
+        "/v2/plannedWorkouts/{planned_workout_id}/file",
+        planned_workout_file,
+        "A fit connection's workout file",
+        "planned workouts",
+        errors=_READ_ERRORS,
+        media_type="application/vnd.ant.fit",
+    ),
+]

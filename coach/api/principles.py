@@ -1,0 +1,252 @@
+"""Training principle endpoints: the built-in list, the resolved principle, and setting them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.api.endpoint import Endpoint
+from coach.api.responses import model_response
+from coach.api.security import (
+    authenticate,
+    require_admin,
+    require_coach_agent,
+    require_own_organization,
+    require_staff,
+)
+from coach.api.validation import path_int, read_body, read_query
+from coach.db.tables import Member, Organization
+from coach.errors import BadRequest, NotFound
+from coach.principles import PrincipleRules, load_builtin, principle_by_text, resolve
+from coach.services import services_of
+from coach.types import DbId
+
+
+class BuiltinPrinciple(BaseModel):
+    name: str
+    title: str
+    summary: str
+    default: bool
+    rules: PrincipleRules
+    text: str
+
+
+class PrincipleList(BaseModel):
+    principles: list[BuiltinPrinciple]
+
+
+class TrainingPrincipleQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_id: DbId | None = Field(
+        default=None, description="Defaults to the caller's own organization."
+    )
+
+
+class ResolvedTrainingPrinciple(BaseModel):
+    organization_id: int
+    training_principle: str
+    source: Literal["coach", "organization", "default"]
+    name: str | None = Field(description="The built-in principle's name when one applies.")
+
+
+class TrainingPrincipleUpdate(BaseModel):
+    """Free text, or the name of a built-in principle; null or "" clears the setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    training_principle: str | None = Field(max_length=20000)
+
+
+class OrganizationPrinciple(BaseModel):
+    organization_id: int
+    training_principle: str | None
+    name: str | None = Field(description="The built-in principle's name when one applies.")
+
+
+class MemberSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    training_principle: str | None = Field(default=None, max_length=20000)
+
+
+class MemberView(BaseModel):
+    member_id: int
+    organization_id: int
+    role: str
+    settings: MemberSettings
+
+
+def _clean(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
+
+
+async def list_principles(request: Request) -> Response:
+    await authenticate(request)
+    directory = services_of(request).settings.principles_dir
+    items = [
+        BuiltinPrinciple(
+            name=p.name,
+            title=p.rules.title,
+            summary=p.rules.summary,
+            default=p.rules.default,
+            rules=p.rules,
+            text=p.text,
+        )
+        for p in load_builtin(directory).values()
+    ]
+    return model_response(PrincipleList(principles=items))
+
+
+async def get_training_principle(request: Request) -> Response:
+    query = read_query(request, TrainingPrincipleQuery)
+    caller = await authenticate(request)
+    require_staff(caller)
+    organization_id = query.organization_id or caller.organization_id
+    await require_own_organization(request, caller, organization_id)
+    require_coach_agent(caller)
+    services = services_of(request)
+    org = await services.db.run(lambda s: s.get(Organization, organization_id))
+    assert org is not None
+    resolved = resolve(
+        override=None,
+        coach_setting=caller.settings.get("training_principle"),
+        organization_setting=org.training_principle,
+        directory=services.settings.principles_dir,
+    )
+    assert resolved.source != "request"
+    return model_response(
+        ResolvedTrainingPrinciple(
+            organization_id=organization_id,
+            training_principle=resolved.text,
+            source=resolved.source,
+            name=resolved.principle.name if resolved.principle else None,
+        )
+    )
+
+
+async def put_organization_principle(request: Request) -> Response:
+    organization_id = path_int(request, "organization_id")
+    caller = await authenticate(request)
+    await require_own_organization(request, caller, organization_id)
+    require_admin(caller)
+    update = await read_body(request, TrainingPrincipleUpdate)
+    value = _clean(update.training_principle)
+    directory = services_of(request).settings.principles_dir
+    builtin = principle_by_text(value, directory) if value else None
+    stored = builtin.name if builtin else value
+
+    def store(session: Session) -> None:
+        org = session.get(Organization, organization_id)
+        if org is None:
+            raise NotFound(f"organization {organization_id} not found")
+        org.training_principle = stored
+        session.add(org)
+
+    await services_of(request).db.run(store)
+    return model_response(
+        OrganizationPrinciple(
+            organization_id=organization_id,
+            training_principle=stored,
+            name=builtin.name if builtin else None,
+        )
+    )
+
+
+async def get_me(request: Request) -> Response:
+    caller = await authenticate(request)
+    return model_response(
+        MemberView(
+            member_id=caller.member_id,
+            organization_id=caller.organization_id,
+            role=caller.role,
+            settings=MemberSettings.model_validate(
+                {k: v for k, v in caller.settings.items() if k in MemberSettings.model_fields}
+            ),
+        )
+    )
+
+
+async def put_my_settings(request: Request) -> Response:
+    caller = await authenticate(request)
+    require_staff(caller)
+    update = await read_body(request, MemberSettings)
+    value = _clean(update.training_principle)
+    directory = services_of(request).settings.principles_dir
+    builtin = principle_by_text(value, directory) if value else None
+    if value is not None and len(value) < 3:
+        raise BadRequest.field("training_principle", "too short to be a principle")
+
+    def store(session: Session) -> dict[str, object]:
+        member = session.get(Member, caller.member_id)
+        assert member is not None
+        settings = dict(member.settings)
+        settings["training_principle"] = builtin.name if builtin else value
+        member.settings = settings
+        session.add(member)
+        return settings
+
+    settings = await services_of(request).db.run(store)
+    return model_response(
+        MemberView(
+            member_id=caller.member_id,
+            organization_id=caller.organization_id,
+            role=caller.role,
+            settings=MemberSettings.model_validate(settings),
+        )
+    )
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/principles",
+        list_principles,
+        "List the built-in training principles",
+        "principles",
+        response=PrincipleList,
+        errors=(401,),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/coach/training-principle",
+        get_training_principle,
+        "The training principle a coach's plans use (coach > organization > default)",
+        "principles",
+        query=TrainingPrincipleQuery,
+        response=ResolvedTrainingPrinciple,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/organizations/{organization_id}/training-principle",
+        put_organization_principle,
+        "Set the organization's training principle (admin)",
+        "principles",
+        body=TrainingPrincipleUpdate,
+        response=OrganizationPrinciple,
+        errors=(400, 401, 403, 404, 413),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/me",
+        get_me,
+        "The member behind the key",
+        "members",
+        response=MemberView,
+        errors=(401,),
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/me/settings",
+        put_my_settings,
+        "Set the caller's personal settings (a coach's own training principle)",
+        "members",
+        body=MemberSettings,
+        response=MemberView,
+        errors=(400, 401, 403, 413),
+    ),
+]

@@ -1,0 +1,109 @@
+"""Who is calling: API keys from `Authorization: Bearer` (or Terra-style headers on /v2),
+and the role, feature and tenancy checks that turn into 401, 403 and 404."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from coach.accounts import COACH_AGENT_FEATURE, Caller, caller_for_key, dev_id_matches
+from coach.db.tables import Organization
+from coach.errors import Forbidden, NotFound, Unauthorized
+from coach.services import services_of
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+async def authenticate(request: Request) -> Caller:
+    """The caller behind the request's key; 401 when there is none or it is unknown."""
+    key = _bearer(request)
+    dev_id = None
+    if key is None and request.url.path.startswith("/v2/"):
+        key = request.headers.get("x-api-key") or None
+        dev_id = request.headers.get("dev-id")
+        if key is not None and not dev_id:
+            raise Unauthorized("send dev-id together with x-api-key")
+    if key is None:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+
+    def lookup(session: Session) -> Caller | None:
+        caller = caller_for_key(session, key)
+        if (
+            caller is not None
+            and dev_id is not None
+            and not dev_id_matches(session, organization_id=caller.organization_id, dev_id=dev_id)
+        ):
+            return None
+        return caller
+
+    caller = await services_of(request).db.run(lookup)
+    if caller is None:
+        raise Unauthorized("invalid API key")
+    return caller
+
+
+def require_staff(caller: Caller) -> None:
+    if not caller.is_staff:
+        raise Forbidden(f"this needs a coach or admin key; the key's role is {caller.role}")
+
+
+def require_admin(caller: Caller) -> None:
+    if caller.role != "admin":
+        raise Forbidden(f"this needs an admin key; the key's role is {caller.role}")
+
+
+def require_coach_agent(caller: Caller) -> None:
+    if COACH_AGENT_FEATURE not in caller.features:
+        raise Forbidden(f"the organization's plan lacks the '{COACH_AGENT_FEATURE}' feature")
+
+
+async def require_own_organization(request: Request, caller: Caller, organization_id: int) -> None:
+    """404 for an organization that does not exist, 403 for somebody else's."""
+    if organization_id == caller.organization_id:
+        return
+    exists = await services_of(request).db.run(
+        lambda s: s.get(Organization, organization_id) is not None
+    )
+    if not exists:
+        raise NotFound(f"organization {organization_id} not found")
+    raise Forbidden(f"organization {organization_id} is not yours")
+
+
+async def coach_for_organization(request: Request, organization_id: int) -> Caller:
+    """The checks every /v1/coach endpoint makes, in the order the SPEC's codes imply."""
+    caller = await authenticate(request)
+    require_staff(caller)
+    await require_own_organization(request, caller, organization_id)
+    require_coach_agent(caller)
+    return caller
+
+
+async def authenticate_staff(request: Request) -> Caller:
+    """The caller, who must be a coach or an admin."""
+    caller = await authenticate(request)
+    require_staff(caller)
+    return caller
+
+
+class _OrganizationOwned(Protocol):
+    organization_id: int
+
+
+Owned = TypeVar("Owned", bound=_OrganizationOwned)
+
+
+def owned(row: Owned | None, caller: Caller, what: str) -> Owned:
+    """404 when the row does not exist, 403 when it is another organization's."""
+    if row is None:
+        raise NotFound(f"{what} not found")
+    if row.organization_id != caller.organization_id:
+        raise Forbidden(f"{what} belongs to another organization")
+    return row

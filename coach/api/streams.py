@@ -1,0 +1,293 @@
+"""The SSE endpoints: draft, incremental plan, batch plan, and following a stored plan.
+
+Handlers only yield `StreamEvent`s; `_sse` numbers them and hands them to sse-starlette,
+which owns pings, disconnect detection and send timeouts. Auth, validation and tenancy
+fail as plain HTTP errors before a stream starts; once it has started, every failure is
+an `error` event followed by `done`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+import anyio
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.api.endpoint import Endpoint
+from coach.api.generation import authorized_request, load_plan_for
+from coach.api.security import authenticate_staff
+from coach.engines.base import DraftProgress, DraftText, EngineError, GenerationContext
+from coach.errors import BadRequest
+from coach.generation import build_context, echo, record_failure, record_finish, record_start
+from coach.plans.models import WeekInfo, Workout
+from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest
+from coach.plans.store import get_plan
+from coach.services import Services, services_of
+from coach.streaming.broker import PlanChannel
+from coach.streaming.events import DONE, Progress, StreamEvent, error_events
+from coach.streaming.plan_events import PlanStreamTranslator, replay_events
+
+log = logging.getLogger("coach.streams")
+
+PING_SECONDS = 15
+# A client that stops reading for this long is dropped instead of holding the stream open.
+SEND_TIMEOUT_SECONDS = 30
+FOLLOW_POLL_SECONDS = 0.5
+
+
+def _sse(events: AsyncIterator[tuple[int, StreamEvent]]) -> EventSourceResponse:
+    async def frames() -> AsyncIterator[ServerSentEvent]:
+        async with aclosing(events) as numbered:
+            async for seq, event in numbered:
+                yield event.frame(seq)
+
+    return EventSourceResponse(frames(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
+
+
+def sse_response(events: AsyncIterator[StreamEvent]) -> EventSourceResponse:
+    """An SSE response numbering `events` from 1."""
+    return _sse(_numbered(events))
+
+
+async def _numbered(events: AsyncIterator[StreamEvent]) -> AsyncIterator[tuple[int, StreamEvent]]:
+    seq = 0
+    async with aclosing(events) as stream:
+        async for event in stream:
+            seq += 1
+            yield seq, event
+
+
+def _failure_message(exc: BaseException) -> str:
+    if isinstance(exc, EngineError):
+        return f"generation failed: {exc}"
+    log.error("stream failed", exc_info=exc)
+    return "generation failed: internal error"
+
+
+async def generate_draft_stream(request: Request) -> Response:
+    caller, body = await authorized_request(request, GenerationRequest)
+    services = services_of(request)
+    ctx = await build_context(services, caller, body)
+
+    async def events() -> AsyncIterator[StreamEvent]:
+        yield StreamEvent.of(
+            "progress",
+            Progress(
+                status="started", message="resolving principle and building the prompt", progress=0
+            ),
+        )
+        pieces: list[str] = []
+        percent = 0
+        try:
+            async with aclosing(services.engine.draft(ctx)) as draft:
+                async for event in draft:
+                    if isinstance(event, DraftProgress):
+                        percent = event.progress
+                        yield StreamEvent.of(
+                            "progress",
+                            Progress(status=event.status, message=event.message, progress=percent),
+                        )
+                    elif isinstance(event, DraftText):
+                        pieces.append(event.text)
+                        yield StreamEvent.of(
+                            "progress",
+                            Progress(
+                                status="writing",
+                                message="draft text",
+                                progress=percent,
+                                text=event.text,
+                            ),
+                        )
+        except Exception as exc:
+            for event in error_events(_failure_message(exc)):
+                yield event
+            return
+        yield StreamEvent.of(
+            "result",
+            DraftResponse(
+                draft="".join(pieces), training_principle=ctx.principle.text, request=echo(body)
+            ),
+        )
+        yield DONE
+
+    return sse_response(events())
+
+
+async def _plan_events(
+    services: Services,
+    translator: PlanStreamTranslator,
+    ctx: GenerationContext,
+    body: PlanRequest,
+    channel: PlanChannel,
+) -> AsyncIterator[tuple[int, StreamEvent]]:
+    """Run the engine, publish every event to the plan's channel and yield it numbered."""
+    plan_id = translator.plan_id
+    try:
+        try:
+            async with aclosing(services.engine.plan(ctx, body)) as stream:
+                async for engine_event in stream:
+                    for event in translator.on_event(engine_event):
+                        yield channel.publish(event), event
+            await record_finish(services, plan_id, translator.plan)
+        except Exception as exc:
+            message = _failure_message(exc)
+            await record_failure(services, plan_id, message)
+            for event in error_events(message):
+                yield channel.publish(event), event
+            return
+        except BaseException:
+            # The client went away: the generation stops with it (the engine's upstream
+            # requests were closed by aclosing); followers learn why.
+            await record_failure(services, plan_id, "cancelled: the requesting client left")
+            for event in error_events("generation cancelled: the requesting client disconnected"):
+                channel.publish(event)
+            raise
+        for event in (translator.result(), DONE):
+            yield channel.publish(event), event
+    finally:
+        channel.finish()
+
+
+async def _start_plan_stream(request: Request, *, incremental: bool) -> Response:
+    caller, body = await authorized_request(request, PlanRequest)
+    services = services_of(request)
+    ctx = await build_context(services, caller, body)
+    plan_id = await record_start(services, caller, body, ctx)
+    translator = PlanStreamTranslator(plan_id, incremental=incremental)
+    channel = request.app.state.broker.open(plan_id)
+    if incremental:
+        return _sse(_plan_events(services, translator, ctx, body, channel))
+
+    async def batch() -> AsyncIterator[tuple[int, StreamEvent]]:
+        # The batch stream's result is the synchronous body; followers of the plan id
+        # still see the incremental events on the channel.
+        incremental_translator = PlanStreamTranslator(plan_id, incremental=True)
+        seq = 0
+        async with aclosing(
+            _plan_events(services, incremental_translator, ctx, body, channel)
+        ) as live:
+            async for _, event in live:
+                if event.event in ("workout", "weekly_info"):
+                    continue
+                if event.event == "result":
+                    event = StreamEvent.of(
+                        "result",
+                        incremental_translator.plan.response(
+                            plan_id=plan_id, principle_text=ctx.principle.text, request=body
+                        ),
+                    )
+                seq += 1
+                yield seq, event
+
+    return _sse(batch())
+
+
+async def generate_plan_stream(request: Request) -> Response:
+    return await _start_plan_stream(request, incremental=True)
+
+
+async def generate_plan_stream_batch(request: Request) -> Response:
+    return await _start_plan_stream(request, incremental=False)
+
+
+def _last_event_id(request: Request) -> int:
+    raw = request.headers.get("last-event-id", "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise BadRequest.field("Last-Event-ID", "must be the id of an event of this stream")
+    return int(raw)
+
+
+async def follow_plan_stream(request: Request) -> Response:
+    caller = await authenticate_staff(request)
+    row = await load_plan_for(request, caller)
+    after = _last_event_id(request)
+    services = services_of(request)
+    plan_id = uuid.UUID(row.id)
+
+    async def stored() -> AsyncIterator[tuple[int, StreamEvent]]:
+        current = row
+        channel = request.app.state.broker.get(plan_id)
+        if channel is not None:
+            async for item in channel.follow(after):
+                yield item
+            return
+        waited = 0.0
+        while current.status == "generating":
+            # Being generated by another process: poll the database until it is done.
+            if waited > services.settings.llm_timeout_s * 4:
+                events = error_events("plan is still generating elsewhere; try again later")
+                for seq, event in enumerate(events, start=1):
+                    if seq > after:
+                        yield seq, event
+                return
+            await anyio.sleep(FOLLOW_POLL_SECONDS)
+            waited += FOLLOW_POLL_SECONDS
+            refreshed = await services.db.run(lambda s: get_plan(s, plan_id))
+            assert refreshed is not None
+            current = refreshed
+        if current.status == "failed":
+            events = iter(error_events(f"generation failed: {current.error}"))
+        else:
+            events = replay_events(
+                plan_id,
+                [Workout.model_validate(w) for w in current.content],
+                {int(k): WeekInfo.model_validate(v) for k, v in current.weekly_info.items()},
+                list(current.warnings),
+            )
+        for seq, event in enumerate(events, start=1):
+            if seq > after:
+                yield seq, event
+
+    return _sse(stored())
+
+
+_STREAM_ERRORS = (400, 401, 403, 404, 413)
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/coach/generate-draft/stream",
+        generate_draft_stream,
+        "Stream the draft's progress, its text as written, then the result",
+        "coach",
+        body=GenerationRequest,
+        errors=_STREAM_ERRORS,
+        stream_events=("progress", "result", "error", "done"),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/coach/generate-plan/stream",
+        generate_plan_stream,
+        "Stream each workout the moment it is ready",
+        "coach",
+        body=PlanRequest,
+        errors=_STREAM_ERRORS,
+        stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
+    ),
+    Endpoint(
+        "POST",
+        "/v1/coach/generate-plan/stream/batch",
+        generate_plan_stream_batch,
+        "Stream progress, then the whole plan as one result",
+        "coach",
+        body=PlanRequest,
+        errors=_STREAM_ERRORS,
+        stream_events=("progress", "result", "error", "done"),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/coach/plans/{plan_id}/stream",
+        follow_plan_stream,
+        "Replay a plan's stream, following it while it is generated (Last-Event-ID resumes)",
+        "coach",
+        errors=(400, 401, 403, 404),
+        stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
+    ),
+]

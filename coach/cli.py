@@ -1,0 +1,181 @@
+"""The `coach` command: serve, demo data, organizations, keys, migrations and plan linting."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from coach import logs
+from coach.accounts import COACH_AGENT_FEATURE, create_key, create_member, create_organization
+from coach.db.database import Database
+from coach.db.migrate import upgrade
+from coach.db.tables import ROLES
+from coach.settings import Settings
+
+log = logging.getLogger("coach.cli")
+
+
+def _emit(data: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        for key, value in data.items():
+            sys.stdout.write(f"{key}: {value}\n")
+
+
+def _database(settings: Settings) -> Database:
+    upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from coach.app import create_app
+
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    upgrade(settings.database_url)
+    log.info("database ready; listening on http://%s:%s", host, port)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
+    )
+    return 0
+
+
+def cmd_init_demo(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+
+    def create(session: Session) -> dict[str, object]:
+        org = create_organization(session, name=args.name, features=[COACH_AGENT_FEATURE])
+        assert org.id is not None
+        admin = create_member(session, organization_id=org.id, role="admin", name="Demo admin")
+        coach = create_member(session, organization_id=org.id, role="coach", name="Demo coach")
+        return {
+            "organization_id": org.id,
+            "dev_id": org.dev_id,
+            "admin_key": create_key(session, member_id=admin.id or 0),
+            "coach_key": create_key(session, member_id=coach.id or 0),
+        }
+
+    _emit(db.call(create), args.json)
+    db.dispose()
+    return 0
+
+
+def cmd_org_create(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    org = db.call(
+        lambda s: create_organization(
+            s, name=args.name, features=args.feature or [], training_principle=args.principle
+        )
+    )
+    _emit(
+        {
+            "organization_id": org.id,
+            "name": org.name,
+            "dev_id": org.dev_id,
+            "features": org.features,
+        },
+        args.json,
+    )
+    db.dispose()
+    return 0
+
+
+def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+
+    def create(session: Session) -> dict[str, object]:
+        member = create_member(session, organization_id=args.org, role=args.role, name=args.name)
+        return {
+            "organization_id": args.org,
+            "member_id": member.id,
+            "role": member.role,
+            "key": create_key(session, member_id=member.id or 0),
+        }
+
+    try:
+        result = db.call(create)
+    except LookupError as exc:
+        sys.stderr.write(f"coach: {exc}\n")
+        return 2
+    finally:
+        db.dispose()
+    _emit(result, args.json)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url, args.revision)
+    log.info("database at revision %s", args.revision)
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
+    from coach.plans.lint import lint_main
+
+    return lint_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("init-demo", help="create a demo organization with admin and coach keys")
+    demo.add_argument("--name", default="Demo Coaching")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=cmd_init_demo)
+
+    org = sub.add_parser("org", help="organizations").add_subparsers(
+        dest="org_command", required=True
+    )
+    org_create = org.add_parser("create", help="create an organization")
+    org_create.add_argument("--name", required=True)
+    org_create.add_argument(
+        "--feature", action="append", help=f"a plan feature, e.g. {COACH_AGENT_FEATURE}; repeatable"
+    )
+    org_create.add_argument("--principle", help="training principle: built-in name or free text")
+    org_create.add_argument("--json", action="store_true")
+    org_create.set_defaults(func=cmd_org_create)
+
+    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
+    key_create = key.add_parser("create", help="create a member with a new API key")
+    key_create.add_argument("--org", type=int, required=True)
+    key_create.add_argument("--role", choices=ROLES, required=True)
+    key_create.add_argument("--name", default="API member")
+    key_create.add_argument("--json", action="store_true")
+    key_create.set_defaults(func=cmd_key_create)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db_upgrade = db.add_parser("upgrade", help="apply migrations")
+    db_upgrade.add_argument("--revision", default="head")
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
+
+    lint = sub.add_parser(
+        "lint", help="check a plan JSON file against the coaching rules", add_help=False
+    )
+    lint.add_argument("rest", nargs=argparse.REMAINDER)
+    lint.set_defaults(func=cmd_lint)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return int(args.func(args, settings))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

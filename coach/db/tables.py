@@ -1,0 +1,200 @@
+"""SQLModel tables: organizations, members and their hashed API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+ROLES = ("admin", "coach", "athlete")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # The Terra-style `dev-id` header names the organization on /v2.
+    dev_id: str = Field(max_length=64, unique=True, index=True)
+    features: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    training_principle: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    # Only the SHA-256 of the key is stored; the prefix lets an admin tell keys apart.
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=16)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    revoked_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PlanRow(SQLModel, table=True):
+    """A generated plan: stored as it is generated, so it can be followed and replayed."""
+
+    __tablename__ = "plans"
+
+    id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    member_id: int = Field(foreign_key="members.id")
+    status: str = Field(max_length=16)  # generating, complete, failed
+    engine: str = Field(max_length=32)
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    training_principle: str = Field(sa_column=Column(Text, nullable=False))
+    content: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    weekly_info: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class WorkoutTemplateRow(SQLModel, table=True):
+    """An organization's workout template (/v2/workouts): its workout library."""
+
+    __tablename__ = "workout_templates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str = Field(max_length=200)
+    sport: str = Field(max_length=64)
+    template: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class AthleteRow(SQLModel, table=True):
+    """An athlete of an organization; planned dates are dates in the athlete's timezone."""
+
+    __tablename__ = "athletes"
+
+    user_id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ConnectionRow(SQLModel, table=True):
+    """An athlete's link to a provider. Credentials are encrypted and never returned."""
+
+    __tablename__ = "connections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    user_id: str = Field(foreign_key="athletes.user_id", index=True, max_length=36)
+    provider: str = Field(max_length=32)
+    credentials_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The secret part of the private calendar feed URL (ics connections).
+    feed_token: str = Field(max_length=64, unique=True, index=True)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    disconnected_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PushJobRow(SQLModel, table=True):
+    """Pushing a whole plan to one connection; its planned workouts carry the progress."""
+
+    __tablename__ = "push_jobs"
+
+    id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    plan_id: str = Field(max_length=36, index=True)
+    user_id: str = Field(max_length=36)
+    connection_id: int = Field(foreign_key="connections.id")
+    status: str = Field(max_length=16)  # running, complete, failed
+    total: int = 0
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PlannedWorkoutRow(SQLModel, table=True):
+    """A template on a date on a connection: the outbox row a worker pushes exactly once."""
+
+    __tablename__ = "planned_workouts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    user_id: str = Field(max_length=36, index=True)
+    connection_id: int = Field(foreign_key="connections.id", index=True)
+    workout_id: int = Field(description="The template; it may be deleted later.")
+    planned_date: dt.date
+    # queued -> pushed | failed; deleted once removed from the provider.
+    status: str = Field(max_length=16, index=True)
+    provider_workout_id: str | None = Field(default=None, max_length=128, index=True)
+    idempotency_key: str = Field(max_length=80, unique=True)
+    coercion_warnings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    artifact: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A worker that claims the row holds it until lease_until; a crashed worker's rows are
+    # claimed again after that, with in_flight telling the adapter to look before creating.
+    lease_until: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    in_flight: bool = False
+    # Set by the claim that holds the row: claiming is a compare-and-set on the due
+    # condition, so two workers can never both hold a row (SQLite has no SKIP LOCKED).
+    claim_token: str | None = Field(default=None, max_length=32)
+    next_attempt_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    push_job_id: str | None = Field(default=None, max_length=36, index=True)
+    plan_id: str | None = Field(default=None, max_length=36)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

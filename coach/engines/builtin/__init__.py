@@ -1,0 +1,68 @@
+"""The built-in engine: a deterministic coach that needs no network and no model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+from coach.engines.base import (
+    DraftEvent,
+    DraftProgress,
+    DraftText,
+    GenerationContext,
+    PlanEngine,
+    PlanEvent,
+    PlanTotal,
+    PlanWarning,
+    WeekDone,
+    WorkoutReady,
+)
+from coach.engines.builtin.draft import draft_pieces, generate, write_draft
+from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
+from coach.engines.builtin.reconcile import BuiltPlan, build_plan
+from coach.plans.models import Workout
+from coach.plans.requests import PlanRequest
+
+__all__ = [
+    "BuiltPlan",
+    "BuiltinEngine",
+    "Instructions",
+    "RaceGoal",
+    "build_plan",
+    "parse_instructions",
+    "write_draft",
+]
+
+
+class BuiltinEngine(PlanEngine):
+    """Thin async wrapper: the work happens in write_draft and build_plan, synchronously,
+    because a whole 52-week plan takes milliseconds."""
+
+    name = "builtin"
+
+    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+        yield DraftProgress(status="planning", message="Laying out weeks, days and volumes",
+                            progress=5)
+        gen = generate(ctx)
+        pieces = draft_pieces(ctx, gen)
+        for index, piece in enumerate(pieces):
+            yield DraftText(piece)
+            if index and index % 4 == 0 and index < len(pieces) - 1:
+                yield DraftProgress(status="writing", message=f"Wrote week {index}",
+                                    progress=5 + 90 * index // len(pieces))
+        yield DraftProgress(status="done", message="Draft ready", progress=100)
+
+    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+        if ctx.request is not request:
+            ctx = replace(ctx, request=request)
+        built = build_plan(ctx, request.refined_draft, request)
+        yield PlanTotal(len(built.workouts))
+        for message in built.warnings:
+            yield PlanWarning(message)
+        by_week: dict[int, list[Workout]] = {}
+        for workout in built.workouts:
+            by_week.setdefault(workout.week, []).append(workout)
+        for week in sorted(built.weekly_info):
+            for workout in by_week.get(week, []):
+                yield WorkoutReady(workout)
+            yield WeekDone(week, built.weekly_info[week])

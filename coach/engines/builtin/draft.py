@@ -1,0 +1,116 @@
+"""Generates the plan from the request and writes it as draft text for the coach to edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.engines.base import GenerationContext
+from coach.engines.builtin.planner import (
+    PlanSettings,
+    WeekPlan,
+    from_library,
+    plan_weeks,
+    realize,
+    settings_from,
+)
+from coach.plans.draft_format import WEEKDAYS, DraftEntry, DraftWeek, render_week
+from coach.plans.models import Workout
+from coach.plans.requests import GenerationRequest
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One planned day: what the engine generated and what the plan holds after the
+    content_source rule (None when strict_existing found no library workout)."""
+
+    week: int
+    day: int
+    generated: Workout
+    final: Workout | None
+    warning: str | None
+
+    @property
+    def shown(self) -> Workout:
+        return self.final or self.generated
+
+
+@dataclass(frozen=True)
+class Generated:
+    settings: PlanSettings
+    weeks: list[WeekPlan]
+    slots: list[Slot]
+
+
+def generate(ctx: GenerationContext, request: GenerationRequest | None = None) -> Generated:
+    settings = settings_from(ctx, request)
+    weeks = plan_weeks(settings)
+    slots: list[Slot] = []
+    for week in weeks:
+        for day in week.days:
+            workout = realize(settings, week, day)
+            final, warning = from_library(settings, workout)
+            slots.append(Slot(day.week, day.day, workout, final, warning))
+    return Generated(settings, weeks, slots)
+
+
+def _intro(ctx: GenerationContext, gen: Generated) -> str:
+    s = gen.settings
+    principle = ctx.principle
+    if principle.principle is None:
+        rule_note = f"a custom principle (the rules of {s.principle_name} apply to volumes)"
+    else:
+        rule_note = f"{s.principle_name} ({s.rules.title})"
+    start = (f"starting {WEEKDAYS[s.start_date.weekday()]} {s.start_date.isoformat()}"
+             if s.start_date else "day 1 is a Monday")
+    off = [WEEKDAYS[s.weekday(d)] for d in range(1, 8) if d not in s.available]
+    lines = [
+        f"Training plan draft: {s.weeks} week{'s' if s.weeks != 1 else ''}, {s.level}, "
+        f"{s.sport}; principle: {rule_note}; {start}.",
+        f"{s.days_per_week} training days a week"
+        + (f"; no training on {', '.join(off)}" if off else "")
+        + f"; up to {s.max_quality()} quality session{'s' if s.max_quality() != 1 else ''}"
+        " a week, never on consecutive days.",
+    ]
+    if s.race:
+        lines.append(f"Goal: {s.race.name} on the last day (W{s.weeks} D7), after a taper.")
+    if s.content_source != "ai_generate":
+        lines.append(f"Content source: {s.content_source}; library workouts are used where "
+                     "type and duration fit (within 20%).")
+    lines += [
+        "How to edit: one line per workout, `W<week> D<day> <weekday>  <session>, <duration>, "
+        "<distance>`.",
+        "Move a workout by changing its D, change the session words, minutes or km, or delete "
+        "the line to drop it. Days without a line are rest days; lines starting with # are "
+        "notes.",
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[str]:
+    """The draft as pieces: the intro, then one piece per week."""
+    gen = gen or generate(ctx)
+    s = gen.settings
+    by_week: dict[int, list[Slot]] = {}
+    for slot in gen.slots:
+        by_week.setdefault(slot.week, []).append(slot)
+    pieces = [_intro(ctx, gen)]
+    for week in gen.weeks:
+        entries = []
+        for slot in by_week.get(week.frame.week, []):
+            shown = slot.shown
+            note = "no library match" if slot.final is None else (
+                "library" if shown.source == "library" else None)
+            entries.append(DraftEntry(week=slot.week, day=slot.day, title=shown.title,
+                                      seconds=shown.duration, meters=shown.distance,
+                                      weekday=WEEKDAYS[s.weekday(slot.day)], note=note))
+        pieces.append(render_week(DraftWeek(week.frame.week, week.frame.phase, week.focus,
+                                            entries)))
+    return pieces
+
+
+def write_draft(ctx: GenerationContext) -> str:
+    """The coach-editable draft text for the request in `ctx`."""
+    return "".join(draft_pieces(ctx))
+
+
+__all__ = ["Generated", "Slot", "draft_pieces", "generate", "write_draft"]

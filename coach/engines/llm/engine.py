@@ -1,0 +1,289 @@
+"""LLMEngine: drafts and structured plans from any OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import openai
+
+from coach.engines.base import (
+    DraftEvent,
+    DraftProgress,
+    DraftText,
+    EngineError,
+    GenerationContext,
+    PlanEngine,
+    PlanEvent,
+    PlanTotal,
+    PlanWarning,
+    WeekDone,
+    WorkoutReady,
+)
+from coach.engines.llm.checks import EASY_TYPE, week_warnings
+from coach.engines.llm.client import make_client, transport_error
+from coach.engines.llm.convert import WeekSpec, easy_version
+from coach.engines.llm.draftlines import Draft, default_phase, parse_draft
+from coach.engines.llm.prompts import Message, Prompts
+from coach.engines.llm.schema import WEEK_FORMAT
+from coach.engines.llm.week import DONE, WeekWriter
+from coach.plans.models import HARD_TYPES, WeekInfo, Workout
+from coach.plans.requests import GenerationRequest, PlanRequest
+from coach.principles import PrincipleFileError, PrincipleRules, default_principle
+from coach.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FOCUS = {
+    "base": "Aerobic base",
+    "build": "Building fitness",
+    "peak": "Race-specific sharpening",
+    "taper": "Taper: fresh for the goal",
+    "recovery": "Recovery",
+}
+DRAFT_TOKENS_PER_WEEK = 220
+
+
+@dataclass
+class Usage:
+    """Token counts the server reported (stream_options.include_usage), summed."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def _athlete(request: GenerationRequest) -> str | None:
+    if request.athlete is None:
+        return None
+    values = request.athlete.model_dump(exclude_none=True)
+    return ", ".join(f"{key} {value:g}" for key, value in values.items()) or None
+
+
+class LLMEngine(PlanEngine):
+    """See docs/llm-engine.md for the prompts, the schema, retries and repairs."""
+
+    name = "openai"
+
+    def week_format(self, spec: WeekSpec) -> dict[str, Any]:
+        """How the week schema is sent: one fixed strict schema, so the server compiles it
+        once; servers without `json_schema` support override this."""
+        return WEEK_FORMAT
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = make_client(settings)
+        self.prompts = Prompts(settings.prompts_dir)
+        self.usage = Usage()
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+    # -- transport -------------------------------------------------------------------
+
+    async def _stream(
+        self, messages: list[Message], *, max_tokens: int, **extra: Any
+    ) -> AsyncIterator[str]:
+        """The answer's text as it streams. `async with` on the SDK stream closes the HTTP
+        response whenever this generator is closed or cancelled (client disconnect)."""
+        try:
+            stream = await self.client.chat.completions.create(
+                model=self.settings.llm_model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.settings.llm_temperature,
+                max_tokens=max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+                **extra,
+            )
+            async with stream:
+                self.usage.requests += 1
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        self.usage.prompt_tokens += chunk.usage.prompt_tokens
+                        self.usage.completion_tokens += chunk.usage.completion_tokens
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+        except openai.OpenAIError as exc:
+            raise transport_error(exc, str(self.client.base_url)) from exc
+
+    # -- draft -----------------------------------------------------------------------
+
+    def _request_vars(self, ctx: GenerationContext) -> dict[str, Any]:
+        request = ctx.request
+        return {
+            "principle": ctx.principle.text,
+            "sport": request.sport,
+            "level": request.experience_level,
+            "weeks": request.weeks,
+            "start_date": request.start_date.isoformat() if request.start_date else None,
+            "athlete": _athlete(request),
+            "instructions": request.instructions,
+        }
+
+    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+        messages = self.prompts.messages("draft", **self._request_vars(ctx))
+        yield DraftProgress("prompt", "Prompt built", 5)
+        # ~6 lines of ~30 characters per week: enough for a progress figure, and capped.
+        expected = ctx.request.weeks * 200
+        written, shown = 0, 5
+        budget = 200 + DRAFT_TOKENS_PER_WEEK * ctx.request.weeks
+        async with aclosing(self._stream(messages, max_tokens=budget)) as pieces:
+            async for text in pieces:
+                if not written:
+                    yield DraftProgress("generating", "The LLM is writing the draft", 10)
+                written += len(text)
+                yield DraftText(text)
+                progress = 10 + int(85 * min(1.0, written / expected))
+                if progress >= shown + 5:
+                    shown = progress
+                    yield DraftProgress("generating", f"{written} characters written", progress)
+        if not written:
+            raise EngineError("the LLM returned an empty draft")
+        yield DraftProgress("done", "Draft written", 100)
+
+    # -- plan ------------------------------------------------------------------------
+
+    def _specs(self, ctx: GenerationContext, request: PlanRequest, draft: Draft) -> list[WeekSpec]:
+        rules = _rules(ctx, self.settings)
+        specs = []
+        for number in range(1, request.weeks + 1):
+            week = draft.weeks[number]
+            phase = week.phase or default_phase(number, request.weeks)
+            specs.append(
+                WeekSpec(
+                    week=number,
+                    weeks=request.weeks,
+                    phase=phase,
+                    focus=week.focus or FOCUS[phase],
+                    draft=week,
+                    sport=request.sport,
+                    level=request.experience_level,
+                    start_date=request.start_date,
+                    athlete=request.athlete,
+                    rules=rules,
+                )
+            )
+        return specs
+
+    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+        draft = parse_draft(request.refined_draft, weeks=request.weeks, sport=request.sport)
+        for warning in draft.warnings:
+            yield PlanWarning(warning)
+        if draft.total == 0:
+            raise EngineError(
+                "the refined draft has no workout lines (expected lines like "
+                "'W1 D2 Easy run, 40 min, 7 km')"
+            )
+        yield PlanTotal(draft.total)
+        specs = self._specs(ctx, request, draft)
+        system = self.prompts.render("plan_system", **self._request_vars(ctx))
+        inbox: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
+        gate = asyncio.Semaphore(self.settings.llm_concurrency)
+        tasks = [
+            asyncio.create_task(self._week_task(spec, system, inbox, gate), name=f"week-{n}")
+            for n, spec in enumerate(specs, start=1)
+            if spec.draft.lines
+        ]
+        try:
+            async for event in self._in_plan_order(specs, inbox):
+                yield event
+        finally:
+            # Consumer gone, failed or finished: stop every week and close its HTTP stream.
+            for task in tasks:
+                task.cancel()
+            with anyio.move_on_after(2, shield=True):
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _in_plan_order(
+        self, specs: list[WeekSpec], inbox: asyncio.Queue[tuple[int, object]]
+    ) -> AsyncIterator[PlanEvent]:
+        """Release week 1 as it arrives, buffer later weeks; fail fast on any week's error."""
+        buffers: dict[int, deque[object]] = defaultdict(deque)
+        previous: Workout | None = None
+        plan: list[Workout] = []
+        for spec in specs:
+            released: list[Workout] = []
+            while spec.draft.lines:
+                if not buffers[spec.week]:
+                    week, item = await inbox.get()
+                    if isinstance(item, BaseException):
+                        raise item
+                    buffers[week].append(item)
+                    continue
+                item = buffers[spec.week].popleft()
+                if item is DONE:
+                    break
+                if isinstance(item, str):
+                    yield PlanWarning(item)
+                    continue
+                assert isinstance(item, Workout)
+                if previous and _back_to_back(previous, item):
+                    # Weeks are written independently, so the day 7 / day 1 pair across
+                    # a week boundary is only seen here, after day 7 has gone out; days
+                    # built from draft lines are caught here too.
+                    item = easy_version(item, spec, EASY_TYPE[spec.sport])
+                    yield PlanWarning(
+                        f"week {item.week} day {item.day}: hard session the day after a hard "
+                        "session; made it easy"
+                    )
+                released.append(item)
+                plan.append(item)
+                previous = item
+                yield WorkoutReady(item)
+            info = WeekInfo(
+                phase=spec.phase,
+                focus=spec.focus,
+                total_distance=sum(w.distance for w in released),
+            )
+            yield WeekDone(spec.week, info)
+            for warning in week_warnings(plan, spec):
+                yield PlanWarning(warning)
+
+    async def _week_task(
+        self,
+        spec: WeekSpec,
+        system: str,
+        inbox: asyncio.Queue[tuple[int, object]],
+        gate: asyncio.Semaphore,
+    ) -> None:
+        def emit(item: object) -> None:
+            # Workouts, warning texts, DONE or the week's EngineError, in that week's order.
+            inbox.put_nowait((spec.week, item))
+
+        try:
+            async with gate:
+                writer = WeekWriter(
+                    spec, self._stream, self.prompts, system, emit, self.week_format(spec)
+                )
+                await writer.run(attempts=self.settings.llm_repair_attempts + 1)
+            emit(DONE)
+        except EngineError as exc:
+            emit(exc)
+        except Exception as exc:  # a bug in one week must end the plan, not hang it
+            log.exception("week %s failed", spec.week)
+            emit(EngineError(f"week {spec.week}: {exc}"))
+
+
+def _rules(ctx: GenerationContext, settings: Settings) -> PrincipleRules | None:
+    """The principle's rules; a free-text principle is held to the default one's rules."""
+    if ctx.principle.principle is not None:
+        return ctx.principle.principle.rules
+    try:
+        return default_principle(settings.principles_dir).rules
+    except (PrincipleFileError, OSError, StopIteration):
+        log.warning(
+            "no default principle in %s: coaching rules not checked", settings.principles_dir
+        )
+        return None
+
+
+def _back_to_back(before: Workout, after: Workout) -> bool:
+    consecutive = (after.week - before.week) * 7 + after.day - before.day == 1
+    return consecutive and before.type in HARD_TYPES and after.type in HARD_TYPES

@@ -1,0 +1,65 @@
+"""Engines by name. Built-ins register here exactly as an outside plugin would.
+
+An engine factory takes the settings and returns a ready engine (the local engine starts
+its model server first, so factories are async).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from coach.engines.base import PlanEngine
+from coach.settings import Settings
+
+EngineFactory = Callable[[Settings], Awaitable[PlanEngine]]
+
+_factories: dict[str, EngineFactory] = {}
+
+
+class UnknownEngine(LookupError):
+    pass
+
+
+def register(name: str, factory: EngineFactory) -> None:
+    if name in _factories:
+        raise ValueError(f"an engine named {name!r} is already registered")
+    _factories[name] = factory
+
+
+def unregister(name: str) -> None:
+    _factories.pop(name, None)
+
+
+def names() -> list[str]:
+    return sorted(_factories)
+
+
+async def create(name: str, settings: Settings) -> PlanEngine:
+    try:
+        factory = _factories[name]
+    except KeyError:
+        raise UnknownEngine(f"no engine {name!r}; known: {', '.join(names())}") from None
+    return await factory(settings)
+
+
+async def _builtin(settings: Settings) -> PlanEngine:
+    from coach.engines.builtin import BuiltinEngine
+
+    return BuiltinEngine()
+
+
+async def _openai(settings: Settings) -> PlanEngine:
+    from coach.engines.llm import LLMEngine
+
+    return LLMEngine(settings)
+
+
+async def _local(settings: Settings) -> PlanEngine:
+    from coach.engines.llm import start_local_engine
+
+    return await start_local_engine(settings)
+
+
+register("builtin", _builtin)
+register("openai", _openai)
+register("local", _local)

@@ -1,0 +1,127 @@
+"""Running a generation: the context an engine gets, and the plan its events add up to.
+
+The synchronous endpoints and the SSE endpoints both go through here, so a plan is the
+same whichever endpoint asked for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import anyio
+from sqlmodel import Session, select
+
+from coach.accounts import Caller
+from coach.db.tables import Organization, WorkoutTemplateRow
+from coach.engines.base import (
+    GenerationContext,
+    PlanEvent,
+    PlanTotal,
+    PlanWarning,
+    WeekDone,
+    WorkoutReady,
+)
+from coach.plans.models import WeekInfo, Workout
+from coach.plans.requests import EchoedRequest, GenerationRequest, PlanRequest, PlanResponse
+from coach.plans.store import fail_plan, finish_plan, start_plan
+from coach.principles import resolve
+from coach.services import Services
+
+
+def library_workouts(session: Session, organization_id: int) -> list[Workout]:
+    """The organization's templates as plan workouts, for prefer/strict_existing."""
+    from coach.templates.convert import template_to_workout
+    from coach.templates.models import WorkoutTemplate
+
+    rows = session.exec(
+        select(WorkoutTemplateRow).where(WorkoutTemplateRow.organization_id == organization_id)
+    ).all()
+    workouts = []
+    for row in rows:
+        template = WorkoutTemplate.model_validate(row.template)
+        workouts.append(template_to_workout(template, week=1, day=1, phase="base"))
+    return workouts
+
+
+async def build_context(
+    services: Services, caller: Caller, request: GenerationRequest
+) -> GenerationContext:
+    def load(session: Session) -> tuple[str | None, list[Workout]]:
+        org = session.get(Organization, request.organization_id)
+        assert org is not None
+        library = (
+            library_workouts(session, org.id or 0)
+            if request.content_source != "ai_generate" else []
+        )
+        return org.training_principle, library
+
+    org_principle, library = await services.db.run(load)
+    principle = resolve(
+        override=request.training_principle,
+        coach_setting=caller.settings.get("training_principle"),
+        organization_setting=org_principle,
+        directory=services.settings.principles_dir,
+    )
+    return GenerationContext(request=request, principle=principle, library=library)
+
+
+def echo(request: GenerationRequest) -> EchoedRequest:
+    return EchoedRequest.model_validate(
+        {**request.model_dump(mode="json"), "generated_at": dt.datetime.now(dt.UTC)}
+    )
+
+
+@dataclass
+class PlanAccumulator:
+    """Adds an engine's events up to the plan they describe."""
+
+    workouts: list[Workout] = field(default_factory=list)
+    weekly_info: dict[int, WeekInfo] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    total: int | None = None
+
+    def apply(self, event: PlanEvent) -> None:
+        if isinstance(event, WorkoutReady):
+            self.workouts.append(event.workout)
+        elif isinstance(event, WeekDone):
+            self.weekly_info[event.week] = event.info
+        elif isinstance(event, PlanWarning):
+            self.warnings.append(event.message)
+        elif isinstance(event, PlanTotal):
+            self.total = event.total
+
+    def response(
+        self, *, plan_id: uuid.UUID, principle_text: str, request: PlanRequest
+    ) -> PlanResponse:
+        return PlanResponse(
+            plan_id=plan_id, content=self.workouts,
+            weekly_info={str(k): v for k, v in sorted(self.weekly_info.items())},
+            training_principle=principle_text, request=echo(request), warnings=self.warnings,
+        )
+
+
+async def record_start(
+    services: Services, caller: Caller, request: PlanRequest, ctx: GenerationContext
+) -> uuid.UUID:
+    plan_id = uuid.uuid4()
+    await services.db.run(lambda s: start_plan(
+        s, plan_id=plan_id, organization_id=request.organization_id,
+        member_id=caller.member_id, engine=services.engine.name,
+        request=request.model_dump(mode="json"), training_principle=ctx.principle.text,
+    ))
+    return plan_id
+
+
+async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumulator) -> None:
+    await services.db.run(lambda s: finish_plan(
+        s, plan_id=plan_id, workouts=plan.workouts, weekly_info=plan.weekly_info,
+        warnings=plan.warnings,
+    ))
+
+
+async def record_failure(services: Services, plan_id: uuid.UUID, error: str) -> None:
+    # Shielded: this also runs while the request is being cancelled (client went away).
+    with anyio.CancelScope(shield=True):
+        await services.db.run(lambda s: fail_plan(s, plan_id=plan_id, error=error))

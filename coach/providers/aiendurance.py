@@ -1,0 +1,206 @@
+"""AI Endurance's partner API: the OAuth2 flow, token refresh and reading planned workouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.providers.aiendurance_import import ImportedWorkout, future_workout_to_template
+from coach.providers.base import (
+    Capabilities,
+    Provider,
+    ProviderAuthError,
+    ProviderContext,
+    ProviderError,
+    ProviderUnsupported,
+    ProviderWorkout,
+    PushResult,
+)
+from coach.providers.capabilities import AIENDURANCE
+from coach.providers.http import Http, retrying
+from coach.templates.models import WorkoutTemplate
+
+TOKEN_LIFETIME_S = 36000  # the reference: access tokens expire after 36000 seconds
+# Refresh this long before expiry, so a token never runs out mid-import.
+REFRESH_MARGIN_S = 600
+
+
+class AIEnduranceApp(BaseModel):
+    """Our registered application (service settings, not an athlete's connection)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    redirect_uri: str = Field(min_length=1)
+    authorize_url: str = "https://aiendurance.com/authorize"
+    api_base: str = "https://aiendurance.xyz"
+    token_path: str = "/o/token/"
+    revoke_path: str = "/o/revoke_token/"
+    workouts_path: str = "/o/future_workout_static/"
+
+
+class AIEnduranceCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: str = Field(min_length=1)
+    refresh_token: str = Field(min_length=1)
+    expires_at: float = Field(description="Unix time the access token expires.")
+
+
+class AIEnduranceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def authorize_url(app: AIEnduranceApp, state: str) -> str:
+    """Where to send the athlete; AI Endurance comes back to redirect_uri?code=...&state=..."""
+    query = urlencode({"response_type": "code", "client_id": app.client_id,
+                       "redirect_uri": app.redirect_uri, "state": state})
+    return f"{app.authorize_url}?{query}"
+
+
+async def _token(app: AIEnduranceApp, context: ProviderContext,
+                 form: dict[str, str]) -> AIEnduranceCredentials:
+    http = Http("aiendurance", context, app.api_base, {})
+    try:
+        body = await http.request("POST", app.token_path, data={
+            **form, "client_id": app.client_id, "client_secret": app.client_secret})
+    except ProviderError as exc:
+        if exc.provider_status in (400, 401):
+            # invalid_grant (code or refresh token expired, used or revoked) or a bad
+            # client: no retry helps, the athlete has to connect again.
+            raise ProviderAuthError(exc.message, provider_status=exc.provider_status) from exc
+        raise
+    finally:
+        await http.aclose()
+    lifetime = float(body.get("expires_in") or TOKEN_LIFETIME_S)
+    return AIEnduranceCredentials(access_token=body["access_token"],
+                                  refresh_token=body["refresh_token"],
+                                  expires_at=context.clock.wall() + lifetime)
+
+
+async def exchange_code(app: AIEnduranceApp, code: str,
+                        context: ProviderContext | None = None) -> AIEnduranceCredentials:
+    """The callback's `code` (valid 15 minutes) for an access and a refresh token."""
+    return await _token(app, context or ProviderContext(),
+                        {"grant_type": "authorization_code", "code": code,
+                         "redirect_uri": app.redirect_uri})
+
+
+async def refresh(app: AIEnduranceApp, credentials: AIEnduranceCredentials,
+                  context: ProviderContext | None = None) -> AIEnduranceCredentials:
+    return await _token(app, context or ProviderContext(),
+                        {"grant_type": "refresh_token",
+                         "refresh_token": credentials.refresh_token})
+
+
+async def revoke(app: AIEnduranceApp, token: str,
+                 context: ProviderContext | None = None) -> None:
+    http = Http("aiendurance", context or ProviderContext(), app.api_base, {})
+    try:
+        await http.request("POST", app.revoke_path, data={
+            "token": token, "client_id": app.client_id, "client_secret": app.client_secret})
+    finally:
+        await http.aclose()
+
+
+class AIEnduranceProvider(Provider):
+    """Reads an athlete's AI Endurance plan; it takes no workouts from us (501 on push).
+
+    Needs `context.apps["aiendurance"]` (an AIEnduranceApp). `on_refresh` is awaited with
+    the new credentials after every refresh, for the caller to store them.
+    """
+
+    name = "aiendurance"
+    Credentials = AIEnduranceCredentials
+    Settings = AIEnduranceSettings
+
+    def __init__(self, *args: Any,
+                 on_refresh: Callable[[AIEnduranceCredentials], Awaitable[None]] | None = None,
+                 **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        app = self.context.apps.get("aiendurance")
+        if not isinstance(app, AIEnduranceApp):
+            raise ProviderUnsupported("AI Endurance is not configured (no client id/secret)")
+        self.app: AIEnduranceApp = app
+        self.on_refresh = on_refresh
+        self.http = Http("aiendurance", self.context, app.api_base, {})
+
+    @classmethod
+    def capabilities_of(cls, settings: Any) -> Capabilities:
+        return AIENDURANCE
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _fresh(self) -> None:
+        creds: AIEnduranceCredentials = self.credentials
+        if creds.expires_at - self.context.clock.wall() <= REFRESH_MARGIN_S:
+            self.credentials = await refresh(self.app, creds, self.context)
+            if self.on_refresh is not None:
+                await self.on_refresh(self.credentials)
+        self.http.headers = {"Authorization": f"Bearer {self.credentials.access_token}"}
+
+    async def future_workouts(self, start: dt.date | None = None) -> list[dict[str, Any]]:
+        """The raw Future_Workout_Static objects (dated after `start` when given)."""
+        params = {"startDate": start.isoformat()} if start else None
+        try:
+            return await self._get_workouts(params)
+        except ProviderAuthError:
+            # Expired early or revoked: refresh once; if that fails the athlete reconnects.
+            self.credentials = self.credentials.model_copy(update={"expires_at": 0.0})
+            return await self._get_workouts(params)
+
+    async def _get_workouts(self, params: dict[str, str] | None) -> list[dict[str, Any]]:
+        async for attempt in retrying(self.context):
+            with attempt:
+                await self._fresh()
+                return _listed(await self.http.request("GET", self.app.workouts_path,
+                                                       params=params))
+        raise AssertionError("unreachable")
+
+    async def import_workouts(self, start: dt.date | None = None) -> list[ImportedWorkout]:
+        """The athlete's AI Endurance run and ride workouts as our templates."""
+        out = []
+        for raw in await self.future_workouts(start):
+            imported = future_workout_to_template(raw)
+            if imported is not None:
+                out.append(imported)
+        return out
+
+    async def disconnect(self) -> None:
+        """Revoke both tokens (the reference revokes either kind at one endpoint)."""
+        for token in (self.credentials.refresh_token, self.credentials.access_token):
+            await revoke(self.app, token, self.context)
+
+    async def push(
+        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        reconcile: bool = False,
+    ) -> PushResult:
+        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+
+    async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
+        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+
+    async def delete(self, provider_workout_id: str) -> None:
+        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+
+    async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
+        return [
+            ProviderWorkout(provider_workout_id=w.source_id, planned_date=w.planned_date,
+                            name=w.template.name, raw=w.raw)
+            for w in await self.import_workouts(start)
+            if w.planned_date is not None and start <= w.planned_date <= end
+        ]
+
+
+def _listed(body: Any) -> list[dict[str, Any]]:
+    if isinstance(body, dict):
+        for key in ("results", "workouts", "future_workouts"):
+            if isinstance(body.get(key), list):
+                return body[key]
+    return list(body or [])

@@ -1,0 +1,223 @@
+"""The Shape calendar API: batched, rate-limited pushes that a retry never duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.providers.base import (
+    Capabilities,
+    Provider,
+    ProviderError,
+    ProviderNotFound,
+    ProviderRateLimited,
+    ProviderWorkout,
+    PushItem,
+    PushResult,
+    find_marker,
+    with_marker,
+)
+from coach.providers.capabilities import SHAPE
+from coach.providers.coerce import coerce
+from coach.providers.http import Http, retrying
+from coach.providers.limiter import HOUR, MINUTE, RateLimiter, shared_limiter
+from coach.providers.shape_format import to_activity
+from coach.templates.models import WorkoutTemplate
+
+BATCH = 100  # the reference's batch endpoints take up to 100 items
+PAGE = 200  # the list endpoint's largest page
+
+
+class ShapeCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://shapecalendar.com/api/v1"
+    token: str = Field(pattern=r"^shape_\S+$")
+
+
+class ShapeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Below Shape's 30/min and 200/h: its window alignment is unknown to us.
+    per_minute: int = Field(default=28, ge=1, le=30)
+    per_hour: int = Field(default=190, ge=1, le=200)
+    structured: bool = Field(default=True, description="Send interval steps (target=steps).")
+
+
+class ShapeProvider(Provider):
+    """One Shape token. provider_workout_id is the activity id."""
+
+    name = "shape"
+    Credentials = ShapeCredentials
+    Settings = ShapeSettings
+    batch_size = BATCH
+
+    def __init__(self, *args: Any, limiter: RateLimiter | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        c, s = self.credentials, self.settings
+        self.http = Http("shape", self.context, c.base_url,
+                         {"Authorization": f"Bearer {c.token}"})
+        # Every adapter on the same token in this process shares one quota.
+        self.limiter = limiter or shared_limiter(
+            "shape", c.token, [(s.per_minute, MINUTE), (s.per_hour, HOUR)], self.context.clock)
+        self.requests = 0
+
+    @classmethod
+    def capabilities_of(cls, settings: Any) -> Capabilities:
+        return SHAPE
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        """One rate-limited request, retried on 429/5xx/timeouts unless told otherwise."""
+        await self.limiter.acquire()
+        self.requests += 1
+        try:
+            return await self.http.request(method, path, **kw)
+        except ProviderRateLimited as exc:
+            self.limiter.pause(exc.retry_after if exc.retry_after is not None else MINUTE)
+            raise
+
+    # --------------------------------------------------------------------- push
+
+    async def push(
+        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        reconcile: bool = False,
+    ) -> PushResult:
+        item = PushItem(template, planned_date, idempotency_key)
+        return (await self.push_many([item], reconcile=reconcile))[0]
+
+    async def push_many(
+        self, items: Sequence[PushItem], *, reconcile: bool = False
+    ) -> list[PushResult]:
+        keys = [i.idempotency_key for i in items]
+        if len(set(keys)) != len(keys):
+            raise ValueError("idempotency keys must be unique within one push")
+        results: dict[str, PushResult] = {}
+        bodies: dict[str, tuple[PushItem, dict[str, Any], PushResult]] = {}
+        for item in items:
+            coerced, warnings = coerce(item.template, SHAPE, thresholds=self.thresholds)
+            text = with_marker(coerced.description, item.idempotency_key,
+                               SHAPE.text.description)
+            body = to_activity(coerced, item.planned_date, text,
+                               structured=self.settings.structured)
+            bodies[item.idempotency_key] = (item, body, PushResult("", warnings))
+        for start in range(0, len(items), BATCH):
+            chunk = keys[start:start + BATCH]
+            await self._push_chunk([bodies[k] for k in chunk], results, reconcile)
+        return [results[k] for k in keys]
+
+    async def _push_chunk(self, chunk: list[tuple[PushItem, dict[str, Any], PushResult]],
+                          results: dict[str, PushResult], reconcile: bool) -> None:
+        pending = {item.idempotency_key: (item, body, res) for item, body, res in chunk}
+        ambiguous = reconcile
+        async for attempt in retrying(self.context):
+            with attempt:
+                if ambiguous:
+                    # The failed call may have created some or all of them: take those
+                    # found by marker, and send only the rest again.
+                    days = [i.planned_date for i, _, _ in pending.values()]
+                    for act in await self._list_raw(min(days), max(days)):
+                        key = find_marker(act.get("description"))
+                        if key in pending:
+                            _, _, res = pending.pop(key)
+                            results[key] = _done(res, act, existed=True)
+                    if not pending:
+                        return
+                ambiguous = False
+                try:
+                    created = await self._create([b for _, b, _ in pending.values()])
+                except ProviderError as exc:
+                    # A 429 or a 4xx was refused before anything was written.
+                    ambiguous = not isinstance(exc, ProviderRateLimited) and exc.retryable
+                    raise
+                for act in created:
+                    key = find_marker(act.get("description"))
+                    if key in pending:
+                        _, _, res = pending.pop(key)
+                        results[key] = _done(res, act, existed=False)
+                if pending:
+                    ambiguous = True  # it may hold them without having listed them
+                    raise ProviderError(f"shape returned {len(created)} of "
+                                        f"{len(created) + len(pending)} activities",
+                                        retryable=True)
+
+    async def _create(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(bodies) == 1:
+            return [(await self._call("POST", "/activities", json=bodies[0]))["activity"]]
+        answer = await self._call("POST", "/activities/batch", json={"activities": bodies})
+        return list(answer["activities"])
+
+    # ------------------------------------------------------------ move, delete
+
+    async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
+        await self.move_many([(provider_workout_id, new_date)])
+
+    async def move_many(self, moves: Sequence[tuple[str, dt.date]]) -> None:
+        for start in range(0, len(moves), BATCH):
+            chunk = moves[start:start + BATCH]
+            async for attempt in retrying(self.context):
+                with attempt:  # setting a date is idempotent: plain retries are safe
+                    if len(chunk) == 1:
+                        pid, day = chunk[0]
+                        await self._call("PATCH", f"/activities/{pid}",
+                                         json={"date": day.isoformat()})
+                    else:
+                        await self._call("PATCH", "/activities/batch", json={"activities": [
+                            {"id": pid, "date": day.isoformat()} for pid, day in chunk]})
+
+    async def delete(self, provider_workout_id: str) -> None:
+        async for attempt in retrying(self.context):
+            with attempt:
+                try:
+                    await self._call("DELETE", f"/activities/{provider_workout_id}")
+                except ProviderNotFound:
+                    return  # gone already, e.g. the first try deleted it
+
+    async def delete_many(self, provider_workout_ids: Sequence[str]) -> None:
+        ids = list(provider_workout_ids)
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            async for attempt in retrying(self.context):
+                with attempt:
+                    await self._call("DELETE", "/activities/batch", json={"ids": chunk})
+
+    # --------------------------------------------------------------------- list
+
+    async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
+        return [
+            ProviderWorkout(provider_workout_id=str(a["id"]),
+                            planned_date=dt.date.fromisoformat(str(a["date"])[:10]),
+                            name=a.get("title") or "", raw=a)
+            for a in await self._list_raw(start, end)
+            if not a.get("completed")
+        ]
+
+    async def _list_raw(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            params = {"from": start.isoformat(), "to": end.isoformat(), "limit": PAGE,
+                      "offset": offset, "includePaired": "true"}
+            page = await self._list_page(params)
+            out.extend(page["activities"])
+            offset += len(page["activities"])
+            if not page["activities"] or offset >= int(page.get("total", 0)):
+                return out
+
+    async def _list_page(self, params: dict[str, Any]) -> dict[str, Any]:
+        async for attempt in retrying(self.context):
+            with attempt:
+                return await self._call("GET", "/activities", params=params)
+        raise AssertionError("unreachable")
+
+
+def _done(res: PushResult, activity: dict[str, Any], *, existed: bool) -> PushResult:
+    res.provider_workout_id = str(activity["id"])
+    res.raw = activity
+    res.existed = existed
+    return res

@@ -1,0 +1,1 @@
+"""Pushing planned workouts to providers: the outbox rows, the worker, push jobs."""

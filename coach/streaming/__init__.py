@@ -1,0 +1,1 @@
+"""Server-sent event streams: engine events become SSE events with ids, live or replayed."""

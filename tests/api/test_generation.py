@@ -1,0 +1,159 @@
+"""generate-draft and generate-plan over HTTP with the built-in engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach.plans.models import Workout
+from coach.plans.validate import validate_plan
+from coach.principles import load_builtin
+from tests.support.live import LiveServer
+from tests.support.plans import body, draft_then_plan
+from tests.support.tenants import Tenant
+
+
+@pytest.mark.parametrize("level", ["beginner", "intermediate", "advanced"])
+@pytest.mark.parametrize("weeks", [1, 4, 12, 16, 52])
+def test_builtin_plans_for_every_level_and_length(
+    server: LiveServer, tenant: Tenant, level: str, weeks: int
+) -> None:
+    with server.client(tenant.coach_key) as http:
+        draft, plan = draft_then_plan(
+            http, tenant, weeks=weeks, experience_level=level, start_date="2026-01-05"
+        )
+    assert draft["request"]["weeks"] == weeks
+    assert dt.datetime.fromisoformat(draft["request"]["generated_at"])
+    assert f"Week {weeks}" in draft["draft"]
+    workouts = [Workout.model_validate(w) for w in plan["content"]]
+    assert {w.week for w in workouts} == set(range(1, weeks + 1))
+    assert sorted(plan["weekly_info"], key=int) == [str(w) for w in range(1, weeks + 1)]
+    assert all(w.source == "builtin" for w in workouts)
+    assert workouts[0].date == dt.date(2026, 1, 5) + dt.timedelta(days=workouts[0].day - 1)
+    rules = load_builtin()["polarized"].rules
+    assert (
+        validate_plan(
+            workouts, weeks=weeks, rules=rules, level=level, start_date=dt.date(2026, 1, 5)
+        )
+        == []
+    )
+
+
+def test_plan_is_stored_and_read_back(server: LiveServer, tenant: Tenant) -> None:
+    with server.client(tenant.coach_key) as http:
+        _, plan = draft_then_plan(http, tenant, weeks=3)
+        stored = http.get(f"/v1/coach/plans/{plan['plan_id']}")
+    assert stored.status_code == 200
+    assert stored.json()["content"] == plan["content"]
+    assert stored.json()["weekly_info"] == plan["weekly_info"]
+
+
+def test_stored_plan_is_tenant_scoped(
+    server: LiveServer, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with server.client(tenant.coach_key) as http:
+        _, plan = draft_then_plan(http, tenant, weeks=1)
+    with server.client(other_tenant.coach_key) as http:
+        response = http.get(f"/v1/coach/plans/{plan['plan_id']}")
+        assert response.status_code == 403
+        assert "content" not in response.json()
+        assert http.get("/v1/coach/plans/6a1f8e0e-0000-4000-8000-000000000000").status_code == 404
+        assert http.get("/v1/coach/plans/not-a-uuid").status_code == 400
+
+
+def test_principle_override_wins(server: LiveServer, tenant: Tenant) -> None:
+    with server.client(tenant.coach_key) as http:
+        draft = http.post(
+            "/v1/coach/generate-draft", json=body(tenant, training_principle="lydiard")
+        ).json()
+    assert "Lydiard" in draft["training_principle"]
+
+
+def test_lint_command_accepts_a_generated_plan(
+    server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    with server.client(tenant.coach_key) as http:
+        _, plan = draft_then_plan(http, tenant, weeks=8, start_date="2026-03-02")
+    good = tmp_path / "plan.json"
+    good.write_text(json.dumps(plan))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach.cli", "lint", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Make week 2 carry two hard days back to back: lint names week and day.
+    week2 = [w for w in plan["content"] if w["week"] == 2]
+    week2[0]["type"], week2[1]["type"] = "intervals", "tempo"
+    week2[1]["day"] = week2[0]["day"] + 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(plan))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach.cli", "lint", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "week 2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"weeks": 0}, "weeks"),
+        ({"weeks": 53}, "weeks"),
+        ({"weeks": "twelve"}, "weeks"),
+        ({"weeks": None}, "weeks"),
+        ({"experience_level": "pro"}, "experience_level"),
+        ({"start_date": "2025-13-01"}, "start_date"),
+        ({"start_date": 20250101}, "start_date"),
+        ({"content_source": "whatever"}, "content_source"),
+        ({"sport": "curling"}, "sport"),
+        ({"athlete": {"ftp_w": -5}}, "athlete.ftp_w"),
+        ({"athlete": {"vo2": 60}}, "athlete.vo2"),
+        ({"organization_id": "one"}, "organization_id"),
+        ({"organization_id": 10**30}, "organization_id"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+def test_bad_generation_fields_are_400(
+    server: LiveServer, tenant: Tenant, changes: dict, field: str
+) -> None:  # type: ignore[type-arg]
+    request = {**body(tenant), **changes}
+    with server.client(tenant.coach_key) as http:
+        draft = http.post("/v1/coach/generate-draft", json=request)
+        plan = http.post("/v1/coach/generate-plan", json={**request, "refined_draft": "W1 D1 Easy"})
+    for response in (draft, plan):
+        assert response.status_code == 400, response.text
+        assert field in [d["field"] for d in response.json()["details"]]
+
+
+def test_refined_draft_rules(server: LiveServer, tenant: Tenant) -> None:
+    with server.client(tenant.coach_key) as http:
+        missing = http.post("/v1/coach/generate-plan", json=body(tenant))
+        short = http.post("/v1/coach/generate-plan", json=body(tenant, refined_draft="short"))
+    for response in (missing, short):
+        assert response.status_code == 400
+        assert response.json()["details"][0]["field"] == "refined_draft"
+
+
+def test_generation_tenancy_codes(server: LiveServer, tenant: Tenant, other_tenant: Tenant) -> None:
+    with server.client(tenant.coach_key) as http:
+        other = http.post(
+            "/v1/coach/generate-draft",
+            json=body(tenant, organization_id=other_tenant.organization_id),
+        )
+        unknown = http.post("/v1/coach/generate-draft", json=body(tenant, organization_id=99999))
+    assert other.status_code == 403
+    assert unknown.status_code == 404
+    with server.client(tenant.athlete_key) as http:
+        assert http.post("/v1/coach/generate-draft", json=body(tenant)).status_code == 403
+    with server.client() as http:
+        assert http.post("/v1/coach/generate-draft", json=body(tenant)).status_code == 401

@@ -1,0 +1,134 @@
+"""Streams that fail or lose their client: `error` then `done`, never a hang, nothing leaks."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx2
+
+from coach.plans.store import get_plan
+from coach.settings import Settings
+from tests.support.fake_engines import ScriptedEngine, registered
+from tests.support.live import LiveServer, live_server
+from tests.support.plans import body
+from tests.support.sse import data, names, read_stream
+from tests.support.tenants import make_tenant
+
+DRAFT = "W1 D2 Easy run, 30 min, 5.0 km\nW1 D4 Easy run, 30 min, 5.0 km"
+
+
+@contextmanager
+def server_with(engine: ScriptedEngine, database_url: str) -> Iterator[LiveServer]:
+    with registered(engine, f"test-{uuid.uuid4().hex[:6]}") as name:
+        settings = Settings(database_url=database_url, engine=name)
+        with live_server(settings) as live:
+            yield live
+
+
+def test_engine_failure_mid_stream_sends_error_then_done(database_url: str) -> None:
+    engine = ScriptedEngine(fail_after=3)
+    with server_with(engine, database_url) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            events = read_stream(
+                http,
+                "POST",
+                "/v1/coach/generate-plan/stream",
+                json=body(tenant, weeks=4, refined_draft=DRAFT),
+            )
+            plan_id = data(events[0])["plan_id"]
+            stored = http.get(f"/v1/coach/plans/{plan_id}")
+            replay = read_stream(http, "GET", f"/v1/coach/plans/{plan_id}/stream")
+    assert names(events).count("workout") == 3
+    assert names(events)[-2:] == ["error", "done"]
+    assert "invalid output after 3 attempts" in data(events[-2])["error"]
+    assert stored.status_code == 404 and "failed" in stored.json()["error"]
+    # Replayed in the same process, the failed stream is the same events again.
+    assert [(e.id, e.event, e.data) for e in replay] == [(e.id, e.event, e.data) for e in events]
+
+
+def test_batch_and_draft_streams_fail_cleanly(database_url: str) -> None:
+    engine = ScriptedEngine(fail_after=1)
+    with server_with(engine, database_url) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            batch = read_stream(
+                http,
+                "POST",
+                "/v1/coach/generate-plan/stream/batch",
+                json=body(tenant, weeks=2, refined_draft=DRAFT),
+            )
+            draft = read_stream(
+                http, "POST", "/v1/coach/generate-draft/stream", json=body(tenant, weeks=3)
+            )
+            sync = http.post(
+                "/v1/coach/generate-plan", json=body(tenant, weeks=2, refined_draft=DRAFT)
+            )
+    assert names(batch)[-2:] == ["error", "done"] and "result" not in names(batch)
+    assert names(draft)[-2:] == ["error", "done"]
+    assert "stopped answering" in data(draft[-2])["error"]
+    assert sync.status_code == 500
+    assert "invalid output" in sync.json()["error"]
+
+
+def test_client_disconnect_cancels_generation(database_url: str) -> None:
+    engine = ScriptedEngine(delay=0.3, per_week=3)
+    with server_with(engine, database_url) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            with http.stream(
+                "POST",
+                "/v1/coach/generate-plan/stream",
+                json=body(tenant, weeks=20, refined_draft=DRAFT),
+            ) as response:
+                source = httpx2.EventSource(response)
+                first = next(iter(source))
+                plan_id = uuid.UUID(data(first)["plan_id"])
+            left_at = time.monotonic()
+        assert engine.closed.wait(timeout=2)
+        assert time.monotonic() - left_at < 1.5
+        sent_at_close = engine.sent
+        time.sleep(0.8)
+        assert engine.sent == sent_at_close < 60
+        deadline = time.monotonic() + 5
+        while (row := live.db.call(lambda s: get_plan(s, plan_id))).status == "generating":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert row.status == "failed" and "cancelled" in (row.error or "")
+
+
+def test_follower_sees_a_plan_while_it_is_generated(database_url: str) -> None:
+    engine = ScriptedEngine(delay=0.05, per_week=2)
+    with server_with(engine, database_url) as live:
+        tenant = make_tenant(live.db)
+        live_events: list[httpx2.ServerSentEvent] = []
+        started = threading.Event()
+
+        def generate() -> None:
+            with (
+                live.client(tenant.coach_key) as http,
+                http.stream(
+                    "POST",
+                    "/v1/coach/generate-plan/stream",
+                    json=body(tenant, weeks=6, refined_draft=DRAFT),
+                ) as response,
+            ):
+                for event in httpx2.EventSource(response):
+                    live_events.append(event)
+                    started.set()
+
+        producer = threading.Thread(target=generate)
+        producer.start()
+        assert started.wait(timeout=10)
+        plan_id = data(live_events[0])["plan_id"]
+        with live.client(tenant.coach_key) as http:
+            followed = read_stream(
+                http, "GET", f"/v1/coach/plans/{plan_id}/stream", headers={"Last-Event-ID": "1"}
+            )
+        producer.join(timeout=20)
+    assert names(followed)[-1] == "done"
+    assert [(e.id, e.data) for e in followed] == [(e.id, e.data) for e in live_events[1:]]

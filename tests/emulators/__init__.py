@@ -1,0 +1,1 @@
+"""Emulators of the provider APIs (Terra, Shape, AI Endurance) as small Starlette apps."""

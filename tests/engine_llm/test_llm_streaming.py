@@ -1,0 +1,105 @@
+"""Concurrency, plan order, incremental emission and cancellation against the scripted server."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from coach.engines.base import PlanTotal, WeekDone, WorkoutReady
+from tests.engine_llm.answers import (
+    LINES,
+    collect,
+    context,
+    engine_for,
+    good_responder,
+    plan_request,
+    week_of,
+)
+from tests.support.live import serve_app
+from tests.support.scripted_llm import ScriptedLLM
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_weeks_run_concurrently_up_to_the_setting(concurrency: int) -> None:
+    llm = ScriptedLLM(responder=good_responder(), first_token_delay=0.15)
+    with serve_app(llm.app) as url:
+        async with engine_for(url, llm_concurrency=concurrency) as engine:
+            events = await collect(engine, plan_request(8))
+    assert len(llm.requests) == 8
+    assert llm.max_open == concurrency
+    assert sum(isinstance(e, WorkoutReady) for e in events) == 8 * len(LINES)
+
+
+async def test_week_one_goes_first_even_when_week_two_answers_first() -> None:
+    llm = ScriptedLLM(responder=good_responder(delays={1: 0.5}))
+    seen_finished: set[int] = set()
+    request = plan_request(3)
+    order = []
+    with serve_app(llm.app) as url:
+        async with engine_for(url) as engine:
+            async for event in engine.plan(context(request), request):
+                if isinstance(event, WorkoutReady) and not order:
+                    with llm.lock:
+                        seen_finished = {week_of(llm.requests[i]) for i in llm.finished}
+                if isinstance(event, WorkoutReady | WeekDone):
+                    order.append(
+                        event.workout.week if isinstance(event, WorkoutReady) else event.week
+                    )
+    # Weeks 2 and 3 had finished (and were buffered) before week 1's first workout.
+    assert {2, 3} <= seen_finished
+    assert order == sorted(order)
+
+
+async def test_first_workout_arrives_while_the_week_is_still_streaming() -> None:
+    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=400)
+    request = plan_request(1)
+    with serve_app(llm.app) as url:
+        async with engine_for(url) as engine:
+            async for event in engine.plan(context(request), request):
+                if isinstance(event, WorkoutReady):
+                    with llm.lock:
+                        unsent, finished = llm.unsent[0], 0 in llm.finished
+                    break
+    assert not finished
+    # The week's answer is ~530 tokens; most of it was still to come.
+    assert unsent > 300
+
+
+async def test_cancelling_the_consumer_closes_the_upstream_streams() -> None:
+    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=100)
+    request = plan_request(6)
+    got_first = anyio.Event()
+
+    async def consume() -> None:
+        async for event in engine.plan(context(request), request):
+            if isinstance(event, WorkoutReady):
+                got_first.set()
+
+    with serve_app(llm.app) as url:
+        async with engine_for(url, llm_concurrency=3) as engine:
+            async with anyio.create_task_group() as group:
+                group.start_soon(consume)
+                await got_first.wait()
+                with llm.lock:
+                    assert llm.open == 3
+                group.cancel_scope.cancel()
+            closed = await anyio.to_thread.run_sync(llm.wait_idle, 1.0)
+            assert closed, f"{llm.open} upstream streams still open"
+            assert llm.disconnects == 3
+            # Nothing new was started after the cancellation.
+            await anyio.sleep(0.2)
+            assert llm.opened == 3
+
+
+async def test_breaking_out_of_the_plan_closes_the_upstream_streams() -> None:
+    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=100)
+    request = plan_request(4)
+    with serve_app(llm.app) as url:
+        async with engine_for(url) as engine:
+            plan = engine.plan(context(request), request)
+            assert isinstance(await anext(plan), PlanTotal)
+            await anext(plan)
+            await plan.aclose()
+            assert await anyio.to_thread.run_sync(llm.wait_idle, 1.0)

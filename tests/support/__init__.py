@@ -1,0 +1,1 @@
+"""Test helpers: live servers on loopback, fresh databases, organizations with keys."""

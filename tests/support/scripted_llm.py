@@ -1,0 +1,283 @@
+"""A scripted OpenAI-compatible chat server for tests: answers from a script, streams at a set
+token rate, records every request and counts open streams so a disconnect can be seen.
+
+Run it with `tests.support.live.serve_app(llm.app)`; point the SDK at `<url>/v1`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+# A crude BPE stand-in: words, short digit runs, single punctuation marks. It counts JSON
+# punctuation one mark per token, so it overstates JSON a little compared with tiktoken.
+_TOKEN = re.compile(r" ?[A-Za-z]+| ?\d{1,3}|\s+|[^\sA-Za-z\d]")
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def count_tokens(text: str) -> int:
+    return len(tokenize(text))
+
+
+@dataclass
+class Reply:
+    """One scripted answer. `status` other than 200 answers with an OpenAI-style error."""
+
+    content: str = ""
+    status: int = 200
+    first_token_delay: float | None = None
+    tokens_per_s: float | None = None
+    finish_reason: str = "stop"
+
+
+Responder = Callable[[dict[str, Any]], "Reply | str"]
+
+
+class _ChatCompletions:
+    """Raw ASGI so the stream can watch for the client's disconnect while it sends."""
+
+    def __init__(self, llm: ScriptedLLM) -> None:
+        self.llm = llm
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        payload = json.loads(body)
+        index, reply = self.llm._accept(payload)
+        self.llm._opened()
+        try:
+            if reply.status != 200:
+                await self._error(send, reply)
+            elif payload.get("stream"):
+                await self._stream(index, payload, reply, receive, send)
+            else:
+                await self._whole(index, payload, reply, send)
+        finally:
+            self.llm._closed()
+
+    async def _error(self, send: Send, reply: Reply) -> None:
+        body = json.dumps(
+            {"error": {"message": reply.content or "scripted failure", "type": "server_error"}}
+        ).encode()
+        headers = [(b"content-type", b"application/json"), (b"retry-after-ms", b"10")]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _whole(self, index: int, payload: dict[str, Any], reply: Reply, send: Send) -> None:
+        await anyio.sleep(self.llm._delay(reply))
+        body = {
+            "id": f"chatcmpl-scripted-{index}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": payload.get("model", "scripted"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.content},
+                    "finish_reason": reply.finish_reason,
+                }
+            ],
+            "usage": self.llm._usage(payload, reply),
+        }
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        self.llm._finish(index)
+
+    async def _stream(
+        self, index: int, payload: dict[str, Any], reply: Reply, receive: Receive, send: Send
+    ) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                self.llm._disconnected()
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            try:
+                await self._send_stream(index, payload, reply, send)
+            except OSError:  # the client went away between two chunks
+                self.llm._disconnected()
+            group.cancel_scope.cancel()
+
+    async def _send_stream(
+        self, index: int, payload: dict[str, Any], reply: Reply, send: Send
+    ) -> None:
+        llm = self.llm
+        model = payload.get("model", "scripted")
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+            data = {
+                "id": f"chatcmpl-scripted-{index}",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
+            return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+        async def out(data: bytes) -> None:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        tokens = tokenize(reply.content)
+        per_chunk = llm.tokens_per_chunk
+        llm._set_unsent(index, len(tokens))
+        await anyio.sleep(llm._delay(reply))
+        await out(chunk({"role": "assistant", "content": ""}))
+        rate = reply.tokens_per_s if reply.tokens_per_s is not None else llm.tokens_per_s
+        for start in range(0, len(tokens), per_chunk):
+            piece = tokens[start : start + per_chunk]
+            await out(chunk({"content": "".join(piece)}))
+            llm._set_unsent(index, len(tokens) - start - len(piece))
+            if rate:
+                await anyio.sleep(len(piece) / rate)
+        await out(chunk({}, reply.finish_reason))
+        if (payload.get("stream_options") or {}).get("include_usage"):
+            usage = chunk({}, None, usage=llm._usage(payload, reply))
+            # The usage chunk has no choices, as OpenAI sends it.
+            data = json.loads(usage[6:])
+            data["choices"] = []
+            await out(b"data: " + json.dumps(data).encode() + b"\n\n")
+        await out(b"data: [DONE]\n\n")
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        llm._finish(index)
+
+
+class ScriptedLLM:
+    """The script is a queue of replies, then `responder(request_body)` when it is empty.
+
+    Counters are read from the test's thread while the server runs in its own; a lock
+    keeps them consistent.
+    """
+
+    def __init__(
+        self,
+        *replies: Reply | str,
+        responder: Responder | None = None,
+        tokens_per_s: float | None = None,
+        first_token_delay: float = 0.0,
+        tokens_per_chunk: int = 1,
+    ) -> None:
+        self.replies: deque[Reply] = deque()
+        self.script(*replies)
+        self.responder = responder
+        self.tokens_per_s = tokens_per_s
+        self.first_token_delay = first_token_delay
+        self.tokens_per_chunk = tokens_per_chunk
+        self.lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []
+        self.usages: list[dict[str, int]] = []
+        self.open = 0
+        self.max_open = 0
+        self.opened = 0
+        self.closed = 0
+        self.disconnects = 0
+        self.unsent: dict[int, int] = {}
+        self.finished: set[int] = set()
+        self.app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", _ChatCompletions(self), methods=["POST"]),
+                Route("/v1/models", self._models),
+            ]
+        )
+
+    def script(self, *replies: Reply | str) -> None:
+        self.replies.extend(Reply(r) if isinstance(r, str) else r for r in replies)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no request is open (every stream finished or was closed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.open == 0:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    @property
+    def request_count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    # -- called from the server thread -----------------------------------------------
+
+    def _accept(self, payload: dict[str, Any]) -> tuple[int, Reply]:
+        with self.lock:
+            index = len(self.requests)
+            self.requests.append(payload)
+            reply: Reply | str
+            if self.replies:
+                reply = self.replies.popleft()
+            elif self.responder is not None:
+                reply = self.responder(payload)
+            else:
+                reply = Reply("scripted server: no reply left", status=400)
+            return index, Reply(reply) if isinstance(reply, str) else reply
+
+    def _opened(self) -> None:
+        with self.lock:
+            self.open += 1
+            self.opened += 1
+            self.max_open = max(self.max_open, self.open)
+
+    def _closed(self) -> None:
+        with self.lock:
+            self.open -= 1
+            self.closed += 1
+
+    def _disconnected(self) -> None:
+        with self.lock:
+            self.disconnects += 1
+
+    def _set_unsent(self, index: int, tokens: int) -> None:
+        with self.lock:
+            self.unsent[index] = tokens
+
+    def _finish(self, index: int) -> None:
+        with self.lock:
+            self.finished.add(index)
+
+    def _delay(self, reply: Reply) -> float:
+        return (
+            self.first_token_delay if reply.first_token_delay is None else reply.first_token_delay
+        )
+
+    def _usage(self, payload: dict[str, Any], reply: Reply) -> dict[str, int]:
+        prompt = sum(count_tokens(str(m.get("content") or "")) for m in payload["messages"])
+        completion = count_tokens(reply.content)
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        with self.lock:
+            self.usages.append(usage)
+        return usage
+
+    async def _models(self, request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": "scripted", "object": "model"}]})
