@@ -12,7 +12,15 @@ import pytest
 
 from coach.plans.store import get_plan
 from tests.api.test_llm_over_http import DRAFT, llm_service, plan_body
-from tests.engine_llm.answers import LINES, draft_text, good_responder, week_answer, week_of
+from tests.engine_llm.answers import (
+    FIRST_WORKOUT_TOKENS,
+    LINES,
+    after_weeks,
+    draft_text,
+    good_responder,
+    week_answer,
+    week_of,
+)
 from tests.support.live import LiveServer
 from tests.support.plans import body
 from tests.support.scripted_llm import Reply, ScriptedLLM, count_tokens
@@ -30,11 +38,6 @@ def garbage_for(week: int) -> Any:
         return Reply("{garbage") if week_of(payload) == week else good(payload)
 
     return respond
-
-
-def finished_weeks(llm: ScriptedLLM) -> set[int]:
-    with llm.lock:
-        return {week_of(llm.requests[i]) for i in llm.finished}
 
 
 def wait_for_status(live: LiveServer, plan_id: uuid.UUID, timeout: float = 10) -> Any:
@@ -56,9 +59,13 @@ def test_plan_stream_in_plan_order_while_weeks_run_concurrently(
     database_url: str, concurrency: int
 ) -> None:
     weeks = 4
-    # Week 1 answers last when weeks run at once: its workouts must still come first.
-    llm = ScriptedLLM(responder=good_responder(delays={1: 1.0}), first_token_delay=0.3)
-    done_at_first_workout: set[int] | None = None
+    llm = ScriptedLLM()
+    # With weeks at once, no week answers before `concurrency` requests are open, and week 1
+    # answers only after weeks 2-4 have answered whole: its workouts must still come first.
+    # (An engine that waited for week 1 before asking the next would see no answer at all.)
+    all_open = lambda: llm.max_open >= concurrency  # noqa: E731
+    week_one = after_weeks(llm, {2, 3, 4}) if concurrency > 1 else all_open
+    llm.responder = good_responder(start_when={1: week_one, 2: all_open, 3: all_open, 4: all_open})
     events = []
     with (
         llm_service(database_url, llm, llm_concurrency=concurrency) as (live, tenant),
@@ -67,10 +74,7 @@ def test_plan_stream_in_plan_order_while_weeks_run_concurrently(
     ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        for event in httpx2.EventSource(response):
-            if event.event == "workout" and done_at_first_workout is None:
-                done_at_first_workout = finished_weeks(llm)
-            events.append(event)
+        events = list(httpx2.EventSource(response))
         plan_id = data(events[-2])["plan_id"]
         stored = http.get(f"/v1/coach/plans/{plan_id}").json()
 
@@ -100,32 +104,33 @@ def test_plan_stream_in_plan_order_while_weeks_run_concurrently(
     counts = [data(e)["count"] for e in events if e.event == "progress" and "count" in data(e)]
     assert counts[-1] == weeks * len(LINES) and counts == sorted(counts)
     assert stored["content"] == workouts
-    # Concurrency: as many weeks in flight as the setting allows, and with more than one,
-    # the later weeks were answered whole (and buffered) before week 1's first workout.
+    # Concurrency: as many weeks in flight as the setting allows.
     assert llm.max_open == concurrency
-    if concurrency > 1:
-        assert done_at_first_workout is not None
-        assert {2, 3, 4} <= done_at_first_workout
 
 
 def test_first_workout_is_sent_before_the_llm_finished_the_week(database_url: str) -> None:
-    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=200)
+    # The LLM stops after the week's first workout until the client has seen it.
+    llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     answer_tokens = count_tokens(week_answer(1))
     with (
         llm_service(database_url, llm) as (live, tenant),
         live.client(tenant.coach_key) as http,
         http.stream("POST", PLAN, json=plan_body(tenant, 1)) as response,
     ):
+        events, first = [], None
         for event in httpx2.EventSource(response):
-            if event.event == "workout":
+            events.append(event)
+            if event.event == "workout" and first is None:
                 first = data(event)
                 with llm.lock:
                     unsent, finished = llm.unsent.get(0), 0 in llm.finished
-                break
-    assert (first["week"], first["day"]) == (1, min(LINES))
+                llm.release()
+    assert first is not None and (first["week"], first["day"]) == (1, min(LINES))
     assert not finished
     # The first of five workouts is out while most of the week's answer is still unsent.
-    assert unsent is not None and unsent > answer_tokens // 2, (unsent, answer_tokens)
+    assert unsent == answer_tokens - FIRST_WORKOUT_TOKENS > answer_tokens // 2
+    # Then the rest of the week follows.
+    assert names(events).count("workout") == len(LINES) and names(events)[-1] == "done"
 
 
 def test_error_mid_stream_is_error_then_done(database_url: str) -> None:
@@ -188,7 +193,9 @@ def test_batch_stream_failure_is_error_then_done(database_url: str) -> None:
 
 
 def test_draft_stream_sends_the_text_as_the_llm_writes_it(database_url: str) -> None:
-    llm = ScriptedLLM(Reply(DRAFT), tokens_per_s=100)
+    # The LLM stops halfway through the draft until the client has seen text.
+    half = count_tokens(DRAFT) // 2
+    llm = ScriptedLLM(Reply(DRAFT), hold_after_tokens=half)
     unsent_at_first_text = None
     events = []
     with (
@@ -205,6 +212,7 @@ def test_draft_stream_sends_the_text_as_the_llm_writes_it(database_url: str) -> 
             ):
                 with llm.lock:
                     unsent_at_first_text = llm.unsent.get(0)
+                llm.release()
             events.append(event)
     assert_well_formed(events)
     assert names(events)[-2:] == ["result", "done"]
@@ -215,7 +223,7 @@ def test_draft_stream_sends_the_text_as_the_llm_writes_it(database_url: str) -> 
     assert "".join(p.get("text", "") for p in progress) == DRAFT == data(events[-2])["draft"]
     # Text was on the wire while most of the draft was still to be written by the LLM.
     assert unsent_at_first_text is not None
-    assert unsent_at_first_text > count_tokens(DRAFT) // 2
+    assert unsent_at_first_text >= count_tokens(DRAFT) - half
 
 
 def test_draft_stream_llm_failure_is_error_then_done(database_url: str) -> None:
@@ -244,10 +252,12 @@ def _reached(endpoint: str, event: httpx2.ServerSentEvent) -> bool:
 @pytest.mark.parametrize("endpoint", [PLAN, BATCH, DRAFT_STREAM], ids=["plan", "batch", "draft"])
 def test_disconnect_closes_the_upstream_llm_streams(database_url: str, endpoint: str) -> None:
     concurrency = 3
-    # ~530 tokens a week at 100 tokens/s: every week is mid-answer when the client leaves.
-    llm = ScriptedLLM(
-        responder=good_responder(), tokens_per_s=100
-    ) if endpoint != DRAFT_STREAM else ScriptedLLM(Reply(draft_text(8)), tokens_per_s=100)
+    # Every answer stops mid-way (after a week's first workout, or 20 tokens of the draft)
+    # and is never released: the client leaves while every upstream request is open.
+    if endpoint == DRAFT_STREAM:
+        llm = ScriptedLLM(Reply(draft_text(8)), hold_after_tokens=20)
+    else:
+        llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     expected_open = 1 if endpoint == DRAFT_STREAM else concurrency
     plan_id = None
     with llm_service(database_url, llm, llm_concurrency=concurrency) as (live, tenant):
@@ -256,18 +266,19 @@ def test_disconnect_closes_the_upstream_llm_streams(database_url: str, endpoint:
             live.client(tenant.coach_key) as http,
             http.stream("POST", endpoint, json=request) as response,
         ):
-            for event in httpx2.EventSource(response):
+            # Held here, the event iterator keeps the response open after `break` (a
+            # discarded one would close it there and then).
+            source = iter(httpx2.EventSource(response))
+            for event in source:
                 if plan_id is None and "plan_id" in data(event):
                     plan_id = uuid.UUID(data(event)["plan_id"])
                 if _reached(endpoint, event):
                     break
             else:
                 pytest.fail("the stream ended before the client could leave")
-            # Leave only once every upstream request this generation runs is in flight
+            # Leave only once every upstream request this generation runs is held mid-answer
             # (on a loaded machine the last week may still be connecting).
-            deadline = time.monotonic() + 5
-            while llm.open < expected_open and time.monotonic() < deadline:
-                time.sleep(0.01)
+            assert llm.wait_held(expected_open), f"{llm.open} open, {len(llm.held)} held"
             with llm.lock:
                 open_when_leaving, finished = llm.open, set(llm.finished)
         # Leaving the `with` closed the connection mid-stream.

@@ -16,7 +16,7 @@ from coach.engines.llm import LLMEngine
 from coach.plans.requests import PlanRequest
 from coach.principles import ResolvedPrinciple
 from coach.settings import Settings
-from tests.support.scripted_llm import Reply
+from tests.support.scripted_llm import Reply, ScriptedLLM, count_tokens
 
 PRINCIPLE = "Polarised training: about 80% easy, two quality days, long run on the weekend."
 # day -> (title, type, minutes, km)
@@ -83,13 +83,38 @@ def week_of(payload: dict[str, Any]) -> int:
 
 def good_responder(
     lines: dict[int, tuple[str, str, float, float]] = LINES,
-    delays: dict[int, float] | None = None,
+    start_when: dict[int, Callable[[], bool]] | None = None,
 ) -> Callable[[dict[str, Any]], Reply]:
+    """Good answers for every week; a week in `start_when` answers once its condition holds."""
+
     def respond(payload: dict[str, Any]) -> Reply:
         week = week_of(payload)
-        return Reply(week_answer(week, lines), first_token_delay=(delays or {}).get(week))
+        return Reply(week_answer(week, lines), start_when=(start_when or {}).get(week))
 
     return respond
+
+
+def weeks_finished(llm: ScriptedLLM) -> set[int]:
+    """The weeks whose answers the scripted server has sent to the end."""
+    with llm.lock:
+        return {week_of(llm.requests[i]) for i in llm.finished}
+
+
+def after_weeks(llm: ScriptedLLM, weeks: set[int]) -> Callable[[], bool]:
+    """A `start_when` condition: these weeks' answers have all been sent."""
+    return lambda: weeks <= weeks_finished(llm)
+
+
+# Tokens of a week's answer up to the "{" that opens its second workout (a workout is final,
+# and goes out, once the next one has begun): a stream held here has sent one whole workout
+# and most of the week is still to come.
+def _first_workout_tokens() -> int:
+    answer = week_answer(1)
+    first = json.dumps(json.loads(answer)["workouts"][0], separators=(",", ":"))
+    return count_tokens(answer[: answer.index(first) + len(first) + len(',{')])
+
+
+FIRST_WORKOUT_TOKENS = _first_workout_tokens()
 
 
 def settings_for(base_url: str, **override: Any) -> Settings:

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import anyio
 import pytest
 
 from coach.engines.base import PlanTotal, WeekDone, WorkoutReady
 from tests.engine_llm.answers import (
+    FIRST_WORKOUT_TOKENS,
     LINES,
+    after_weeks,
     collect,
     context,
     engine_for,
     good_responder,
     plan_request,
-    week_of,
 )
 from tests.support.live import serve_app
-from tests.support.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import Reply, ScriptedLLM
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_weeks_run_concurrently_up_to_the_setting(concurrency: int) -> None:
-    llm = ScriptedLLM(responder=good_responder(), first_token_delay=0.15)
+    llm = ScriptedLLM()
+    # Every week waits to answer until `concurrency` requests have been open at once.
+    good = good_responder()
+
+    def respond(payload: dict[str, Any]) -> Reply:
+        return replace(good(payload), start_when=lambda: llm.max_open >= concurrency)
+
+    llm.responder = respond
     with serve_app(llm.app) as url:
         async with engine_for(url, llm_concurrency=concurrency) as engine:
             events = await collect(engine, plan_request(8))
@@ -33,27 +44,24 @@ async def test_weeks_run_concurrently_up_to_the_setting(concurrency: int) -> Non
 
 
 async def test_week_one_goes_first_even_when_week_two_answers_first() -> None:
-    llm = ScriptedLLM(responder=good_responder(delays={1: 0.5}))
-    seen_finished: set[int] = set()
+    llm = ScriptedLLM()
+    # Week 1 starts answering only once weeks 2 and 3 have answered whole (buffered).
+    llm.responder = good_responder(start_when={1: after_weeks(llm, {2, 3})})
     request = plan_request(3)
     order = []
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
             async for event in engine.plan(context(request), request):
-                if isinstance(event, WorkoutReady) and not order:
-                    with llm.lock:
-                        seen_finished = {week_of(llm.requests[i]) for i in llm.finished}
                 if isinstance(event, WorkoutReady | WeekDone):
                     order.append(
                         event.workout.week if isinstance(event, WorkoutReady) else event.week
                     )
-    # Weeks 2 and 3 had finished (and were buffered) before week 1's first workout.
-    assert {2, 3} <= seen_finished
-    assert order == sorted(order)
+    assert order == [1] * 6 + [2] * 6 + [3] * 6  # five workouts and the week's end, each
 
 
 async def test_first_workout_arrives_while_the_week_is_still_streaming() -> None:
-    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=400)
+    # The LLM stops after the first workout's closing brace until it is released.
+    llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     request = plan_request(1)
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
@@ -68,7 +76,7 @@ async def test_first_workout_arrives_while_the_week_is_still_streaming() -> None
 
 
 async def test_cancelling_the_consumer_closes_the_upstream_streams() -> None:
-    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=100)
+    llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     request = plan_request(6)
     got_first = anyio.Event()
 
@@ -82,6 +90,8 @@ async def test_cancelling_the_consumer_closes_the_upstream_streams() -> None:
             async with anyio.create_task_group() as group:
                 group.start_soon(consume)
                 await got_first.wait()
+                # Every week in flight is held mid-answer.
+                assert await anyio.to_thread.run_sync(llm.wait_held, 3)
                 with llm.lock:
                     assert llm.open == 3
                 group.cancel_scope.cancel()
@@ -94,7 +104,7 @@ async def test_cancelling_the_consumer_closes_the_upstream_streams() -> None:
 
 
 async def test_breaking_out_of_the_plan_closes_the_upstream_streams() -> None:
-    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=100)
+    llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     request = plan_request(4)
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:

@@ -1,6 +1,11 @@
 """A scripted OpenAI-compatible chat server for tests: answers from a script, streams at a set
 token rate, records every request and counts open streams so a disconnect can be seen.
 
+Tests that assert what a client sees *while* the LLM is still answering hold the answers
+instead of racing a token rate: `hold_after_tokens` stops every stream after that many
+tokens until `release()`, and a reply's `start_when` keeps its first token back until a
+condition holds. On a loaded machine the outcome is then the same as on an idle one.
+
 Run it with `tests.support.live.serve_app(llm.app)`; point the SDK at `<url>/v1`.
 """
 
@@ -44,6 +49,8 @@ class Reply:
     first_token_delay: float | None = None
     tokens_per_s: float | None = None
     finish_reason: str = "stop"
+    # Polled before the first token: the answer starts only once this returns True.
+    start_when: Callable[[], bool] | None = None
 
 
 Responder = Callable[[dict[str, Any]], "Reply | str"]
@@ -148,12 +155,17 @@ class _ChatCompletions:
         per_chunk = llm.tokens_per_chunk
         llm._set_unsent(index, len(tokens))
         await anyio.sleep(llm._delay(reply))
+        while reply.start_when is not None and not reply.start_when():
+            await anyio.sleep(0.01)
         await out(chunk({"role": "assistant", "content": ""}))
         rate = reply.tokens_per_s if reply.tokens_per_s is not None else llm.tokens_per_s
+        hold = llm.hold_after_tokens
         for start in range(0, len(tokens), per_chunk):
             piece = tokens[start : start + per_chunk]
             await out(chunk({"content": "".join(piece)}))
             llm._set_unsent(index, len(tokens) - start - len(piece))
+            if hold is not None and start < hold <= start + len(piece):
+                await llm._hold(index)
             if rate:
                 await anyio.sleep(len(piece) / rate)
         await out(chunk({}, reply.finish_reason))
@@ -182,6 +194,7 @@ class ScriptedLLM:
         tokens_per_s: float | None = None,
         first_token_delay: float = 0.0,
         tokens_per_chunk: int = 1,
+        hold_after_tokens: int | None = None,
     ) -> None:
         self.replies: deque[Reply] = deque()
         self.script(*replies)
@@ -189,6 +202,9 @@ class ScriptedLLM:
         self.tokens_per_s = tokens_per_s
         self.first_token_delay = first_token_delay
         self.tokens_per_chunk = tokens_per_chunk
+        self.hold_after_tokens = hold_after_tokens
+        self.released = threading.Event()
+        self.held: set[int] = set()  # streams waiting at `hold_after_tokens`
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.usages: list[dict[str, int]] = []
@@ -209,15 +225,26 @@ class ScriptedLLM:
     def script(self, *replies: Reply | str) -> None:
         self.replies.extend(Reply(r) if isinstance(r, str) else r for r in replies)
 
-    def wait_idle(self, timeout: float) -> bool:
-        """True once no request is open (every stream finished or was closed)."""
+    def release(self) -> None:
+        """Let every held stream (and every later one) go on to its end."""
+        self.released.set()
+
+    def wait_held(self, count: int, timeout: float = 10) -> bool:
+        """True once `count` streams are waiting at `hold_after_tokens`."""
+        return self._wait(lambda: len(self.held) >= count, timeout)
+
+    def _wait(self, condition: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if self.open == 0:
+                if condition():
                     return True
             time.sleep(0.01)
         return False
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no request is open (every stream finished or was closed)."""
+        return self._wait(lambda: self.open == 0, timeout)
 
     @property
     def request_count(self) -> int:
@@ -257,6 +284,16 @@ class ScriptedLLM:
     def _set_unsent(self, index: int, tokens: int) -> None:
         with self.lock:
             self.unsent[index] = tokens
+
+    async def _hold(self, index: int) -> None:
+        with self.lock:
+            self.held.add(index)
+        try:
+            while not self.released.is_set():
+                await anyio.sleep(0.01)
+        finally:
+            with self.lock:
+                self.held.discard(index)
 
     def _finish(self, index: int) -> None:
         with self.lock:
