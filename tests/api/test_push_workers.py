@@ -108,18 +108,19 @@ def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str)
 
 
 def test_a_push_slower_than_the_lease_is_not_taken_over(own_database_url: str) -> None:
-    # The first worker's first provider call takes 3 s, three leases. A second worker that
+    # The first worker's first provider call takes 5 s, two and a half leases (a lease of 2 s
+    # renewed every 2/3 s leaves room for a loaded machine's stalls). A second worker that
     # starts meanwhile must not take the first one's rows over and push them again: the
     # first keeps renewing its lease while it pushes.
     with (
         emulators() as (terra, terra_url, _, _),
-        service(own_database_url, push_lease_s=1.0, provider_timeout_s=10.0) as one,
+        service(own_database_url, push_lease_s=2.0, provider_timeout_s=15.0) as one,
     ):
         tenant = make_tenant(one.db)
         with one.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=3)
             user_id, _ = athlete_with(http, connection_body("terra", terra_url))
-            terra.latency_s = 3.0
+            terra.latency_s = 5.0
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
@@ -127,15 +128,15 @@ def test_a_push_slower_than_the_lease_is_not_taken_over(own_database_url: str) -
         while not terra.calls["POST /v2/workouts"]:
             assert time.monotonic() < deadline, "the first worker never called Terra"
             time.sleep(0.01)
-        slow_call_ends = time.monotonic() + 3.0
+        slow_call_ends = time.monotonic() + 5.0
         terra.latency_s = 0.0
         with (
-            service(own_database_url, push_lease_s=1.0, provider_timeout_s=10.0) as two,
+            service(own_database_url, push_lease_s=2.0, provider_timeout_s=15.0) as two,
             two.client(tenant.coach_key) as http,
         ):
             job = wait_for_job(http, job_id)
             # Both workers stay up past the slow call, so any double push would happen.
-            time.sleep(max(0.0, slow_call_ends - time.monotonic()) + 1.5)
+            time.sleep(max(0.0, slow_call_ends - time.monotonic()) + 2.5)
     assert job["status"] == "complete" and job["pushed"] == len(plan["content"])
     assert terra.calls["POST /v2/plannedWorkouts"] == len(plan["content"])
     assert len(terra.planned) == len(plan["content"])
