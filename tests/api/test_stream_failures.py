@@ -51,6 +51,40 @@ def test_engine_failure_mid_stream_sends_error_then_done(database_url: str) -> N
     assert [(e.id, e.event, e.data) for e in replay] == [(e.id, e.event, e.data) for e in events]
 
 
+def test_a_failed_stream_followed_from_another_process_ends_with_error_then_done(
+    database_url: str,
+) -> None:
+    # The plan fails in one process; a client follows (or resumes) it from another one,
+    # which has only the database: it gets the same `error` and a `done`, with the ids the
+    # live stream gave them when it resumes — never an empty stream.
+    engine = ScriptedEngine(fail_after=3)
+    with (
+        server_with(engine, database_url) as one,
+        live_server(Settings(database_url=database_url, _env_file=None)) as two,  # type: ignore[call-arg]
+    ):
+        tenant = make_tenant(one.db)
+        with one.client(tenant.coach_key) as http:
+            events = read_stream(
+                http,
+                "POST",
+                "/v1/coach/generate-plan/stream",
+                json=body(tenant, weeks=4, refined_draft=DRAFT),
+            )
+        follow = f"/v1/coach/plans/{data(events[0])['plan_id']}/stream"
+        with two.client(tenant.coach_key) as http:
+            whole = read_stream(http, "GET", follow)
+            resumed = read_stream(http, "GET", follow, headers={"Last-Event-ID": events[-3].id})
+            stored = http.get(follow.removesuffix("/stream"))
+    ending = [(e.event, e.data) for e in events[-2:]]
+    assert names(events)[-2:] == ["error", "done"]
+    assert data(events[-2])["error"] == "generation failed: invalid output after 3 attempts"
+    assert [(e.id, e.event, e.data) for e in whole] == [("1", *ending[0]), ("2", *ending[1])]
+    assert [(e.id, e.event, e.data) for e in resumed] == [
+        (e.id, e.event, e.data) for e in events[-2:]
+    ]
+    assert stored.json()["error"].endswith("failed: invalid output after 3 attempts")
+
+
 def test_batch_and_draft_streams_fail_cleanly(database_url: str) -> None:
     engine = ScriptedEngine(fail_after=1)
     with server_with(engine, database_url) as live:
