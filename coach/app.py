@@ -96,7 +96,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             provider_context=provider_context(settings),
         )
         app.state.services = services
-        app.state.broker = PlanBroker()
+        app.state.broker = PlanBroker(
+            keep_seconds=settings.stream_replay_keep_s,
+            max_finished=settings.stream_replay_max_plans,
+        )
         database = services.db.engine.url.render_as_string(hide_password=True)
         log.info("engine %s, database %s", settings.engine, database)
         try:

@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     push_lease_s: float = Field(default=60.0, gt=0, description="How long a claim holds rows.")
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_poll_s: float = Field(default=0.5, gt=0)
+    stream_replay_keep_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long a finished plan stream's events stay in memory for replay.",
+    )
+    stream_replay_max_plans: int = Field(
+        default=256,
+        ge=0,
+        description="Finished plan streams kept in memory at most; older ones are replayed "
+        "from the database.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"

@@ -2,7 +2,9 @@
 
 A channel keeps every event of one plan stream, numbered from 1. Followers read from any
 position and wait for more until the stream is finished. Finished channels are kept for
-`keep_seconds` (after that a finished plan is replayed from the database instead).
+`keep_seconds`, and at most `max_finished` of them (the oldest go first); after that a
+finished plan is replayed from the database instead. A kept channel costs about 80 KiB for
+a 12-week plan and 340 KiB for a 52-week one (docs/streaming.md).
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ class PlanChannel:
 
 
 class PlanBroker:
-    def __init__(self, keep_seconds: float = 600.0) -> None:
+    def __init__(self, keep_seconds: float = 600.0, max_finished: int = 256) -> None:
         self.keep_seconds = keep_seconds
+        self.max_finished = max_finished
         self._channels: dict[uuid.UUID, PlanChannel] = {}
 
     def open(self, plan_id: uuid.UUID) -> PlanChannel:
@@ -61,6 +64,12 @@ class PlanBroker:
 
     def _purge(self) -> None:
         cutoff = time.monotonic() - self.keep_seconds
-        for plan_id, channel in list(self._channels.items()):
-            if channel.finished_at is not None and channel.finished_at < cutoff:
+        finished = sorted(
+            (channel.finished_at, plan_id)
+            for plan_id, channel in self._channels.items()
+            if channel.finished_at is not None
+        )
+        surplus = len(finished) - self.max_finished
+        for index, (finished_at, plan_id) in enumerate(finished):
+            if index < surplus or finished_at < cutoff:
                 del self._channels[plan_id]

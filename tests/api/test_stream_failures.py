@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx2
 
@@ -22,9 +23,11 @@ DRAFT = "W1 D2 Easy run, 30 min, 5.0 km\nW1 D4 Easy run, 30 min, 5.0 km"
 
 
 @contextmanager
-def server_with(engine: ScriptedEngine, database_url: str) -> Iterator[LiveServer]:
+def server_with(
+    engine: ScriptedEngine, database_url: str, **override: Any
+) -> Iterator[LiveServer]:
     with registered(engine, f"test-{uuid.uuid4().hex[:6]}") as name:
-        settings = Settings(database_url=database_url, engine=name)
+        settings = Settings(database_url=database_url, engine=name, **override)
         with live_server(settings) as live:
             yield live
 
@@ -83,6 +86,36 @@ def test_a_failed_stream_followed_from_another_process_ends_with_error_then_done
         (e.id, e.event, e.data) for e in events[-2:]
     ]
     assert stored.json()["error"].endswith("failed: invalid output after 3 attempts")
+
+
+def test_only_the_newest_finished_streams_stay_in_memory(database_url: str) -> None:
+    # One finished stream kept in memory at most. Every plan here fails, so a replay shows
+    # where it comes from: memory replays the whole failed stream, the database only its
+    # ending. Starting a third stream drops the oldest finished one.
+    engine = ScriptedEngine(fail_after=2)
+    with server_with(engine, database_url, stream_replay_max_plans=1) as live:
+        tenant = make_tenant(live.db)
+        request = body(tenant, weeks=2, refined_draft=DRAFT)
+        with live.client(tenant.coach_key) as http:
+
+            def generate() -> tuple[list[httpx2.ServerSentEvent], str]:
+                events = read_stream(http, "POST", "/v1/coach/generate-plan/stream", json=request)
+                return events, f"/v1/coach/plans/{data(events[0])['plan_id']}/stream"
+
+            first, follow_first = generate()
+            second, follow_second = generate()
+            first_while_kept = read_stream(http, "GET", follow_first)
+            generate()
+            first_after = read_stream(http, "GET", follow_first)
+            second_after = read_stream(http, "GET", follow_second)
+
+    def triples(events: list[httpx2.ServerSentEvent]) -> list[tuple[str, str, str]]:
+        return [(e.id, e.event, e.data) for e in events]
+
+    assert names(first).count("workout") == 2 and names(first)[-2:] == ["error", "done"]
+    assert triples(first_while_kept) == triples(first)
+    assert triples(first_after) == [("1", "error", first[-2].data), ("2", "done", first[-1].data)]
+    assert triples(second_after) == triples(second)
 
 
 def test_batch_and_draft_streams_fail_cleanly(database_url: str) -> None:
