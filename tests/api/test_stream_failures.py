@@ -17,9 +17,26 @@ from tests.support.fake_engines import ScriptedEngine, registered
 from tests.support.live import LiveServer, live_server
 from tests.support.plans import body
 from tests.support.sse import data, names, read_stream
-from tests.support.tenants import make_tenant
+from tests.support.tenants import Tenant, make_tenant
 
 DRAFT = "W1 D2 Easy run, 30 min, 5.0 km\nW1 D4 Easy run, 30 min, 5.0 km"
+PLAN_STREAM = "/v1/coach/generate-plan/stream"
+
+
+def stream_plan(http: httpx2.Client, tenant: Tenant, weeks: int) -> list[httpx2.ServerSentEvent]:
+    """A whole incremental plan stream of `weeks` weeks."""
+    return read_stream(
+        http, "POST", PLAN_STREAM, json=body(tenant, weeks=weeks, refined_draft=DRAFT)
+    )
+
+
+def follow_url(events: list[httpx2.ServerSentEvent]) -> str:
+    """Where the plan of a stream is followed and replayed."""
+    return f"/v1/coach/plans/{data(events[0])['plan_id']}/stream"
+
+
+def triples(events: list[httpx2.ServerSentEvent]) -> list[tuple[str | None, str, str]]:
+    return [(e.id, e.event, e.data) for e in events]
 
 
 @contextmanager
@@ -37,21 +54,15 @@ def test_engine_failure_mid_stream_sends_error_then_done(database_url: str) -> N
     with server_with(engine, database_url) as live:
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
-            events = read_stream(
-                http,
-                "POST",
-                "/v1/coach/generate-plan/stream",
-                json=body(tenant, weeks=4, refined_draft=DRAFT),
-            )
-            plan_id = data(events[0])["plan_id"]
-            stored = http.get(f"/v1/coach/plans/{plan_id}")
-            replay = read_stream(http, "GET", f"/v1/coach/plans/{plan_id}/stream")
+            events = stream_plan(http, tenant, weeks=4)
+            stored = http.get(follow_url(events).removesuffix("/stream"))
+            replay = read_stream(http, "GET", follow_url(events))
     assert names(events).count("workout") == 3
     assert names(events)[-2:] == ["error", "done"]
     assert "invalid output after 3 attempts" in data(events[-2])["error"]
     assert stored.status_code == 404 and "failed" in stored.json()["error"]
     # Replayed in the same process, the failed stream is the same events again.
-    assert [(e.id, e.event, e.data) for e in replay] == [(e.id, e.event, e.data) for e in events]
+    assert triples(replay) == triples(events)
 
 
 def test_a_failed_stream_followed_from_another_process_ends_with_error_then_done(
@@ -67,13 +78,8 @@ def test_a_failed_stream_followed_from_another_process_ends_with_error_then_done
     ):
         tenant = make_tenant(one.db)
         with one.client(tenant.coach_key) as http:
-            events = read_stream(
-                http,
-                "POST",
-                "/v1/coach/generate-plan/stream",
-                json=body(tenant, weeks=4, refined_draft=DRAFT),
-            )
-        follow = f"/v1/coach/plans/{data(events[0])['plan_id']}/stream"
+            events = stream_plan(http, tenant, weeks=4)
+        follow = follow_url(events)
         with two.client(tenant.coach_key) as http:
             whole = read_stream(http, "GET", follow)
             resumed = read_stream(http, "GET", follow, headers={"Last-Event-ID": events[-3].id})
@@ -81,10 +87,8 @@ def test_a_failed_stream_followed_from_another_process_ends_with_error_then_done
     ending = [(e.event, e.data) for e in events[-2:]]
     assert names(events)[-2:] == ["error", "done"]
     assert data(events[-2])["error"] == "generation failed: invalid output after 3 attempts"
-    assert [(e.id, e.event, e.data) for e in whole] == [("1", *ending[0]), ("2", *ending[1])]
-    assert [(e.id, e.event, e.data) for e in resumed] == [
-        (e.id, e.event, e.data) for e in events[-2:]
-    ]
+    assert triples(whole) == [("1", *ending[0]), ("2", *ending[1])]
+    assert triples(resumed) == triples(events[-2:])
     assert stored.json()["error"].endswith("failed: invalid output after 3 attempts")
 
 
@@ -95,22 +99,13 @@ def test_only_the_newest_finished_streams_stay_in_memory(database_url: str) -> N
     engine = ScriptedEngine(fail_after=2)
     with server_with(engine, database_url, stream_replay_max_plans=1) as live:
         tenant = make_tenant(live.db)
-        request = body(tenant, weeks=2, refined_draft=DRAFT)
         with live.client(tenant.coach_key) as http:
-
-            def generate() -> tuple[list[httpx2.ServerSentEvent], str]:
-                events = read_stream(http, "POST", "/v1/coach/generate-plan/stream", json=request)
-                return events, f"/v1/coach/plans/{data(events[0])['plan_id']}/stream"
-
-            first, follow_first = generate()
-            second, follow_second = generate()
-            first_while_kept = read_stream(http, "GET", follow_first)
-            generate()
-            first_after = read_stream(http, "GET", follow_first)
-            second_after = read_stream(http, "GET", follow_second)
-
-    def triples(events: list[httpx2.ServerSentEvent]) -> list[tuple[str, str, str]]:
-        return [(e.id, e.event, e.data) for e in events]
+            first = stream_plan(http, tenant, weeks=2)
+            second = stream_plan(http, tenant, weeks=2)
+            first_while_kept = read_stream(http, "GET", follow_url(first))
+            stream_plan(http, tenant, weeks=2)
+            first_after = read_stream(http, "GET", follow_url(first))
+            second_after = read_stream(http, "GET", follow_url(second))
 
     assert names(first).count("workout") == 2 and names(first)[-2:] == ["error", "done"]
     assert triples(first_while_kept) == triples(first)
@@ -149,7 +144,7 @@ def test_client_disconnect_cancels_generation(database_url: str) -> None:
         with live.client(tenant.coach_key) as http:
             with http.stream(
                 "POST",
-                "/v1/coach/generate-plan/stream",
+                PLAN_STREAM,
                 json=body(tenant, weeks=20, refined_draft=DRAFT),
             ) as response:
                 source = httpx2.EventSource(response)
@@ -180,7 +175,7 @@ def test_follower_sees_a_plan_while_it_is_generated(database_url: str) -> None:
                 live.client(tenant.coach_key) as http,
                 http.stream(
                     "POST",
-                    "/v1/coach/generate-plan/stream",
+                    PLAN_STREAM,
                     json=body(tenant, weeks=6, refined_draft=DRAFT),
                 ) as response,
             ):
