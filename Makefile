@@ -33,6 +33,7 @@ serve: $(VENV)/.serve
 # or a server answers on 127.0.0.1:5432 (database `test`, trust auth).
 test: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@if [ -z "$$COACH_TEST_POSTGRES_URL" ] && $(BIN)/python -c \
 		"import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		export COACH_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test; \

@@ -54,18 +54,23 @@ class Service:
         return {"Authorization": f"Bearer {self.coach_key}"}
 
     def body(self, **fields: Any) -> dict[str, Any]:
-        return {"experience_level": "intermediate", "organization_id": self.organization_id,
-                **fields}
+        return {
+            "experience_level": "intermediate",
+            "organization_id": self.organization_id,
+            **fields,
+        }
 
 
 def _env(database: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.update({
-        "COACH_DATABASE_URL": f"sqlite:///{database}",
-        "COACH_LOG_LEVEL": "warning",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    })
+    env.update(
+        {
+            "COACH_DATABASE_URL": f"sqlite:///{database}",
+            "COACH_LOG_LEVEL": "warning",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
     return env
 
 
@@ -78,7 +83,12 @@ def service(**coach_env: str) -> Iterator[Service]:
         env = _env(database, {f"COACH_{k.upper()}": v for k, v in coach_env.items()})
         demo = subprocess.run(
             [PYTHON, "-m", "coach.cli", "init-demo", "--json"],
-            env=env, cwd=tmp, capture_output=True, text=True, check=True, timeout=60,
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         tenant = json.loads(demo.stdout.strip().splitlines()[-1])
         port = free_port()
@@ -86,13 +96,22 @@ def service(**coach_env: str) -> Iterator[Service]:
         with log.open("w") as log_file:
             process = subprocess.Popen(
                 [PYTHON, "-m", "coach.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, cwd=tmp, stdout=log_file, stderr=subprocess.STDOUT,
+                env=env,
+                cwd=tmp,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base_url, process, log)
-            yield Service(base_url, process.pid, database, int(tenant["organization_id"]),
-                          tenant["coach_key"], log)
+            yield Service(
+                base_url,
+                process.pid,
+                database,
+                int(tenant["organization_id"]),
+                tenant["coach_key"],
+                log,
+            )
         finally:
             process.send_signal(signal.SIGINT)
             try:

@@ -33,8 +33,13 @@ ATHLETES: dict[Sport, AthleteThresholds] = {
 
 
 def built_plan(sport: Sport) -> list[Workout]:
-    request = GenerationRequest(weeks=WEEKS, experience_level="advanced", organization_id=1,
-                                sport=sport, athlete=ATHLETES[sport])
+    request = GenerationRequest(
+        weeks=WEEKS,
+        experience_level="advanced",
+        organization_id=1,
+        sport=sport,
+        athlete=ATHLETES[sport],
+    )
     principle = resolve(override=None, coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     draft = write_draft(ctx)
@@ -71,22 +76,32 @@ def measure(sport: Sport, runs: int) -> Result:
             workout_to_template(workout, sport=sport)
 
     def fit_files() -> int:
-        return sum(len(template_to_fit(workout_to_template(workout, sport=sport)))
-                   for workout in plan)
+        return sum(
+            len(template_to_fit(workout_to_template(workout, sport=sport))) for workout in plan
+        )
 
-    return Result(sport, len(plan), steps, median_seconds(templates, runs),
-                  median_seconds(fit_files, runs), fit_files())
+    return Result(
+        sport,
+        len(plan),
+        steps,
+        median_seconds(templates, runs),
+        median_seconds(fit_files, runs),
+        fit_files(),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed passes per plan (median)")
-    parser.add_argument("--sports", nargs="+", default=["running", "cycling", "triathlon"],
-                        choices=sorted(ATHLETES))
+    parser.add_argument(
+        "--sports", nargs="+", default=["running", "cycling", "triathlon"], choices=sorted(ATHLETES)
+    )
     args = parser.parse_args()
     out = sys.stdout
-    out.write(f"python {sys.version.split()[0]}; {WEEKS}-week built-in plans; "
-              f"median of {args.runs} runs\n")
+    out.write(
+        f"python {sys.version.split()[0]}; {WEEKS}-week built-in plans; "
+        f"median of {args.runs} runs\n"
+    )
     for sport in args.sports:
         r = measure(sport, max(1, args.runs))
         out.write(

@@ -21,7 +21,9 @@ from coach.principles import resolve
 
 def _context(weeks: int) -> GenerationContext:
     request = GenerationRequest(
-        weeks=weeks, experience_level="intermediate", organization_id=1,
+        weeks=weeks,
+        experience_level="intermediate",
+        organization_id=1,
         instructions="5 days per week, no training on Mondays, marathon on the last day",
         start_date="2025-01-06",
         athlete=AthleteThresholds(threshold_pace_s_per_km=270, threshold_hr=170),
@@ -54,8 +56,10 @@ def main(argv: list[str]) -> int:
         plan = build_plan(ctx, draft)
         draft_ms = _median_ms(lambda ctx=ctx: write_draft(ctx), args.runs)
         plan_ms = _median_ms(lambda ctx=ctx, draft=draft: build_plan(ctx, draft), args.runs)
-        out.write(f"{weeks:>5} {len(plan.workouts):>8} {draft_ms:>9.1f} {plan_ms:>8.1f} "
-                  f"{draft_ms + plan_ms:>9.1f}\n")
+        out.write(
+            f"{weeks:>5} {len(plan.workouts):>8} {draft_ms:>9.1f} {plan_ms:>8.1f} "
+            f"{draft_ms + plan_ms:>9.1f}\n"
+        )
     out.write("goal: 52 weeks under 50 ms per step on one core\n\n")
     out.flush()
     if not args.skip_llm:

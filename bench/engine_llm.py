@@ -71,9 +71,7 @@ async def _plan(weeks: int, responder: Any, stub: bool = False) -> dict[str, Any
     server_prompt = sum(u["prompt_tokens"] for u in llm.usages)
     server_completion = sum(u["completion_tokens"] for u in llm.usages)
     system = next(m["content"] for m in llm.requests[0]["messages"] if m["role"] == "system")
-    users = [
-        next(m["content"] for m in r["messages"] if m["role"] == "user") for r in llm.requests
-    ]
+    users = [next(m["content"] for m in r["messages"] if m["role"] == "user") for r in llm.requests]
     return {
         "workouts": workouts,
         "warnings": sum(isinstance(e, PlanWarning) for e in events),
@@ -92,9 +90,7 @@ async def _draft(weeks: int) -> tuple[int, int, int]:
     with serve_app(llm.app) as url:
         engine = LLMEngine(settings_for(url))
         try:
-            written = "".join(
-                [e.text async for e in engine.draft(ctx) if isinstance(e, DraftText)]
-            )
+            written = "".join([e.text async for e in engine.draft(ctx) if isinstance(e, DraftText)])
         finally:
             await engine.aclose()
     assert written == text
@@ -105,44 +101,61 @@ def _row(label: str, result: dict[str, Any]) -> None:
     usage = result["usage"]
     n = result["workouts"]
     prompt_w, completion_w = usage.prompt_tokens / n, usage.completion_tokens / n
-    out(f"   {label:<40} {usage.requests:>8} {n:>8} {usage.prompt_tokens:>9} "
+    out(
+        f"   {label:<40} {usage.requests:>8} {n:>8} {usage.prompt_tokens:>9} "
         f"{usage.completion_tokens:>9} {prompt_w:>9.0f} {completion_w:>9.0f} "
-        f"{prompt_w + completion_w:>7.0f}")
+        f"{prompt_w + completion_w:>7.0f}"
+    )
     requests, prompt, completion = result["server"]
     if (requests, prompt, completion) != (
-        usage.requests, usage.prompt_tokens, usage.completion_tokens
+        usage.requests,
+        usage.prompt_tokens,
+        usage.completion_tokens,
     ):
-        out(f"   !! the server recorded {requests} requests, {prompt} prompt and {completion} "
-            "completion tokens: the engine's usage differs")
+        out(
+            f"   !! the server recorded {requests} requests, {prompt} prompt and {completion} "
+            "completion tokens: the engine's usage differs"
+        )
 
 
 async def main_async(weeks: int) -> None:
-    out(f"LLM engine tokens, {weeks}-week plan, 5 workouts a week, scripted server "
-        "(crude tokenizer: JSON marks count one token each)")
+    out(
+        f"LLM engine tokens, {weeks}-week plan, 5 workouts a week, scripted server "
+        "(crude tokenizer: JSON marks count one token each)"
+    )
     draft_prompt, draft_completion, draft_lines = await _draft(weeks)
-    out(f"-- draft step: 1 request, {draft_prompt} prompt tokens, {draft_completion} completion "
+    out(
+        f"-- draft step: 1 request, {draft_prompt} prompt tokens, {draft_completion} completion "
         f"tokens for a {draft_lines}-line draft "
-        f"({draft_completion / (weeks * 5):.0f} completion tokens per workout line)")
+        f"({draft_completion / (weeks * 5):.0f} completion tokens per workout line)"
+    )
     good = await _plan(weeks, good_responder())
     reasked = await _plan(weeks, _first_answer_invalid())
     stub = await _plan(weeks, good_responder(), stub=True)
     out("-- plan step, per workout")
-    out(f"   {'answers (default principle)':<40} {'requests':>8} {'workouts':>8} {'prompt':>9} "
-        f"{'complet.':>9} {'prompt/w':>9} {'compl./w':>9} {'total/w':>7}")
+    out(
+        f"   {'answers (default principle)':<40} {'requests':>8} {'workouts':>8} {'prompt':>9} "
+        f"{'complet.':>9} {'prompt/w':>9} {'compl./w':>9} {'total/w':>7}"
+    )
     _row("all valid", good)
     _row("every week's first answer invalid", reasked)
     _row("all valid, one-sentence principle stub", stub)
     prompts = good["prompts"]
-    out(f"   each week's request: system prompt {good['system_tokens']} tokens (identical "
+    out(
+        f"   each week's request: system prompt {good['system_tokens']} tokens (identical "
         f"for every week, so a server can cache it) + user turn ~{good['user_tokens']:.0f} "
-        f"tokens; prompt tokens per request {min(prompts)}..{max(prompts)}")
-    out(f"   a week's answer: {count_tokens(week_answer(1))} completion tokens "
-        f"({len(week_answer(1))} characters)")
+        f"tokens; prompt tokens per request {min(prompts)}..{max(prompts)}"
+    )
+    out(
+        f"   a week's answer: {count_tokens(week_answer(1))} completion tokens "
+        f"({len(week_answer(1))} characters)"
+    )
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--weeks", type=int, default=12)
     args = parser.parse_args(argv)
     asyncio.run(main_async(args.weeks))

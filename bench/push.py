@@ -36,25 +36,31 @@ def main() -> None:
         with live_server(settings) as live:
             tenant = make_tenant(live.db)
             with live.client(tenant.coach_key) as http:
-                _, plan = draft_then_plan(http, tenant, weeks=52, start_date="2027-01-04",
-                                          instructions="5 days per week")
+                _, plan = draft_then_plan(
+                    http, tenant, weeks=52, start_date="2027-01-04", instructions="5 days per week"
+                )
                 workouts = len(plan["content"])
                 print(f"52-week plan: {workouts} workouts")
                 for provider, url in (("shape", shape_url), ("terra", terra_url)):
                     user_id, _ = athlete_with(http, connection_body(provider, url))
                     started = time.perf_counter()
-                    job_id = http.post(f"/v1/coach/plans/{plan['plan_id']}/push",
-                                       json={"user_id": user_id}).json()["job_id"]
+                    job_id = http.post(
+                        f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
+                    ).json()["job_id"]
                     job = wait_for_job(http, job_id, timeout=600)
                     elapsed = time.perf_counter() - started
                     emulator = shape if provider == "shape" else terra
                     limited = getattr(emulator, "rate_limited", 0)
-                    print(f"{provider:6s} status={job['status']} pushed={job['pushed']}"
-                          f"/{job['total']} requests={emulator.requests} 429s={limited}"
-                          f" wall={elapsed:.2f}s")
+                    print(
+                        f"{provider:6s} status={job['status']} pushed={job['pushed']}"
+                        f"/{job['total']} requests={emulator.requests} 429s={limited}"
+                        f" wall={elapsed:.2f}s"
+                    )
                     if provider == "shape":
-                        print(f"       fewest possible requests: {math.ceil(workouts / 100)}"
-                              f" (batches of 100); calls: {dict(shape.calls)}")
+                        print(
+                            f"       fewest possible requests: {math.ceil(workouts / 100)}"
+                            f" (batches of 100); calls: {dict(shape.calls)}"
+                        )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ def direct_llm(llm_url: str, first_end: int) -> tuple[float, float]:
     first workout's text has arrived, and until the week's answer is complete. This is the
     LLM time the service cannot beat (the nominal figure leaves out the server's own
     per-token overhead)."""
-    payload = {"model": "scripted", "stream": True,
-               "messages": [{"role": "user", "content": "Week 1 of 12 · base"}]}
+    payload = {
+        "model": "scripted",
+        "stream": True,
+        "messages": [{"role": "user", "content": "Week 1 of 12 · base"}],
+    }
     text, first = "", math.nan
     with httpx2.Client(timeout=60) as http:
         started = time.perf_counter()
@@ -115,16 +118,26 @@ def llm_figures(args: argparse.Namespace) -> None:
     week_tokens = count_tokens(week_answer(1))
     llm_first = args.delay + first_tokens / args.rate
     llm_week = args.delay + week_tokens / args.rate
-    out(f"== (a)+(b) LLM engine, {weeks}-week plan, scripted server: {args.rate:g} tokens/s, "
-        f"first token after {args.delay:g} s, 1 token per chunk")
-    out(f"   a week's answer: {week_tokens} tokens, {week_tokens / 5:.0f} per workout; "
-        f"LLM time for one week {llm_week:.2f} s")
-    llm = ScriptedLLM(responder=good_responder(), tokens_per_s=args.rate,
-                      first_token_delay=args.delay)
+    out(
+        f"== (a)+(b) LLM engine, {weeks}-week plan, scripted server: {args.rate:g} tokens/s, "
+        f"first token after {args.delay:g} s, 1 token per chunk"
+    )
+    out(
+        f"   a week's answer: {week_tokens} tokens, {week_tokens / 5:.0f} per workout; "
+        f"LLM time for one week {llm_week:.2f} s"
+    )
+    llm = ScriptedLLM(
+        responder=good_responder(), tokens_per_s=args.rate, first_token_delay=args.delay
+    )
     with serve_app(llm.app) as llm_url:
         direct = [direct_llm(llm_url, first_end) for _ in range(3)]
-        env = {"engine": "openai", "llm_base_url": f"{llm_url}/v1", "llm_model": "scripted",
-               "llm_api_key": "bench", "llm_max_retries": "0"}
+        env = {
+            "engine": "openai",
+            "llm_base_url": f"{llm_url}/v1",
+            "llm_model": "scripted",
+            "llm_api_key": "bench",
+            "llm_max_retries": "0",
+        }
         with service(**env) as svc:
             cold = plan_stream(svc, draft, weeks, whole=False)
             warm = [plan_stream(svc, draft, weeks, whole=False) for _ in range(args.ttfw_runs)]
@@ -139,31 +152,41 @@ def llm_figures(args: argparse.Namespace) -> None:
     measured_week = statistics.median(d[1] for d in direct)
 
     def ratios(seconds: float) -> str:
-        return (f"{seconds / llm_first:.2f}x nominal, "
-                f"{seconds / measured_first:.2f}x measured")
+        return f"{seconds / llm_first:.2f}x nominal, {seconds / measured_first:.2f}x measured"
 
     out("-- (a) time to the first workout event")
-    out(f"   LLM time for that workout, nominal: {args.delay:g} s + {first_tokens} tokens / "
-        f"{args.rate:g} tokens/s = {llm_first:.3f} s")
-    out(f"   LLM time for that workout, measured straight from the scripted server: "
-        f"{measured_first:.3f} s (its whole week: {measured_week:.2f} s; median of 3)")
-    out(f"   through the service, first request after start (cold): "
-        f"{cold.first_workout_s:.3f} s ({ratios(cold.first_workout_s)})")
-    out(f"   through the service, next {len(times)} requests: "
+    out(
+        f"   LLM time for that workout, nominal: {args.delay:g} s + {first_tokens} tokens / "
+        f"{args.rate:g} tokens/s = {llm_first:.3f} s"
+    )
+    out(
+        f"   LLM time for that workout, measured straight from the scripted server: "
+        f"{measured_first:.3f} s (its whole week: {measured_week:.2f} s; median of 3)"
+    )
+    out(
+        f"   through the service, first request after start (cold): "
+        f"{cold.first_workout_s:.3f} s ({ratios(cold.first_workout_s)})"
+    )
+    out(
+        f"   through the service, next {len(times)} requests: "
         + ", ".join(f"{t:.3f}" for t in times)
-        + f" s; median {median:.3f} s = {ratios(median)}  (goal <= 1.2x)")
+        + f" s; median {median:.3f} s = {ratios(median)}  (goal <= 1.2x)"
+    )
     for label, run in (("default (4)", default_run), ("1", one_run)):
-        out(f"   in the full run with concurrency {label}: {run.first_workout_s:.3f} s "
-            f"({ratios(run.first_workout_s)})")
+        out(
+            f"   in the full run with concurrency {label}: {run.first_workout_s:.3f} s "
+            f"({ratios(run.first_workout_s)})"
+        )
 
     out("-- (b) total time of the plan")
     for label, run, concurrency in (("1", one_run, 1), ("default (4)", default_run, 4)):
         ideal = math.ceil(weeks / concurrency) * measured_week
-        complete = (run.error is None and run.last == "done"
-                    and run.workouts == run.total_workouts)
-        out(f"   concurrency {label:>11}: {run.total_s:7.2f} s  "
+        complete = run.error is None and run.last == "done" and run.workouts == run.total_workouts
+        out(
+            f"   concurrency {label:>11}: {run.total_s:7.2f} s  "
             f"(LLM-bound {ideal:6.2f} s; {run.workouts}/{run.total_workouts} workouts, "
-            f"last event {run.last}{'' if complete else ', INCOMPLETE: ' + str(run.error)})")
+            f"last event {run.last}{'' if complete else ', INCOMPLETE: ' + str(run.error)})"
+        )
     if one_run.total_s and default_run.total_s:
         out(f"   speed-up: {one_run.total_s / default_run.total_s:.2f}x  (goal >= 3x)")
 
@@ -221,8 +244,9 @@ def _check(events: list[httpx2.ServerSentEvent]) -> str | None:
     return None
 
 
-async def crowd(svc: Service, n: int, body: dict[str, Any], barrier_timeout: float,
-                deadline: float) -> tuple[Crowd, float]:
+async def crowd(
+    svc: Service, n: int, body: dict[str, Any], barrier_timeout: float, deadline: float
+) -> tuple[Crowd, float]:
     state = Crowd(n)
     limits = httpx2.Limits(max_connections=n + 16, max_keepalive_connections=n + 16)
     timeout = httpx2.Timeout(60, connect=30, pool=60)
@@ -259,8 +283,9 @@ async def crowd(svc: Service, n: int, body: dict[str, Any], barrier_timeout: flo
                 state.failed_before_first += 1
                 state.check_barrier(started, svc)
 
-    async with httpx2.AsyncClient(base_url=svc.base_url, headers=svc.headers(), limits=limits,
-                                  timeout=timeout) as client:
+    async with httpx2.AsyncClient(
+        base_url=svc.base_url, headers=svc.headers(), limits=limits, timeout=timeout
+    ) as client:
         tasks = [asyncio.create_task(one()) for _ in range(n)]
         done, pending = await asyncio.wait(tasks, timeout=deadline)
         for task in pending:
@@ -273,48 +298,58 @@ async def crowd(svc: Service, n: int, body: dict[str, Any], barrier_timeout: flo
 
 def stream_figures(args: argparse.Namespace) -> None:
     counts = [int(n) for n in args.streams.split(",") if n]
-    out(f"== (c) built-in engine: concurrent {PLAN_STREAM} streams, "
-        f"{args.stream_weeks}-week plan each, one server process")
+    out(
+        f"== (c) built-in engine: concurrent {PLAN_STREAM} streams, "
+        f"{args.stream_weeks}-week plan each, one server process"
+    )
     with service(engine="builtin") as svc:
         with httpx2.Client(base_url=svc.base_url, headers=svc.headers(), timeout=60) as http:
-            draft = http.post("/v1/coach/generate-draft",
-                              json=svc.body(weeks=args.stream_weeks)).json()["draft"]
-            body = svc.body(weeks=args.stream_weeks, refined_draft=draft,
-                            start_date="2026-03-02")
+            draft = http.post(
+                "/v1/coach/generate-draft", json=svc.body(weeks=args.stream_weeks)
+            ).json()["draft"]
+            body = svc.body(weeks=args.stream_weeks, refined_draft=draft, start_date="2026-03-02")
             with http.stream("POST", PLAN_STREAM, json=body) as response:
                 sample = list(httpx2.EventSource(response))
     size = sum(len(e.data) for e in sample)
-    out(f"   one stream: {len(sample)} events, {sum(e.event == 'workout' for e in sample)} "
-        f"workouts, ~{size // 1024} KB of data; a fresh server process for each N")
-    out(f"   {'N':>5} {'open at once':>12} {'server-side':>11} {'complete':>8} "
+    out(
+        f"   one stream: {len(sample)} events, {sum(e.event == 'workout' for e in sample)} "
+        f"workouts, ~{size // 1024} KB of data; a fresh server process for each N"
+    )
+    out(
+        f"   {'N':>5} {'open at once':>12} {'server-side':>11} {'complete':>8} "
         f"{'events':>8} {'failures':>8} {'barrier s':>9} {'wall s':>7} {'server CPU s':>12} "
-        f"{'RSS MB':>6} {'peak MB':>7} {'fds':>5}")
+        f"{'RSS MB':>6} {'peak MB':>7} {'fds':>5}"
+    )
     for n in counts:
         with service(engine="builtin") as svc:
-            body = svc.body(weeks=args.stream_weeks, refined_draft=draft,
-                            start_date="2026-03-02")
+            body = svc.body(weeks=args.stream_weeks, refined_draft=draft, start_date="2026-03-02")
             cpu_before = cpu_seconds(svc.pid)
             state, wall = asyncio.run(crowd(svc, n, body, args.barrier_timeout, args.deadline))
             cpu = cpu_seconds(svc.pid) - cpu_before
             server = state.server_at_barrier or proc_status(svc.pid)
             peak = proc_status(svc.pid).get("VmHWM", 0)
         failures = sum(state.failures.values())
-        out(f"   {n:>5} {state.open_at_once:>12} {state.generating_at_barrier!s:>11} "
+        out(
+            f"   {n:>5} {state.open_at_once:>12} {state.generating_at_barrier!s:>11} "
             f"{state.complete:>8} {state.events:>8} {failures:>8} {state.barrier_s:>9.2f} "
             f"{wall:>7.2f} {cpu:>12.1f} {server.get('VmRSS', 0):>6} {peak:>7} "
-            f"{server.get('fds', 0):>5}")
+            f"{server.get('fds', 0):>5}"
+        )
         if state.failures:
             out(f"         failures: {dict(state.failures)}")
     out("   open at once: streams holding their first event at the barrier (client side);")
     out("   RSS and fds: the server process at the barrier; peak: its VmHWM at the end;")
     out("   server-side: of those, plans the server was still streaming at that moment;")
-    out("   complete: streams with every event (workouts == total_workouts, ids 1..n, done "
-        "last); goal 1,000")
+    out(
+        "   complete: streams with every event (workouts == total_workouts, ids 1..n, done "
+        "last); goal 1,000"
+    )
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--rate", type=float, default=120.0, help="LLM tokens per second")
     parser.add_argument("--delay", type=float, default=0.5, help="LLM first-token delay, s")

@@ -53,7 +53,8 @@ async def build_context(
         assert org is not None
         library = (
             library_workouts(session, org.id or 0)
-            if request.content_source != "ai_generate" else []
+            if request.content_source != "ai_generate"
+            else []
         )
         return org.training_principle, library
 
@@ -96,9 +97,12 @@ class PlanAccumulator:
         self, *, plan_id: uuid.UUID, principle_text: str, request: PlanRequest
     ) -> PlanResponse:
         return PlanResponse(
-            plan_id=plan_id, content=self.workouts,
+            plan_id=plan_id,
+            content=self.workouts,
             weekly_info={str(k): v for k, v in sorted(self.weekly_info.items())},
-            training_principle=principle_text, request=echo(request), warnings=self.warnings,
+            training_principle=principle_text,
+            request=echo(request),
+            warnings=self.warnings,
         )
 
 
@@ -106,19 +110,30 @@ async def record_start(
     services: Services, caller: Caller, request: PlanRequest, ctx: GenerationContext
 ) -> uuid.UUID:
     plan_id = uuid.uuid4()
-    await services.db.run(lambda s: start_plan(
-        s, plan_id=plan_id, organization_id=request.organization_id,
-        member_id=caller.member_id, engine=services.engine.name,
-        request=request.model_dump(mode="json"), training_principle=ctx.principle.text,
-    ))
+    await services.db.run(
+        lambda s: start_plan(
+            s,
+            plan_id=plan_id,
+            organization_id=request.organization_id,
+            member_id=caller.member_id,
+            engine=services.engine.name,
+            request=request.model_dump(mode="json"),
+            training_principle=ctx.principle.text,
+        )
+    )
     return plan_id
 
 
 async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumulator) -> None:
-    await services.db.run(lambda s: finish_plan(
-        s, plan_id=plan_id, workouts=plan.workouts, weekly_info=plan.weekly_info,
-        warnings=plan.warnings,
-    ))
+    await services.db.run(
+        lambda s: finish_plan(
+            s,
+            plan_id=plan_id,
+            workouts=plan.workouts,
+            weekly_info=plan.weekly_info,
+            warnings=plan.warnings,
+        )
+    )
 
 
 async def record_failure(services: Services, plan_id: uuid.UUID, error: str) -> None:

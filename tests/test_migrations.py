@@ -42,11 +42,13 @@ def test_upgrade_keeps_existing_rows(backend: str, tmp_path: Path) -> None:
         engine = create_engine(url)
         try:
             with engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO organizations (name, dev_id, features, training_principle,"
-                    " created_at) VALUES ('Old Club', 'old-club-1', '[\"coach_agent\"]',"
-                    " 'lydiard', CURRENT_TIMESTAMP)"
-                ))
+                connection.execute(
+                    text(
+                        "INSERT INTO organizations (name, dev_id, features, training_principle,"
+                        " created_at) VALUES ('Old Club', 'old-club-1', '[\"coach_agent\"]',"
+                        " 'lydiard', CURRENT_TIMESTAMP)"
+                    )
+                )
             upgrade(url)
             with engine.connect() as connection:
                 rows = connection.execute(

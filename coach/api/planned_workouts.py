@@ -194,8 +194,9 @@ async def create_planned_workout(request: Request) -> Response:
     template = WorkoutTemplate.model_validate(template_row.template)
     adapter = services.adapter(connection, athlete)
     try:
-        async with kept_leased(services.db, [row.id or 0], row.claim_token or "",
-                               services.settings.push_lease_s):
+        async with kept_leased(
+            services.db, [row.id or 0], row.claim_token or "", services.settings.push_lease_s
+        ):
             result = await adapter.push(
                 template, body.planned_date, idempotency_key=row.idempotency_key
             )

@@ -35,8 +35,9 @@ _DURATION_RE = re.compile(
     r"|(\d+)\s*(?:s|sec|secs|seconds))\s*$",
     re.IGNORECASE,
 )
-_DISTANCE_RE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(km|k|kms|m|meters?|metres?|mi|miles?)\s*$",
-                          re.IGNORECASE)
+_DISTANCE_RE = re.compile(
+    r"^\s*(\d+(?:[.,]\d+)?)\s*(km|k|kms|m|meters?|metres?|mi|miles?)\s*$", re.IGNORECASE
+)
 _MAIN_SET_RE = re.compile(
     r"(\d+)\s*[x×]\s*(\d+(?:[.,]\d+)?)\s*(km|m|min|mins|minutes|s|sec|secs|seconds|')(?![a-z])",
     re.IGNORECASE,
@@ -57,23 +58,33 @@ _KEYWORDS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"\bbrick\b", {"any": "brick"}),
     (r"\b(strength|gym|core)\b", {"any": "strength"}),
     (r"\b(technique|drills?)\b", {"swimming": "technique-swim"}),
-    (r"\b(recovery|shake\s*-?out|regeneration)\b",
-     {"running": "recovery-run", "cycling": "recovery-ride", "swimming": "technique-swim"}),
+    (
+        r"\b(recovery|shake\s*-?out|regeneration)\b",
+        {"running": "recovery-run", "cycling": "recovery-ride", "swimming": "technique-swim"},
+    ),
     (r"\blong\b", {"running": "long-run", "cycling": "long-ride", "swimming": "endurance-swim"}),
     (r"\bsweet\s*-?spot\b|\bsst\b", {"any": "sweet-spot"}),
-    (r"\bvo2\s*(max)?\b", {"running": "intervals", "cycling": "vo2max",
-                           "swimming": "swim-intervals"}),
+    (
+        r"\bvo2\s*(max)?\b",
+        {"running": "intervals", "cycling": "vo2max", "swimming": "swim-intervals"},
+    ),
     (r"\bhills?\b|\bhill\s+repeats\b", {"any": "hills"}),
     (r"\bfartlek\b", {"any": "fartlek"}),
     (r"\bprogression\b", {"any": "progression"}),
     (r"\b(threshold|cruise|lt)\b", {"any": "threshold", "swimming": "swim-intervals"}),
     (r"\btempo\b", {"any": "tempo", "swimming": "swim-intervals"}),
-    (r"\b(intervals?|track|repeats|reps|speed)\b|\d+\s*[x×]\s*\d",
-     {"running": "intervals", "cycling": "vo2max", "swimming": "swim-intervals"}),
-    (r"\b(half[\s-]*)?marathon\b(?![\s-]*pace)|\b\d+\s*k\b(?![\s-]*pace)|\bironman\b",
-     {"any": "race"}),
-    (r"\b(easy|aerobic|endurance|base|steady|jog|run|ride|swim|z2)\b",
-     {"running": "easy-run", "cycling": "easy-ride", "swimming": "endurance-swim"}),
+    (
+        r"\b(intervals?|track|repeats|reps|speed)\b|\d+\s*[x×]\s*\d",
+        {"running": "intervals", "cycling": "vo2max", "swimming": "swim-intervals"},
+    ),
+    (
+        r"\b(half[\s-]*)?marathon\b(?![\s-]*pace)|\b\d+\s*k\b(?![\s-]*pace)|\bironman\b",
+        {"any": "race"},
+    ),
+    (
+        r"\b(easy|aerobic|endurance|base|steady|jog|run|ride|swim|z2)\b",
+        {"running": "easy-run", "cycling": "easy-ride", "swimming": "endurance-swim"},
+    ),
 )
 
 
@@ -157,15 +168,19 @@ def format_km(meters: float) -> str:
 def week_header(week: DraftWeek) -> str:
     seconds = sum(e.seconds for e in week.entries)
     meters = sum(e.meters for e in week.entries)
-    return (f"Week {week.week} — {week.phase} (focus: {week.focus}) — "
-            f"{format_duration(seconds)}, {format_km(meters)}")
+    return (
+        f"Week {week.week} — {week.phase} (focus: {week.focus}) — "
+        f"{format_duration(seconds)}, {format_km(meters)}"
+    )
 
 
 def format_entry(entry: DraftEntry) -> str:
     weekday = f" {entry.weekday}" if entry.weekday else ""
     note = f" [{entry.note}]" if entry.note else ""
-    return (f"W{entry.week} D{entry.day}{weekday}  {entry.title}, "
-            f"{format_duration(entry.seconds)}, {format_km(entry.meters)}{note}")
+    return (
+        f"W{entry.week} D{entry.day}{weekday}  {entry.title}, "
+        f"{format_duration(entry.seconds)}, {format_km(entry.meters)}{note}"
+    )
 
 
 def render_week(week: DraftWeek) -> str:
@@ -338,8 +353,18 @@ def parse_draft(text: str, *, sport: str = "running", first_weekday: int = 0) ->
         if kind is None:
             parsed.unreadable.append(Unreadable(lineno, raw, "no session type recognized"))
             continue
-        parsed.lines.append(ParsedLine(
-            lineno=lineno, text=raw, week=week, day=day, title=title, type=kind,
-            seconds=seconds, meters=meters, main_set=parse_main_set(title), weekday=weekday,
-        ))
+        parsed.lines.append(
+            ParsedLine(
+                lineno=lineno,
+                text=raw,
+                week=week,
+                day=day,
+                title=title,
+                type=kind,
+                seconds=seconds,
+                meters=meters,
+                main_set=parse_main_set(title),
+                weekday=weekday,
+            )
+        )
     return parsed

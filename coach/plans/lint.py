@@ -26,16 +26,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach lint",
         description="Check a plan (a generate-plan response body or a list of workouts) "
-                    "against the coaching rules. Exit 0: no violations, 1: violations, "
-                    "2: unreadable input.",
+        "against the coaching rules. Exit 0: no violations, 1: violations, "
+        "2: unreadable input.",
     )
     parser.add_argument("plan", help="PLAN.json")
-    parser.add_argument("--weeks", type=int, help="plan length (default: from the request, "
-                        "else the highest week in the plan)")
+    parser.add_argument(
+        "--weeks",
+        type=int,
+        help="plan length (default: from the request, else the highest week in the plan)",
+    )
     parser.add_argument("--level", choices=["beginner", "intermediate", "advanced"])
-    parser.add_argument("--principle", metavar="NAME",
-                        help="built-in principle whose rules apply (default: the plan's, "
-                             "else the default principle)")
+    parser.add_argument(
+        "--principle",
+        metavar="NAME",
+        help="built-in principle whose rules apply (default: the plan's, "
+        "else the default principle)",
+    )
     return parser
 
 
@@ -43,8 +49,9 @@ def _principle(name: str | None, body: dict[str, Any]) -> Principle:
     builtins = load_builtin()
     if name is not None:
         if name not in builtins:
-            raise LintInputError(f"unknown principle {name!r}; built-in: "
-                                 f"{', '.join(sorted(builtins))}")
+            raise LintInputError(
+                f"unknown principle {name!r}; built-in: {', '.join(sorted(builtins))}"
+            )
         return builtins[name]
     stored = body.get("training_principle")
     if isinstance(stored, str):
@@ -67,8 +74,10 @@ def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
     body: dict[str, Any] = {}
     if isinstance(data, dict):
         if not isinstance(data.get("content"), list):
-            raise LintInputError(f"{path}: expected a plan with a 'content' list of workouts "
-                                 "or a bare list of workouts")
+            raise LintInputError(
+                f"{path}: expected a plan with a 'content' list of workouts "
+                "or a bare list of workouts"
+            )
         body, items = data, data["content"]
     elif isinstance(data, list):
         items = data
@@ -78,7 +87,8 @@ def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
         workouts = _WORKOUTS.validate_python(items)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+        )
         raise LintInputError(f"{path}: not a valid list of workouts: {problems}") from exc
     return workouts, body
 
@@ -123,13 +133,22 @@ def lint_main(argv: list[str]) -> int:
         return 2
     rules = principle.rules
     level_quality = getattr(rules.quality_days, level) if level else rules.quality_days.advanced
-    violations = validate_plan(workouts, weeks=weeks, rules=rules, level=level,
-                               start_date=start_date,
-                               max_quality=_max_quality(request, level_quality))
+    violations = validate_plan(
+        workouts,
+        weeks=weeks,
+        rules=rules,
+        level=level,
+        start_date=start_date,
+        max_quality=_max_quality(request, level_quality),
+    )
     for violation in violations:
         sys.stdout.write(f"{violation}\n")
-    summary = (f"{len(violations)} violation{'s' if len(violations) != 1 else ''}"
-               if violations else "no violations")
-    sys.stderr.write(f"coach lint: {len(workouts)} workouts, {weeks} weeks, "
-                     f"principle {rules.name}: {summary}\n")
+    summary = (
+        f"{len(violations)} violation{'s' if len(violations) != 1 else ''}"
+        if violations
+        else "no violations"
+    )
+    sys.stderr.write(
+        f"coach lint: {len(workouts)} workouts, {weeks} weeks, principle {rules.name}: {summary}\n"
+    )
     return 1 if violations else 0

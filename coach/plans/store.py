@@ -11,19 +11,35 @@ from coach.plans.models import WeekInfo, Workout
 
 
 def start_plan(
-    session: Session, *, plan_id: uuid.UUID, organization_id: int, member_id: int, engine: str,
-    request: dict[str, object], training_principle: str,
+    session: Session,
+    *,
+    plan_id: uuid.UUID,
+    organization_id: int,
+    member_id: int,
+    engine: str,
+    request: dict[str, object],
+    training_principle: str,
 ) -> None:
-    session.add(PlanRow(
-        id=str(plan_id), organization_id=organization_id, member_id=member_id,
-        status="generating", engine=engine, request=request,
-        training_principle=training_principle,
-    ))
+    session.add(
+        PlanRow(
+            id=str(plan_id),
+            organization_id=organization_id,
+            member_id=member_id,
+            status="generating",
+            engine=engine,
+            request=request,
+            training_principle=training_principle,
+        )
+    )
 
 
 def finish_plan(
-    session: Session, *, plan_id: uuid.UUID, workouts: list[Workout],
-    weekly_info: dict[int, WeekInfo], warnings: list[str],
+    session: Session,
+    *,
+    plan_id: uuid.UUID,
+    workouts: list[Workout],
+    weekly_info: dict[int, WeekInfo],
+    warnings: list[str],
 ) -> None:
     row = session.get(PlanRow, str(plan_id))
     assert row is not None

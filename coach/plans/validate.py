@@ -105,8 +105,12 @@ def _check_workout(w: Workout, start_date: dt.date | None) -> Iterable[Violation
     if start_date is not None:
         expected = start_date + dt.timedelta(days=(w.week - 1) * 7 + w.day - 1)
         if w.date != expected:
-            yield Violation(week=w.week, day=w.day, rule="date",
-                            message=f"date is {w.date}, expected {expected}")
+            yield Violation(
+                week=w.week,
+                day=w.day,
+                rule="date",
+                message=f"date is {w.date}, expected {expected}",
+            )
     if not w.segments:
         yield Violation(week=w.week, day=w.day, rule="segments", message="no segments")
     else:
@@ -114,21 +118,30 @@ def _check_workout(w: Workout, start_date: dt.date | None) -> Iterable[Violation
         if (time_known and _off(seconds, w.duration, TIME_TOLERANCE)) or (
             not time_known and seconds > w.duration + TIME_TOLERANCE[0]
         ):
-            yield Violation(week=w.week, day=w.day, rule="segment-totals",
-                            message=f"segments add up to {seconds:.0f} s, duration is "
-                                    f"{w.duration} s")
+            yield Violation(
+                week=w.week,
+                day=w.day,
+                rule="segment-totals",
+                message=f"segments add up to {seconds:.0f} s, duration is {w.duration} s",
+            )
         if (distance_known and _off(meters, w.distance, DISTANCE_TOLERANCE)) or (
             not distance_known and meters > w.distance + DISTANCE_TOLERANCE[0]
         ):
-            yield Violation(week=w.week, day=w.day, rule="segment-totals",
-                            message=f"segments add up to {meters:.0f} m, distance is "
-                                    f"{w.distance} m")
+            yield Violation(
+                week=w.week,
+                day=w.day,
+                rule="segment-totals",
+                message=f"segments add up to {meters:.0f} m, distance is {w.distance} m",
+            )
     if w.type != "race":
         limit = 240 if w.type == "strength" else _MAX_MINUTES[_sport(w.type)]
         if not 600 <= w.duration <= limit * 60:
-            yield Violation(week=w.week, day=w.day, rule="duration",
-                            message=f"{w.duration / 60:.0f} min is outside 10..{limit} min "
-                                    f"for {w.type}")
+            yield Violation(
+                week=w.week,
+                day=w.day,
+                rule="duration",
+                message=f"{w.duration / 60:.0f} min is outside 10..{limit} min for {w.type}",
+            )
 
 
 def _week_volume(ws: list[Workout]) -> int:
@@ -154,27 +167,51 @@ def validate_plan(
     slots: dict[tuple[int, int], Workout] = {}
     for w in workouts:
         if not 1 <= w.week <= weeks:
-            found.append(Violation(week=w.week, day=w.day, rule="week-range",
-                                   message=f"week {w.week} is outside 1..{weeks}"))
+            found.append(
+                Violation(
+                    week=w.week,
+                    day=w.day,
+                    rule="week-range",
+                    message=f"week {w.week} is outside 1..{weeks}",
+                )
+            )
         if (w.week, w.day) in slots:
-            found.append(Violation(week=w.week, day=w.day, rule="one-per-day",
-                                   message=f"second workout on this day ({w.type})"))
+            found.append(
+                Violation(
+                    week=w.week,
+                    day=w.day,
+                    rule="one-per-day",
+                    message=f"second workout on this day ({w.type})",
+                )
+            )
         slots[(w.week, w.day)] = w
         by_week[w.week].append(w)
         found.extend(_check_workout(w, start_date))
     if start_date is None:
-        anchors = {w.date - dt.timedelta(days=(w.week - 1) * 7 + w.day - 1)
-                   for w in workouts if w.date is not None}
+        anchors = {
+            w.date - dt.timedelta(days=(w.week - 1) * 7 + w.day - 1)
+            for w in workouts
+            if w.date is not None
+        }
         if len(anchors) > 1:
-            found.append(Violation(week=None, day=None, rule="date",
-                                   message="dates do not follow one calendar"))
+            found.append(
+                Violation(
+                    week=None, day=None, rule="date", message="dates do not follow one calendar"
+                )
+            )
     for week in range(1, weeks + 1):
         if week not in by_week:
-            found.append(Violation(week=week, day=None, rule="week-missing",
-                                   message="no workouts in this week"))
+            found.append(
+                Violation(
+                    week=week, day=None, rule="week-missing", message="no workouts in this week"
+                )
+            )
     found.extend(_hard_days(slots))
-    quality_cap = max_quality if max_quality is not None else (
-        getattr(rules.quality_days, level) if level else rules.quality_days.advanced)
+    quality_cap = (
+        max_quality
+        if max_quality is not None
+        else (getattr(rules.quality_days, level) if level else rules.quality_days.advanced)
+    )
     volumes = {week: _week_volume(ws) for week, ws in by_week.items()}
     for week in sorted(by_week):
         found.extend(_week_rules(week, by_week[week], volumes, rules, quality_cap))
@@ -189,29 +226,46 @@ def _hard_days(slots: dict[tuple[int, int], Workout]) -> Iterable[Violation]:
     for index in hard:
         if index - 1 in hard_set:
             week, day = divmod(index - 1, 7)
-            yield Violation(week=week + 1, day=day + 1, rule="back-to-back-hard",
-                            message="hard session the day after another hard session")
+            yield Violation(
+                week=week + 1,
+                day=day + 1,
+                rule="back-to-back-hard",
+                message="hard session the day after another hard session",
+            )
 
 
-def _week_rules(week: int, ws: list[Workout], volumes: dict[int, int], rules: PrincipleRules,
-                quality_cap: int) -> Iterable[Violation]:
+def _week_rules(
+    week: int, ws: list[Workout], volumes: dict[int, int], rules: PrincipleRules, quality_cap: int
+) -> Iterable[Violation]:
     volume = volumes[week]
     quality = [w for w in ws if w.type in HARD_TYPES and w.type != "race"]
     if len(quality) > quality_cap:
-        yield Violation(week=week, day=None, rule="quality-days",
-                        message=f"{len(quality)} quality sessions, at most {quality_cap}")
+        yield Violation(
+            week=week,
+            day=None,
+            rule="quality-days",
+            message=f"{len(quality)} quality sessions, at most {quality_cap}",
+        )
     for w in ws:
         if w.type not in LONG_TYPES or volume <= 0:
             continue
         share = w.duration / volume
         if share > rules.long_run_max_share + SHARE_TOLERANCE:
-            yield Violation(week=week, day=w.day, rule="long-run-share",
-                            message=f"{w.type} is {share:.0%} of the week, at most "
-                                    f"{rules.long_run_max_share:.0%}")
+            yield Violation(
+                week=week,
+                day=w.day,
+                rule="long-run-share",
+                message=f"{w.type} is {share:.0%} of the week, at most "
+                f"{rules.long_run_max_share:.0%}",
+            )
         cap = rules.long_run_max_minutes * (2 if w.type == "long-ride" else 1)
         if w.duration > cap * 60 * 1.05:
-            yield Violation(week=week, day=w.day, rule="long-run-minutes",
-                            message=f"{w.type} is {w.duration / 60:.0f} min, at most {cap}")
+            yield Violation(
+                week=week,
+                day=w.day,
+                rule="long-run-minutes",
+                message=f"{w.type} is {w.duration / 60:.0f} min, at most {cap}",
+            )
     # Compare with the higher of the two weeks before, so the week after a recovery week
     # may return to the level it had before the recovery week.
     reference = max(volumes.get(week - 1, 0), volumes.get(week - 2, 0))
@@ -219,7 +273,11 @@ def _week_rules(week: int, ws: list[Workout], volumes: dict[int, int], rules: Pr
         allowed = reference * (1 + rules.max_weekly_increase)
         slack = max(INCREASE_TOLERANCE[0], INCREASE_TOLERANCE[1] * reference)
         if volume > allowed + slack:
-            yield Violation(week=week, day=None, rule="weekly-increase",
-                            message=f"volume {volume / 60:.0f} min is "
-                                    f"{volume / reference - 1:.0%} above {reference / 60:.0f} "
-                                    f"min, at most {rules.max_weekly_increase:.0%}")
+            yield Violation(
+                week=week,
+                day=None,
+                rule="weekly-increase",
+                message=f"volume {volume / 60:.0f} min is "
+                f"{volume / reference - 1:.0%} above {reference / 60:.0f} "
+                f"min, at most {rules.max_weekly_increase:.0%}",
+            )

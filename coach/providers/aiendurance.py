@@ -58,17 +58,27 @@ class AIEnduranceSettings(BaseModel):
 
 def authorize_url(app: AIEnduranceApp, state: str) -> str:
     """Where to send the athlete; AI Endurance comes back to redirect_uri?code=...&state=..."""
-    query = urlencode({"response_type": "code", "client_id": app.client_id,
-                       "redirect_uri": app.redirect_uri, "state": state})
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": app.redirect_uri,
+            "state": state,
+        }
+    )
     return f"{app.authorize_url}?{query}"
 
 
-async def _token(app: AIEnduranceApp, context: ProviderContext,
-                 form: dict[str, str]) -> AIEnduranceCredentials:
+async def _token(
+    app: AIEnduranceApp, context: ProviderContext, form: dict[str, str]
+) -> AIEnduranceCredentials:
     http = Http("aiendurance", context, app.api_base, {})
     try:
-        body = await http.request("POST", app.token_path, data={
-            **form, "client_id": app.client_id, "client_secret": app.client_secret})
+        body = await http.request(
+            "POST",
+            app.token_path,
+            data={**form, "client_id": app.client_id, "client_secret": app.client_secret},
+        )
     except ProviderError as exc:
         if exc.provider_status in (400, 401):
             # invalid_grant (code or refresh token expired, used or revoked) or a bad
@@ -78,32 +88,42 @@ async def _token(app: AIEnduranceApp, context: ProviderContext,
     finally:
         await http.aclose()
     lifetime = float(body.get("expires_in") or TOKEN_LIFETIME_S)
-    return AIEnduranceCredentials(access_token=body["access_token"],
-                                  refresh_token=body["refresh_token"],
-                                  expires_at=context.clock.wall() + lifetime)
+    return AIEnduranceCredentials(
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        expires_at=context.clock.wall() + lifetime,
+    )
 
 
-async def exchange_code(app: AIEnduranceApp, code: str,
-                        context: ProviderContext | None = None) -> AIEnduranceCredentials:
+async def exchange_code(
+    app: AIEnduranceApp, code: str, context: ProviderContext | None = None
+) -> AIEnduranceCredentials:
     """The callback's `code` (valid 15 minutes) for an access and a refresh token."""
-    return await _token(app, context or ProviderContext(),
-                        {"grant_type": "authorization_code", "code": code,
-                         "redirect_uri": app.redirect_uri})
+    return await _token(
+        app,
+        context or ProviderContext(),
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
+    )
 
 
-async def refresh(app: AIEnduranceApp, credentials: AIEnduranceCredentials,
-                  context: ProviderContext | None = None) -> AIEnduranceCredentials:
-    return await _token(app, context or ProviderContext(),
-                        {"grant_type": "refresh_token",
-                         "refresh_token": credentials.refresh_token})
+async def refresh(
+    app: AIEnduranceApp, credentials: AIEnduranceCredentials, context: ProviderContext | None = None
+) -> AIEnduranceCredentials:
+    return await _token(
+        app,
+        context or ProviderContext(),
+        {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token},
+    )
 
 
-async def revoke(app: AIEnduranceApp, token: str,
-                 context: ProviderContext | None = None) -> None:
+async def revoke(app: AIEnduranceApp, token: str, context: ProviderContext | None = None) -> None:
     http = Http("aiendurance", context or ProviderContext(), app.api_base, {})
     try:
-        await http.request("POST", app.revoke_path, data={
-            "token": token, "client_id": app.client_id, "client_secret": app.client_secret})
+        await http.request(
+            "POST",
+            app.revoke_path,
+            data={"token": token, "client_id": app.client_id, "client_secret": app.client_secret},
+        )
     finally:
         await http.aclose()
 
@@ -119,9 +139,12 @@ class AIEnduranceProvider(Provider):
     Credentials = AIEnduranceCredentials
     Settings = AIEnduranceSettings
 
-    def __init__(self, *args: Any,
-                 on_refresh: Callable[[AIEnduranceCredentials], Awaitable[None]] | None = None,
-                 **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        on_refresh: Callable[[AIEnduranceCredentials], Awaitable[None]] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         app = self.context.apps.get("aiendurance")
         if not isinstance(app, AIEnduranceApp):
@@ -159,8 +182,9 @@ class AIEnduranceProvider(Provider):
         async for attempt in retrying(self.context):
             with attempt:
                 await self._fresh()
-                return _listed(await self.http.request("GET", self.app.workouts_path,
-                                                       params=params))
+                return _listed(
+                    await self.http.request("GET", self.app.workouts_path, params=params)
+                )
         raise AssertionError("unreachable")
 
     async def import_workouts(self, start: dt.date | None = None) -> list[ImportedWorkout]:
@@ -178,7 +202,11 @@ class AIEnduranceProvider(Provider):
             await revoke(self.app, token, self.context)
 
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
@@ -191,8 +219,12 @@ class AIEnduranceProvider(Provider):
 
     async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
         return [
-            ProviderWorkout(provider_workout_id=w.source_id, planned_date=w.planned_date,
-                            name=w.template.name, raw=w.raw)
+            ProviderWorkout(
+                provider_workout_id=w.source_id,
+                planned_date=w.planned_date,
+                name=w.template.name,
+                raw=w.raw,
+            )
             for w in await self.import_workouts(start)
             if w.planned_date is not None and start <= w.planned_date <= end
         ]

@@ -84,26 +84,45 @@ def _target(low: Any, high: Any, sport: TemplateSport) -> list[IntensityTarget] 
     watts = sport == "biking" or max(values) > _MAX_SPEED_M_S
     kind = "power" if watts else "speed"
     # Endurance targets are an upper bound only; a one-sided range says exactly that.
-    return [IntensityTarget(target_type=kind,
-                            value_low=None if low is None else round(float(low), 4),
-                            value_high=None if high is None else round(float(high), 4))]
+    return [
+        IntensityTarget(
+            target_type=kind,
+            value_low=None if low is None else round(float(low), 4),
+            value_high=None if high is None else round(float(high), 4),
+        )
+    ]
 
 
 def _step(order: int, seconds: Any, intensity: IntensityType, targets: Any) -> WorkoutStep:
-    return WorkoutStep(order=order, duration_type="time", duration_value=float(seconds),
-                       intensity_type=intensity, intensity_targets=targets)
+    return WorkoutStep(
+        order=order,
+        duration_type="time",
+        duration_value=float(seconds),
+        intensity_type=intensity,
+        intensity_targets=targets,
+    )
 
 
 def _once(*steps: WorkoutStep) -> StepBlock:
-    return StepBlock(completion_condition=CompletionCondition(type="fixed_repetition", value=1),
-                     steps=list(steps))
+    return StepBlock(
+        completion_condition=CompletionCondition(type="fixed_repetition", value=1),
+        steps=list(steps),
+    )
 
 
 def _endurance(s: dict[str, Any], sport: TemplateSport) -> list[StepBlock]:
     if not s.get("duration"):
         return []
-    return [_once(_step(1, s["duration"], "active",
-                        _target(s.get("target_low"), s.get("target_high"), sport)))]
+    return [
+        _once(
+            _step(
+                1,
+                s["duration"],
+                "active",
+                _target(s.get("target_low"), s.get("target_high"), sport),
+            )
+        )
+    ]
 
 
 def _intervals(s: dict[str, Any], sport: TemplateSport) -> list[StepBlock]:
@@ -118,12 +137,14 @@ def _intervals(s: dict[str, Any], sport: TemplateSport) -> list[StepBlock]:
         if s.get("duration_off"):
             main.append(_step(2, s["duration_off"], "recovery", part("off")))
         repeats = max(1, int(s.get("repeats") or 1))
-        blocks.append(StepBlock(
-            completion_condition=CompletionCondition(type="fixed_repetition", value=repeats),
-            steps=main))
+        blocks.append(
+            StepBlock(
+                completion_condition=CompletionCondition(type="fixed_repetition", value=repeats),
+                steps=main,
+            )
+        )
     if s.get("duration_add_endurance"):
-        blocks.append(_once(_step(1, s["duration_add_endurance"], "active",
-                                  part("add_endurance"))))
+        blocks.append(_once(_step(1, s["duration_add_endurance"], "active", part("add_endurance"))))
     if s.get("duration_cooldown"):
         blocks.append(_once(_step(1, s["duration_cooldown"], "cooldown", part("cooldown"))))
     return blocks

@@ -259,7 +259,11 @@ class Provider(ABC):
 
     @abstractmethod
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         """Coerce the template for the provider and put it on `planned_date` exactly once.
@@ -274,8 +278,9 @@ class Provider(ABC):
     ) -> list[PushResult]:
         """Push several; providers with batch endpoints override this. Results keep order."""
         return [
-            await self.push(i.template, i.planned_date, idempotency_key=i.idempotency_key,
-                            reconcile=reconcile)
+            await self.push(
+                i.template, i.planned_date, idempotency_key=i.idempotency_key, reconcile=reconcile
+            )
             for i in items
         ]
 

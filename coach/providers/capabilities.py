@@ -15,8 +15,17 @@ ALL_SPORTS = frozenset(get_args(TemplateSport))
 ALL_DURATIONS = frozenset(get_args(TemplateDurationType))
 ALL_TARGETS = frozenset(get_args(IntensityTargetType))
 ALL_COMPLETIONS = frozenset(
-    {"fixed_repetition", "distance_threshold", "time_threshold", "calories_threshold",
-     "hr_below", "hr_above", "power_below", "power_above", "open"}
+    {
+        "fixed_repetition",
+        "distance_threshold",
+        "time_threshold",
+        "calories_threshold",
+        "hr_below",
+        "hr_above",
+        "power_below",
+        "power_above",
+        "open",
+    }
 )
 _RUN_FOLD = {"treadmill_running": "running", "indoor_running": "running"}
 _BIKE_FOLD = {"mountain_biking": "biking", "road_biking": "biking", "stationary_biking": "biking"}
@@ -25,16 +34,31 @@ _BIKE_FOLD = {"mountain_biking": "biking", "road_biking": "biking", "stationary_
 # names <= 80, descriptions <= 1024, step text <= 512). Unknown sports become GENERIC.
 GARMIN = Capabilities(
     name="garmin",
-    sports=frozenset({"running", "biking", "swimming_swimming_pool", "strength_training",
-                      "cardio_training", "yoga", "pilates"}),
-    sport_fallback={**_RUN_FOLD, **_BIKE_FOLD, "weightlifting": "strength_training",
-                    "hiit": "cardio_training"},
+    sports=frozenset(
+        {
+            "running",
+            "biking",
+            "swimming_swimming_pool",
+            "strength_training",
+            "cardio_training",
+            "yoga",
+            "pilates",
+        }
+    ),
+    sport_fallback={
+        **_RUN_FOLD,
+        **_BIKE_FOLD,
+        "weightlifting": "strength_training",
+        "hiit": "cardio_training",
+    },
     generic_sport="generic",
     duration_types=ALL_DURATIONS - {"steps"},
-    target_types=frozenset({"speed", "pace", "heart_rate", "power", "cadence", "open",
-                            "swim_stroke"}),
-    completion_types=frozenset({"fixed_repetition", "time_threshold", "distance_threshold",
-                                "open"}),
+    target_types=frozenset(
+        {"speed", "pace", "heart_rate", "power", "cadence", "open", "swim_stroke"}
+    ),
+    completion_types=frozenset(
+        {"fixed_repetition", "time_threshold", "distance_threshold", "open"}
+    ),
     max_steps=100,
     max_repeat_count=100,
     duration_decimals={"time": 0, "fixed_rest": 0, "distance_meters": 2},
@@ -49,8 +73,9 @@ WAHOO = Capabilities(
     sport_fallback={**_RUN_FOLD, **_BIKE_FOLD},
     duration_types=frozenset({"time", "distance_meters"}),
     target_types=frozenset({"power", "heart_rate", "speed", "cadence", "open"}),
-    relative_targets=frozenset({"power_percentage", "heart_rate_threshold_percentage",
-                                "heart_rate_max_percentage"}),
+    relative_targets=frozenset(
+        {"power_percentage", "heart_rate_threshold_percentage", "heart_rate_max_percentage"}
+    ),
     completion_types=frozenset({"fixed_repetition"}),
     intensity_types=frozenset({"warmup", "active", "recovery", "rest", "cooldown"}),
     intensity_fallback={"interval": "active"},
@@ -64,8 +89,12 @@ WAHOO = Capabilities(
 COROS = Capabilities(
     name="coros",
     sports=frozenset({"running", "biking", "swimming"}),
-    sport_fallback={**_RUN_FOLD, **_BIKE_FOLD, "swimming_swimming_pool": "swimming",
-                    "swimming_open_water": "swimming"},
+    sport_fallback={
+        **_RUN_FOLD,
+        **_BIKE_FOLD,
+        "swimming_swimming_pool": "swimming",
+        "swimming_open_water": "swimming",
+    },
     duration_types=frozenset({"time", "distance_meters", "open"}),
     target_types=frozenset({"power", "heart_rate", "speed", "cadence", "open", "swim_stroke"}),
     relative_targets=frozenset({"power_percentage", "heart_rate_threshold_percentage"}),
@@ -76,8 +105,14 @@ COROS = Capabilities(
     pool_lengths_m=None,
     zone_targets=False,
     duration_decimals={"time": 0, "distance_meters": 0},
-    target_decimals={"heart_rate": 0, "power": 0, "cadence": 0, "speed": 2,
-                     "power_percentage": 0, "heart_rate_threshold_percentage": 0},
+    target_decimals={
+        "heart_rate": 0,
+        "power": 0,
+        "cadence": 0,
+        "speed": 2,
+        "power_percentage": 0,
+        "heart_rate_threshold_percentage": 0,
+    },
 )
 
 # Shape's step format (reference/shape-api.txt): no rest or active step type, no pool
@@ -85,8 +120,13 @@ COROS = Capabilities(
 SHAPE = Capabilities(
     name="shape",
     sports=frozenset({"running", "biking", "swimming", "strength_training", "yoga"}),
-    sport_fallback={**_RUN_FOLD, **_BIKE_FOLD, "swimming_swimming_pool": "swimming",
-                    "swimming_open_water": "swimming", "weightlifting": "strength_training"},
+    sport_fallback={
+        **_RUN_FOLD,
+        **_BIKE_FOLD,
+        "swimming_swimming_pool": "swimming",
+        "swimming_open_water": "swimming",
+        "weightlifting": "strength_training",
+    },
     generic_sport="other",
     duration_types=frozenset({"time", "distance_meters", "open"}),
     target_types=frozenset({"heart_rate", "pace", "power", "speed", "cadence", "open"}),
@@ -123,8 +163,19 @@ FIT = Capabilities(
     name="fit",
     sports=ALL_SPORTS,
     duration_types=ALL_DURATIONS - {"steps"},
-    target_types=frozenset({"speed", "pace", "heart_rate", "power", "cadence", "speed_lap",
-                            "heart_rate_lap", "open", "swim_stroke"}),
+    target_types=frozenset(
+        {
+            "speed",
+            "pace",
+            "heart_rate",
+            "power",
+            "cadence",
+            "speed_lap",
+            "heart_rate_lap",
+            "open",
+            "swim_stroke",
+        }
+    ),
     relative_targets=frozenset({"heart_rate_max_percentage", "power_percentage"}),
     completion_types=ALL_COMPLETIONS,
     max_steps=50,
@@ -163,5 +214,6 @@ def capabilities_for(name: str) -> Capabilities:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise KeyError(f"no capabilities for {name!r}; known: {', '.join(sorted(BY_NAME))}")\
-            from None
+        raise KeyError(
+            f"no capabilities for {name!r}; known: {', '.join(sorted(BY_NAME))}"
+        ) from None

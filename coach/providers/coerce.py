@@ -42,8 +42,11 @@ class _Coercer:
         self.warnings: list[CoercionWarning] = []
 
     def warn(self, path: str, original: Any, coerced: Any, reason: str) -> None:
-        self.warnings.append(CoercionWarning(field=path, original_value=original,
-                                             coerced_value=coerced, reason=reason))
+        self.warnings.append(
+            CoercionWarning(
+                field=path, original_value=original, coerced_value=coerced, reason=reason
+            )
+        )
 
     # ------------------------------------------------------------------ workout
 
@@ -76,8 +79,12 @@ class _Coercer:
         if caps.generic_sport:
             # The template enum has no generic sport: the template keeps its sport and the
             # adapter sends the provider's generic type, which the warning names.
-            self.warn("sport", sport, caps.generic_sport,
-                      f"{caps.name} has no {sport}; sent as {caps.generic_sport}")
+            self.warn(
+                "sport",
+                sport,
+                caps.generic_sport,
+                f"{caps.name} has no {sport}; sent as {caps.generic_sport}",
+            )
             return
         raise ProviderUnsupported(f"{caps.name} cannot take {sport} workouts")
 
@@ -87,32 +94,42 @@ class _Coercer:
             return
         if self.caps.pool_lengths_m is None:
             data.pop("pool_length_meters")
-            self.warn("pool_length_meters", length, None,
-                      f"{self.caps.name} takes no pool length")
+            self.warn("pool_length_meters", length, None, f"{self.caps.name} takes no pool length")
             if data.get("environment") == "pool":
                 data.pop("environment")
-                self.warn("environment", "pool", None,
-                          f"{self.caps.name} takes no pool length, so no pool environment")
+                self.warn(
+                    "environment",
+                    "pool",
+                    None,
+                    f"{self.caps.name} takes no pool length, so no pool environment",
+                )
             if data["sport"] == "swimming_swimming_pool":
                 data["sport"] = "swimming"
             return
         for b, block in enumerate(data["step_blocks"]):
             cond = block["completion_condition"]
             if cond["type"] == "distance_threshold" and cond.get("value"):
-                cond["value"] = self.laps(f"step_blocks[{b}].completion_condition.value",
-                                          cond["value"], length)
+                cond["value"] = self.laps(
+                    f"step_blocks[{b}].completion_condition.value", cond["value"], length
+                )
             for s, step in enumerate(block["steps"]):
                 if step["duration_type"] == "distance_meters":
                     step["duration_value"] = self.laps(
                         f"step_blocks[{b}].steps[{s}].duration_value",
-                        step["duration_value"], length)
+                        step["duration_value"],
+                        length,
+                    )
 
     def laps(self, path: str, meters: float, length: float) -> float:
         n = max(1, round(meters / length))
         new = round(n * length, 2)
         if new != meters:
-            self.warn(path, meters, new,
-                      f"swim distances are whole {length:g} m pool lengths ({n} lengths)")
+            self.warn(
+                path,
+                meters,
+                new,
+                f"swim distances are whole {length:g} m pool lengths ({n} lengths)",
+            )
         return new
 
     def text(self, path: str, value: str, limit: int | None) -> str:
@@ -137,14 +154,22 @@ class _Coercer:
         cond = block["completion_condition"]
         if cond["type"] not in caps.completion_types:
             new = {"type": "fixed_repetition", "value": float(self.count(data, block))}
-            self.warn(f"{path}.completion_condition", dict(cond), new,
-                      f"{caps.name} repeats a block a number of times only; "
-                      "the count reaching the condition was estimated")
+            self.warn(
+                f"{path}.completion_condition",
+                dict(cond),
+                new,
+                f"{caps.name} repeats a block a number of times only; "
+                "the count reaching the condition was estimated",
+            )
             block["completion_condition"] = cond = new
         limit = caps.max_repeat_count
         if cond["type"] == "fixed_repetition" and limit and cond["value"] > limit:
-            self.warn(f"{path}.completion_condition.value", cond["value"], float(limit),
-                      f"{caps.name} repeats at most {limit} times")
+            self.warn(
+                f"{path}.completion_condition.value",
+                cond["value"],
+                float(limit),
+                f"{caps.name} repeats at most {limit} times",
+            )
             cond["value"] = float(limit)
         for s, step in enumerate(block["steps"]):
             self.step(data, step, f"{path}.steps[{s}]")
@@ -189,11 +214,17 @@ class _Coercer:
                 continue
             block["steps"] = [dict(s) for _ in range(n) for s in block["steps"]]
             block["completion_condition"] = {"type": "fixed_repetition", "value": 1.0}
-            why = "no repeats" if caps.repeat_nesting == 0 else (
-                f"repeats of at most {caps.max_repeat_steps} steps")
-            self.warn(f"step_blocks[{b}]", {"repeats": n, "steps": k},
-                      {"repeats": 1, "steps": n * k},
-                      f"{caps.name} takes {why}; the block was unrolled")
+            why = (
+                "no repeats"
+                if caps.repeat_nesting == 0
+                else (f"repeats of at most {caps.max_repeat_steps} steps")
+            )
+            self.warn(
+                f"step_blocks[{b}]",
+                {"repeats": n, "steps": k},
+                {"repeats": 1, "steps": n * k},
+                f"{caps.name} takes {why}; the block was unrolled",
+            )
 
     def cut(self, data: dict[str, Any]) -> None:
         limit, blocks = self.caps.max_steps, data["step_blocks"]
@@ -218,9 +249,13 @@ class _Coercer:
         for block in blocks:
             _renumber(block)
         if cut:
-            self.warn("step_blocks", before, counted(),
-                      f"{self.caps.name} takes at most {limit} steps (a repeat counts as one); "
-                      f"cut from the end: {', '.join(reversed(cut))}")
+            self.warn(
+                "step_blocks",
+                before,
+                counted(),
+                f"{self.caps.name} takes at most {limit} steps (a repeat counts as one); "
+                f"cut from the end: {', '.join(reversed(cut))}",
+            )
 
     # ------------------------------------------------------------------- steps
 
@@ -239,10 +274,13 @@ class _Coercer:
             new = self.target(t, f"{path}.intensity_targets[{i}]", notes)
             if new is not None:
                 kept.append((i, original, new))
-        for i, original, new in kept[caps.max_targets:]:
-            self.warn(f"{path}.intensity_targets[{i}]", original, None,
-                      f"{caps.name} takes {caps.max_targets} target(s) per step; "
-                      f"this one was dropped")
+        for i, original, new in kept[caps.max_targets :]:
+            self.warn(
+                f"{path}.intensity_targets[{i}]",
+                original,
+                None,
+                f"{caps.name} takes {caps.max_targets} target(s) per step; this one was dropped",
+            )
             notes.append(describe_target(IntensityTarget.model_validate(new)))
         kept = kept[: caps.max_targets]
         if "intensity_targets" in step:
@@ -250,8 +288,9 @@ class _Coercer:
         if notes:
             step["notes"] = self.text(f"{path}.notes", "; ".join(notes), caps.text.notes)
 
-    def duration(self, data: dict[str, Any], step: dict[str, Any], path: str,
-                 notes: list[str]) -> None:
+    def duration(
+        self, data: dict[str, Any], step: dict[str, Any], path: str, notes: list[str]
+    ) -> None:
         caps, dtype = self.caps, step["duration_type"]
         value = step.get("duration_value")
         if dtype not in caps.duration_types:
@@ -269,11 +308,16 @@ class _Coercer:
                 why = f"given {OPEN_STEP_SECONDS:g} s"
                 if value is not None:
                     notes.append(f"{value:g} {dtype.replace('_', ' ')}")
-            self.warn(f"{path}.duration_type", dtype, new,
-                      f"{caps.name} has no {dtype} steps; {why}")
+            self.warn(
+                f"{path}.duration_type", dtype, new, f"{caps.name} has no {dtype} steps; {why}"
+            )
             if new_value != value:
-                self.warn(f"{path}.duration_value", value, new_value,
-                          f"value of the {new} step that replaced {dtype}")
+                self.warn(
+                    f"{path}.duration_value",
+                    value,
+                    new_value,
+                    f"value of the {new} step that replaced {dtype}",
+                )
             step["duration_type"], dtype = new, new
             if new_value is None:
                 step.pop("duration_value", None)
@@ -282,8 +326,12 @@ class _Coercer:
         places = caps.duration_decimals.get(dtype)
         if places is not None and value is not None and round(value, places) != value:
             step["duration_value"] = round(value, places)
-            self.warn(f"{path}.duration_value", value, step["duration_value"],
-                      f"{caps.name} keeps {dtype} to {places} decimal(s)")
+            self.warn(
+                f"{path}.duration_value",
+                value,
+                step["duration_value"],
+                f"{caps.name} keeps {dtype} to {places} decimal(s)",
+            )
 
     def target(self, t: dict[str, Any], path: str, notes: list[str]) -> dict[str, Any] | None:
         caps, kind = self.caps, t["target_type"]
@@ -301,8 +349,12 @@ class _Coercer:
             return self.drop(t, path, notes, f"{caps.name} cannot hold {kind} targets")
         before = {k: t[k] for k in _VALUES if k in t}
         after = {k: new[k] for k in _VALUES if k in new}
-        self.warn(f"{path}.target_type", kind, new["target_type"],
-                  f"{caps.name} has no {kind} targets; converted {before} to {after}")
+        self.warn(
+            f"{path}.target_type",
+            kind,
+            new["target_type"],
+            f"{caps.name} has no {kind} targets; converted {before} to {after}",
+        )
         return self.precision(new, path)
 
     def convert(self, t: dict[str, Any], is_zone: bool) -> dict[str, Any] | None:
@@ -314,8 +366,11 @@ class _Coercer:
             other = "speed" if kind == "pace" else "pace"
             if other in ok:
                 # s/km <-> m/s inverts the order: the lower pace is the higher speed.
-                flipped = {"value": t.get("value"), "value_low": t.get("value_high"),
-                           "value_high": t.get("value_low")}
+                flipped = {
+                    "value": t.get("value"),
+                    "value_low": t.get("value_high"),
+                    "value_high": t.get("value_low"),
+                }
                 out = {k: round(1000 / v, 4) for k, v in flipped.items() if v}
                 return {"target_type": other, **out}
         if kind in ("pace", "speed") and is_zone:
@@ -347,15 +402,23 @@ class _Coercer:
             v = t.get(key)
             if v is not None and round(v, places) != v:
                 t[key] = float(round(v, places))
-                self.warn(f"{path}.{key}", v, t[key],
-                          f"{self.caps.name} keeps {t['target_type']} to {places} decimal(s)")
+                self.warn(
+                    f"{path}.{key}",
+                    v,
+                    t[key],
+                    f"{self.caps.name} keeps {t['target_type']} to {places} decimal(s)",
+                )
         return t
 
 
 def _zone(t: dict[str, Any]) -> bool:
     v = t.get("value")
-    return (v is not None and v == int(v) and 1 <= v <= 7
-            and t["target_type"] in ("pace", "speed", "heart_rate", "power"))
+    return (
+        v is not None
+        and v == int(v)
+        and 1 <= v <= 7
+        and t["target_type"] in ("pace", "speed", "heart_rate", "power")
+    )
 
 
 def _repeated(block: dict[str, Any]) -> int:

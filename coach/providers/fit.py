@@ -22,7 +22,11 @@ class FitProvider(Provider):
         return FIT
 
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         coerced, warnings = coerce(template, FIT, thresholds=self.thresholds)
@@ -31,8 +35,11 @@ class FitProvider(Provider):
         created = dt.datetime.combine(planned_date, dt.time(), tzinfo=dt.UTC)
         export = encode_fit(coerced, created=created)
         extra = [w for w in export.warnings if w not in warnings]
-        return PushResult(provider_workout_id=f"fit:{idempotency_key}",
-                          warnings=warnings + extra, artifact=export.data)
+        return PushResult(
+            provider_workout_id=f"fit:{idempotency_key}",
+            warnings=warnings + extra,
+            artifact=export.data,
+        )
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
         return None  # the file has no date; the planned workout row has it

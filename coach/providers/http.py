@@ -29,8 +29,9 @@ from coach.providers.base import (
 class Http:
     """A provider's HTTP session: maps transport failures and statuses to provider errors."""
 
-    def __init__(self, provider: str, context: ProviderContext, base_url: str,
-                 headers: dict[str, str]) -> None:
+    def __init__(
+        self, provider: str, context: ProviderContext, base_url: str, headers: dict[str, str]
+    ) -> None:
         self.provider = provider
         self.context = context
         self.base_url = base_url.rstrip("/")
@@ -40,29 +41,44 @@ class Http:
             timeout=context.timeout_s
         )
 
-    async def request(self, method: str, path: str, *, json: Any = None,
-                      params: dict[str, Any] | None = None,
-                      data: dict[str, str] | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
+    ) -> Any:
         """The decoded JSON body of a 2xx answer (None when empty); raises ProviderError."""
         try:
             resp = await self.client.request(
-                method, self.base_url + path, json=json, params=params, data=data,
-                headers=self.headers, timeout=self.context.timeout_s,
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                data=data,
+                headers=self.headers,
+                timeout=self.context.timeout_s,
             )
         except httpx2.TimeoutException as exc:
             # The request may have been processed: callers reconcile before re-creating.
             raise ProviderTimeout(f"{self.provider} did not answer in time") from exc
         except httpx2.TransportError as exc:
-            raise ProviderError(f"{self.provider} connection failed: {type(exc).__name__}",
-                                retryable=True) from exc
+            raise ProviderError(
+                f"{self.provider} connection failed: {type(exc).__name__}", retryable=True
+            ) from exc
         raise_for_status(self.provider, resp)
         if not resp.content:
             return None
         try:
             return resp.json()
         except ValueError as exc:
-            raise ProviderError(f"{self.provider} sent a body that is not JSON",
-                                retryable=True, provider_status=resp.status_code) from exc
+            raise ProviderError(
+                f"{self.provider} sent a body that is not JSON",
+                retryable=True,
+                provider_status=resp.status_code,
+            ) from exc
 
     async def aclose(self) -> None:
         if self._own:
@@ -108,14 +124,20 @@ def raise_for_status(provider: str, resp: httpx2.Response) -> None:
         raise ProviderTimeout(text, provider_status=code)
     if code == 429:
         raise ProviderRateLimited(
-            text, retry_after=retry_after_seconds(resp.headers.get("retry-after")),
-            provider_status=code)
+            text,
+            retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+            provider_status=code,
+        )
     if code == 501:
         raise ProviderUnsupported(text, provider_status=code)
     # 409 conflict, 425 too early and 5xx may go through on a later try; other 4xx won't.
     retryable = code >= 500 or code in (409, 425)
-    raise ProviderError(text, retryable=retryable, provider_status=code,
-                        retry_after=retry_after_seconds(resp.headers.get("retry-after")))
+    raise ProviderError(
+        text,
+        retryable=retryable,
+        provider_status=code,
+        retry_after=retry_after_seconds(resp.headers.get("retry-after")),
+    )
 
 
 def _retryable(exc: BaseException) -> bool:

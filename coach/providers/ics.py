@@ -47,12 +47,17 @@ class IcsProvider(Provider):
         return f"{idempotency_key}@{self.settings.uid_domain}"
 
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         uid = self.uid(idempotency_key)
-        event = render_feed([FeedEntry(uid, planned_date, template)],
-                            calendar_name=self.settings.calendar_name)
+        event = render_feed(
+            [FeedEntry(uid, planned_date, template)], calendar_name=self.settings.calendar_name
+        )
         return PushResult(provider_workout_id=uid, artifact=event)
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
@@ -74,12 +79,18 @@ def render_feed(
 ) -> bytes:
     """The .ics feed of an athlete's planned workouts (serve it at a private URL)."""
     items = [
-        CalendarItem(date=e.planned_date, title=e.template.name, uid=e.uid,
-                     description=describe_template(e.template), sequence=e.sequence)
+        CalendarItem(
+            date=e.planned_date,
+            title=e.template.name,
+            uid=e.uid,
+            description=describe_template(e.template),
+            sequence=e.sequence,
+        )
         for e in sorted(entries, key=lambda e: (e.planned_date, e.uid))
     ]
-    return planned_workouts_to_ics(items, calendar_name=calendar_name, stamp=stamp,
-                                   calendar_uid=calendar_uid)
+    return planned_workouts_to_ics(
+        items, calendar_name=calendar_name, stamp=stamp, calendar_uid=calendar_uid
+    )
 
 
 def describe_template(template: WorkoutTemplate) -> str:

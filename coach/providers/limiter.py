@@ -57,8 +57,9 @@ class RateLimiter:
 _shared: dict[tuple[str, str, int], RateLimiter] = {}
 
 
-def shared_limiter(provider: str, secret: str, rates: list[tuple[int, float]],
-                   clock: Clock) -> RateLimiter:
+def shared_limiter(
+    provider: str, secret: str, rates: list[tuple[int, float]], clock: Clock
+) -> RateLimiter:
     """The limiter of one quota; the secret is hashed so it is never kept as a dict key."""
     digest = hashlib.sha256(secret.encode()).hexdigest()
     key = (provider, digest, id(clock))

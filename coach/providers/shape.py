@@ -58,11 +58,11 @@ class ShapeProvider(Provider):
     def __init__(self, *args: Any, limiter: RateLimiter | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         c, s = self.credentials, self.settings
-        self.http = Http("shape", self.context, c.base_url,
-                         {"Authorization": f"Bearer {c.token}"})
+        self.http = Http("shape", self.context, c.base_url, {"Authorization": f"Bearer {c.token}"})
         # Every adapter on the same token in this process shares one quota.
         self.limiter = limiter or shared_limiter(
-            "shape", c.token, [(s.per_minute, MINUTE), (s.per_hour, HOUR)], self.context.clock)
+            "shape", c.token, [(s.per_minute, MINUTE), (s.per_hour, HOUR)], self.context.clock
+        )
         self.requests = 0
 
     @classmethod
@@ -85,7 +85,11 @@ class ShapeProvider(Provider):
     # --------------------------------------------------------------------- push
 
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         item = PushItem(template, planned_date, idempotency_key)
@@ -101,18 +105,22 @@ class ShapeProvider(Provider):
         bodies: dict[str, tuple[PushItem, dict[str, Any], PushResult]] = {}
         for item in items:
             coerced, warnings = coerce(item.template, SHAPE, thresholds=self.thresholds)
-            text = with_marker(coerced.description, item.idempotency_key,
-                               SHAPE.text.description)
-            body = to_activity(coerced, item.planned_date, text,
-                               structured=self.settings.structured)
+            text = with_marker(coerced.description, item.idempotency_key, SHAPE.text.description)
+            body = to_activity(
+                coerced, item.planned_date, text, structured=self.settings.structured
+            )
             bodies[item.idempotency_key] = (item, body, PushResult("", warnings))
         for start in range(0, len(items), BATCH):
-            chunk = keys[start:start + BATCH]
+            chunk = keys[start : start + BATCH]
             await self._push_chunk([bodies[k] for k in chunk], results, reconcile)
         return [results[k] for k in keys]
 
-    async def _push_chunk(self, chunk: list[tuple[PushItem, dict[str, Any], PushResult]],
-                          results: dict[str, PushResult], reconcile: bool) -> None:
+    async def _push_chunk(
+        self,
+        chunk: list[tuple[PushItem, dict[str, Any], PushResult]],
+        results: dict[str, PushResult],
+        reconcile: bool,
+    ) -> None:
         pending = {item.idempotency_key: (item, body, res) for item, body, res in chunk}
         ambiguous = reconcile
         async for attempt in retrying(self.context):
@@ -142,9 +150,11 @@ class ShapeProvider(Provider):
                         results[key] = _done(res, act, existed=False)
                 if pending:
                     ambiguous = True  # it may hold them without having listed them
-                    raise ProviderError(f"shape returned {len(created)} of "
-                                        f"{len(created) + len(pending)} activities",
-                                        retryable=True)
+                    raise ProviderError(
+                        f"shape returned {len(created)} of "
+                        f"{len(created) + len(pending)} activities",
+                        retryable=True,
+                    )
 
     async def _create(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(bodies) == 1:
@@ -159,16 +169,24 @@ class ShapeProvider(Provider):
 
     async def move_many(self, moves: Sequence[tuple[str, dt.date]]) -> None:
         for start in range(0, len(moves), BATCH):
-            chunk = moves[start:start + BATCH]
+            chunk = moves[start : start + BATCH]
             async for attempt in retrying(self.context):
                 with attempt:  # setting a date is idempotent: plain retries are safe
                     if len(chunk) == 1:
                         pid, day = chunk[0]
-                        await self._call("PATCH", f"/activities/{pid}",
-                                         json={"date": day.isoformat()})
+                        await self._call(
+                            "PATCH", f"/activities/{pid}", json={"date": day.isoformat()}
+                        )
                     else:
-                        await self._call("PATCH", "/activities/batch", json={"activities": [
-                            {"id": pid, "date": day.isoformat()} for pid, day in chunk]})
+                        await self._call(
+                            "PATCH",
+                            "/activities/batch",
+                            json={
+                                "activities": [
+                                    {"id": pid, "date": day.isoformat()} for pid, day in chunk
+                                ]
+                            },
+                        )
 
     async def delete(self, provider_workout_id: str) -> None:
         async for attempt in retrying(self.context):
@@ -181,7 +199,7 @@ class ShapeProvider(Provider):
     async def delete_many(self, provider_workout_ids: Sequence[str]) -> None:
         ids = list(provider_workout_ids)
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
+            chunk = ids[start : start + BATCH]
             async for attempt in retrying(self.context):
                 with attempt:
                     await self._call("DELETE", "/activities/batch", json={"ids": chunk})
@@ -190,9 +208,12 @@ class ShapeProvider(Provider):
 
     async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
         return [
-            ProviderWorkout(provider_workout_id=str(a["id"]),
-                            planned_date=dt.date.fromisoformat(str(a["date"])[:10]),
-                            name=a.get("title") or "", raw=a)
+            ProviderWorkout(
+                provider_workout_id=str(a["id"]),
+                planned_date=dt.date.fromisoformat(str(a["date"])[:10]),
+                name=a.get("title") or "",
+                raw=a,
+            )
             for a in await self._list_raw(start, end)
             if not a.get("completed")
         ]
@@ -201,8 +222,13 @@ class ShapeProvider(Provider):
         out: list[dict[str, Any]] = []
         offset = 0
         while True:
-            params = {"from": start.isoformat(), "to": end.isoformat(), "limit": PAGE,
-                      "offset": offset, "includePaired": "true"}
+            params = {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "limit": PAGE,
+                "offset": offset,
+                "includePaired": "true",
+            }
             page = await self._list_page(params)
             out.extend(page["activities"])
             offset += len(page["activities"])

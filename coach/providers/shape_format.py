@@ -9,18 +9,28 @@ from coach.templates.convert import template_to_workout
 from coach.templates.models import IntensityTarget, StepBlock, WorkoutStep, WorkoutTemplate
 
 SPORTS = {
-    "running": "run", "biking": "bike", "swimming": "swim", "strength_training": "strength",
+    "running": "run",
+    "biking": "bike",
+    "swimming": "swim",
+    "strength_training": "strength",
     "yoga": "yoga",
 }
 _END = {"time": "time", "distance_meters": "distance", "open": "lap.button"}
 # Shape's target names; pace stays in s/km as in the reference's example, speed in m/s.
-_TARGET = {"heart_rate": "heart.rate", "pace": "pace", "power": "power", "speed": "speed",
-           "cadence": "cadence", "open": "no.target"}
+_TARGET = {
+    "heart_rate": "heart.rate",
+    "pace": "pace",
+    "power": "power",
+    "speed": "speed",
+    "cadence": "cadence",
+    "open": "no.target",
+}
 _SUMMARY = {"heart_rate": "heartRate", "power": "power", "speed": "speed"}
 
 
-def to_activity(template: WorkoutTemplate, day: dt.date, description: str,
-                *, structured: bool = True) -> dict[str, Any]:
+def to_activity(
+    template: WorkoutTemplate, day: dt.date, description: str, *, structured: bool = True
+) -> dict[str, Any]:
     """The body of `POST /activities` (or one item of the batch form)."""
     plan_day = template_to_workout(template, week=1, day=1, phase="base")
     body: dict[str, Any] = {
@@ -37,8 +47,10 @@ def to_activity(template: WorkoutTemplate, day: dt.date, description: str,
     steps = [s for b in template.step_blocks for s in b.steps]
     repeated = any(_count(b) > 1 for b in template.step_blocks)
     # The reference: steps only for a real interval structure, never for strength.
-    if structured and body["sportType"] not in ("strength", "yoga", "other") and (
-        repeated or len(steps) > 1
+    if (
+        structured
+        and body["sportType"] not in ("strength", "yoga", "other")
+        and (repeated or len(steps) > 1)
     ):
         body["target"] = "steps"
         body["steps"] = [s for b in template.step_blocks for s in _block(b)]
@@ -60,8 +72,14 @@ def _block(block: StepBlock) -> list[dict[str, Any]]:
     n = _count(block)
     if n <= 1:
         return steps
-    return [{"stepType": "repeat", "numberOfIterations": n, "skipLastRestStep": False,
-             "workoutSteps": steps}]
+    return [
+        {
+            "stepType": "repeat",
+            "numberOfIterations": n,
+            "skipLastRestStep": False,
+            "workoutSteps": steps,
+        }
+    ]
 
 
 def _step(step: WorkoutStep) -> dict[str, Any]:

@@ -53,8 +53,9 @@ class TerraProvider(Provider):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         c = self.credentials
-        self.http = Http("terra", self.context, c.base_url,
-                         {"dev-id": c.dev_id, "x-api-key": c.api_key})
+        self.http = Http(
+            "terra", self.context, c.base_url, {"dev-id": c.dev_id, "x-api-key": c.api_key}
+        )
 
     @classmethod
     def capabilities_of(cls, settings: TerraSettings) -> Capabilities:
@@ -67,14 +68,19 @@ class TerraProvider(Provider):
     # --------------------------------------------------------------------- push
 
     async def push(
-        self, template: WorkoutTemplate, planned_date: dt.date, *, idempotency_key: str,
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
         caps = self.capabilities
         coerced, warnings = coerce(template, caps, thresholds=self.thresholds)
         body = coerced.model_dump(exclude_none=True)
-        body["description"] = with_marker(coerced.description, idempotency_key,
-                                          caps.text.description)
+        body["description"] = with_marker(
+            coerced.description, idempotency_key, caps.text.description
+        )
         workout_id = await self._template(body, idempotency_key, reconcile)
         planned, existed = await self._planned(workout_id, planned_date, reconcile)
         theirs = [_warning(w) for w in planned.get("coercion_warnings") or []]
@@ -93,8 +99,9 @@ class TerraProvider(Provider):
                     found = await self._find_template(key)
                     if found is not None:
                         return found
-                created = await self.http.request("POST", "/v2/workouts",
-                                                  json={"workout_template": body})
+                created = await self.http.request(
+                    "POST", "/v2/workouts", json={"workout_template": body}
+                )
                 return int(created["workout_id"])
         raise AssertionError("unreachable")  # tenacity re-raises the last error
 
@@ -105,8 +112,9 @@ class TerraProvider(Provider):
                 return int(item["workout_id"])
         return None
 
-    async def _planned(self, workout_id: int, day: dt.date,
-                       reconcile: bool) -> tuple[dict[str, Any], bool]:
+    async def _planned(
+        self, workout_id: int, day: dt.date, reconcile: bool
+    ) -> tuple[dict[str, Any], bool]:
         async for attempt in retrying(self.context):
             with attempt:
                 if reconcile or attempt.retry_state.attempt_number > 1:
@@ -116,7 +124,9 @@ class TerraProvider(Provider):
                         if item.get("workout_id") == workout_id:
                             return item, True
                 created = await self.http.request(
-                    "POST", "/v2/plannedWorkouts", params={"user_id": self.credentials.user_id},
+                    "POST",
+                    "/v2/plannedWorkouts",
+                    params={"user_id": self.credentials.user_id},
                     json={"workout_id": workout_id, "planned_date": day.isoformat()},
                 )
                 return created, False
@@ -127,15 +137,19 @@ class TerraProvider(Provider):
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
         async for attempt in retrying(self.context):
             with attempt:
-                await self.http.request("PATCH", f"/v2/plannedWorkouts/{provider_workout_id}",
-                                        json={"planned_date": new_date.isoformat()})
+                await self.http.request(
+                    "PATCH",
+                    f"/v2/plannedWorkouts/{provider_workout_id}",
+                    json={"planned_date": new_date.isoformat()},
+                )
 
     async def delete(self, provider_workout_id: str) -> None:
         async for attempt in retrying(self.context):
             with attempt:
                 try:
                     planned = await self.http.request(
-                        "GET", f"/v2/plannedWorkouts/{provider_workout_id}")
+                        "GET", f"/v2/plannedWorkouts/{provider_workout_id}"
+                    )
                 except ProviderNotFound:
                     return
                 await self._delete(f"/v2/plannedWorkouts/{provider_workout_id}")
@@ -166,9 +180,13 @@ class TerraProvider(Provider):
         async for attempt in retrying(self.context):
             with attempt:
                 listed = await self.http.request(
-                    "GET", "/v2/plannedWorkouts",
-                    params={"user_id": self.credentials.user_id,
-                            "start_date": start.isoformat(), "end_date": end.isoformat()},
+                    "GET",
+                    "/v2/plannedWorkouts",
+                    params={
+                        "user_id": self.credentials.user_id,
+                        "start_date": start.isoformat(),
+                        "end_date": end.isoformat(),
+                    },
                 )
                 return _items(listed, "planned_workouts")
         raise AssertionError("unreachable")

@@ -19,9 +19,17 @@ def thresholds_of(athlete: AthleteRow | None) -> Thresholds | None:
 
 
 def adapter_for(
-    connection: ConnectionRow, athlete: AthleteRow | None, *, box: CredentialBox,
+    connection: ConnectionRow,
+    athlete: AthleteRow | None,
+    *,
+    box: CredentialBox,
     context: ProviderContext,
 ) -> Provider:
     credentials: dict[str, Any] = box.open(connection.credentials_encrypted)
-    return registry.create(connection.provider, credentials, connection.settings, context,
-                           thresholds=thresholds_of(athlete))
+    return registry.create(
+        connection.provider,
+        credentials,
+        connection.settings,
+        context,
+        thresholds=thresholds_of(athlete),
+    )

@@ -40,10 +40,13 @@ class Claim:
 def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
     return (
         (col(PlannedWorkoutRow.status) == "queued")
-        & or_(col(PlannedWorkoutRow.next_attempt_at).is_(None),
-              col(PlannedWorkoutRow.next_attempt_at) <= now)
-        & or_(col(PlannedWorkoutRow.lease_until).is_(None),
-              col(PlannedWorkoutRow.lease_until) < now)
+        & or_(
+            col(PlannedWorkoutRow.next_attempt_at).is_(None),
+            col(PlannedWorkoutRow.next_attempt_at) <= now,
+        )
+        & or_(
+            col(PlannedWorkoutRow.lease_until).is_(None), col(PlannedWorkoutRow.lease_until) < now
+        )
     )
 
 
@@ -57,40 +60,53 @@ def claim(session: Session, *, lease_s: float, limit_for: Callable[[str], int]) 
     """
     now = utcnow()
     first = session.exec(
-        select(PlannedWorkoutRow).where(_due(now))
+        select(PlannedWorkoutRow)
+        .where(_due(now))
         .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
-        .limit(1).with_for_update(skip_locked=True)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     ).first()
     if first is None:
         return None
     connection = session.get(ConnectionRow, first.connection_id)
     assert connection is not None
-    candidates = list(session.exec(
-        select(PlannedWorkoutRow)
-        .where(_due(now), col(PlannedWorkoutRow.connection_id) == first.connection_id)
-        .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
-        .limit(limit_for(connection.provider)).with_for_update(skip_locked=True)
-    ).all())
+    candidates = list(
+        session.exec(
+            select(PlannedWorkoutRow)
+            .where(_due(now), col(PlannedWorkoutRow.connection_id) == first.connection_id)
+            .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
+            .limit(limit_for(connection.provider))
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
     was_in_flight = {r.id: r.in_flight for r in candidates}
     token = uuid.uuid4().hex
     session.execute(
         update(PlannedWorkoutRow)
         .where(col(PlannedWorkoutRow.id).in_(list(was_in_flight)), _due(now))
-        .values(lease_until=now + dt.timedelta(seconds=lease_s), in_flight=True,
-                claim_token=token, updated_at=now)
+        .values(
+            lease_until=now + dt.timedelta(seconds=lease_s),
+            in_flight=True,
+            claim_token=token,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     session.expire_all()
-    rows = list(session.exec(
-        select(PlannedWorkoutRow).where(col(PlannedWorkoutRow.claim_token) == token)
-        .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
-    ).all())
+    rows = list(
+        session.exec(
+            select(PlannedWorkoutRow)
+            .where(col(PlannedWorkoutRow.claim_token) == token)
+            .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
+        ).all()
+    )
     if not rows:
         return None
     athlete = session.get(AthleteRow, connection.user_id)
     ids = {r.workout_id for r in rows}
     templates = {
-        t.id or 0: t for t in session.exec(
+        t.id or 0: t
+        for t in session.exec(
             select(WorkoutTemplateRow).where(col(WorkoutTemplateRow.id).in_(ids))
         ).all()
     }
@@ -98,8 +114,14 @@ def claim(session: Session, *, lease_s: float, limit_for: Callable[[str], int]) 
     return Claim(connection, athlete, rows, templates, reconcile, token)
 
 
-def record_pushed(session: Session, row_id: int, *, provider_workout_id: str,
-                  warnings: list[dict[str, object]], artifact: bytes | None) -> None:
+def record_pushed(
+    session: Session,
+    row_id: int,
+    *,
+    provider_workout_id: str,
+    warnings: list[dict[str, object]],
+    artifact: bytes | None,
+) -> None:
     row = session.get(PlannedWorkoutRow, row_id)
     assert row is not None
     row.status = "pushed"
@@ -115,8 +137,9 @@ def record_pushed(session: Session, row_id: int, *, provider_workout_id: str,
     session.add(row)
 
 
-def record_failure(session: Session, row_id: int, *, error: str, retry_in: float | None,
-                   max_attempts: int) -> None:
+def record_failure(
+    session: Session, row_id: int, *, error: str, retry_in: float | None, max_attempts: int
+) -> None:
     """`retry_in` None: final. A row that may have reached the provider stays in flight."""
     row = session.get(PlannedWorkoutRow, row_id)
     assert row is not None

@@ -27,10 +27,17 @@ class PlanStreamTranslator:
         count = len(self.plan.workouts)
         total = self.plan.total or 0
         percent = 100 if total and count >= total else int(100 * count / total) if total else 0
-        return StreamEvent.of("progress", Progress(
-            status=status, message=message, count=count, total=total, progress=percent,
-            plan_id=self.plan_id if status == "started" else None,
-        ))
+        return StreamEvent.of(
+            "progress",
+            Progress(
+                status=status,
+                message=message,
+                count=count,
+                total=total,
+                progress=percent,
+                plan_id=self.plan_id if status == "started" else None,
+            ),
+        )
 
     def on_event(self, event: PlanEvent) -> list[StreamEvent]:
         self.plan.apply(event)
@@ -46,15 +53,21 @@ class PlanStreamTranslator:
         return []
 
     def result(self) -> StreamEvent:
-        return StreamEvent.of("result", PlanStreamResult(
-            total_workouts=len(self.plan.workouts),
-            weekly_info={str(k): v for k, v in sorted(self.plan.weekly_info.items())},
-            plan_id=self.plan_id, warnings=self.plan.warnings,
-        ))
+        return StreamEvent.of(
+            "result",
+            PlanStreamResult(
+                total_workouts=len(self.plan.workouts),
+                weekly_info={str(k): v for k, v in sorted(self.plan.weekly_info.items())},
+                plan_id=self.plan_id,
+                warnings=self.plan.warnings,
+            ),
+        )
 
 
 def replay_events(
-    plan_id: uuid.UUID, workouts: list[Workout], weekly_info: dict[int, WeekInfo],
+    plan_id: uuid.UUID,
+    workouts: list[Workout],
+    weekly_info: dict[int, WeekInfo],
     warnings: list[str],
 ) -> Iterator[StreamEvent]:
     """The incremental stream of a stored, complete plan."""

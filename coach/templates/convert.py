@@ -65,9 +65,16 @@ _MAX_REPEATS = 100
 DEFAULT_SPEED_M_S: dict[str, float] = {"run": 1000 / 360, "bike": 25 / 3.6, "swim": 100 / 120}
 
 _UNITS = {
-    "pace": "s/km", "heart_rate": "bpm", "power": "W", "speed": "m/s", "cadence": "rpm",
-    "heart_rate_threshold_percentage": "% threshold HR", "heart_rate_max_percentage": "% max HR",
-    "speed_percentage": "% max speed", "power_percentage": "% FTP", "speed_lap": "m/s",
+    "pace": "s/km",
+    "heart_rate": "bpm",
+    "power": "W",
+    "speed": "m/s",
+    "cadence": "rpm",
+    "heart_rate_threshold_percentage": "% threshold HR",
+    "heart_rate_max_percentage": "% max HR",
+    "speed_percentage": "% max speed",
+    "power_percentage": "% FTP",
+    "speed_lap": "m/s",
     "heart_rate_lap": "bpm",
 }
 _DURATION_WORDS = {
@@ -102,8 +109,11 @@ def template_sport_for(workout: Workout, plan_sport: Sport) -> TemplateSport:
 def environment_for(sport: TemplateSport) -> str:
     if sport == "swimming_swimming_pool":
         return "pool"
-    if sport in STRENGTH_SPORTS or sport in {"treadmill_running", "indoor_running",
-                                              "stationary_biking"}:
+    if sport in STRENGTH_SPORTS or sport in {
+        "treadmill_running",
+        "indoor_running",
+        "stationary_biking",
+    }:
         return "indoor"
     return "outdoor"
 
@@ -149,8 +159,14 @@ def workout_to_template(
         blocks = [
             StepBlock(
                 completion_condition=CompletionCondition(type="fixed_repetition", value=1),
-                steps=[WorkoutStep(order=1, duration_type="open", intensity_type="active",
-                                   notes=workout.description or None)],
+                steps=[
+                    WorkoutStep(
+                        order=1,
+                        duration_type="open",
+                        intensity_type="active",
+                        notes=workout.description or None,
+                    )
+                ],
             )
         ]
     return WorkoutTemplate(
@@ -219,8 +235,13 @@ def _step_from_template(step: WorkoutStep) -> Step:
     notes = step.notes
     if words:
         notes = "; ".join([notes, *words] if notes else words)
-    return Step(intensity=step.intensity_type, duration_type=dtype, duration_value=dvalue,
-                target=target, notes=notes)
+    return Step(
+        intensity=step.intensity_type,
+        duration_type=dtype,
+        duration_value=dvalue,
+        target=target,
+        notes=notes,
+    )
 
 
 def _repeats(block: StepBlock, steps: list[Step], speed_kind: str) -> int:

@@ -70,9 +70,15 @@ _REPEATS: dict[str, tuple[WorkoutStepDuration, str, int]] = {
     "hr_below": (WorkoutStepDuration.REPEAT_UNTIL_HR_LESS_THAN, "target_repeat_hr", HR_OFFSET),
     "hr_above": (WorkoutStepDuration.REPEAT_UNTIL_HR_GREATER_THAN, "target_repeat_hr", HR_OFFSET),
     "power_below": (
-        WorkoutStepDuration.REPEAT_UNTIL_POWER_LESS_THAN, "target_repeat_power", POWER_OFFSET),
+        WorkoutStepDuration.REPEAT_UNTIL_POWER_LESS_THAN,
+        "target_repeat_power",
+        POWER_OFFSET,
+    ),
     "power_above": (
-        WorkoutStepDuration.REPEAT_UNTIL_POWER_GREATER_THAN, "target_repeat_power", POWER_OFFSET),
+        WorkoutStepDuration.REPEAT_UNTIL_POWER_GREATER_THAN,
+        "target_repeat_power",
+        POWER_OFFSET,
+    ),
 }
 # Step durations: (FIT duration type, duration_value subfield or None, offset).
 _DURATIONS: dict[str, tuple[WorkoutStepDuration, str | None, int]] = {
@@ -137,8 +143,11 @@ class _Writer:
         self.warnings: list[CoercionWarning] = []
 
     def warn(self, path: str, original: object, coerced: object, reason: str) -> None:
-        self.warnings.append(CoercionWarning(field=path, original_value=original,
-                                             coerced_value=coerced, reason=reason))
+        self.warnings.append(
+            CoercionWarning(
+                field=path, original_value=original, coerced_value=coerced, reason=reason
+            )
+        )
 
     def _target(self, msg: WorkoutStepMessage, target: IntensityTarget, prefix: str) -> bool:
         """Write one target as primary ("") or secondary ("secondary_"); False if FIT can't."""
@@ -147,8 +156,10 @@ class _Writer:
         kind, zone_field, custom, offset = _TARGETS[target.target_type]
         bounds = _bounds(target)
         zone = _is_zone(target, zone_field)
-        if kind != WorkoutStepTarget.OPEN and not zone and (
-            bounds is None or (target.target_type == "pace" and bounds[0] <= 0)
+        if (
+            kind != WorkoutStepTarget.OPEN
+            and not zone
+            and (bounds is None or (target.target_type == "pace" and bounds[0] <= 0))
         ):
             return False
         # The type goes first: fit-tool picks the subfield (and its scale) from it.
@@ -186,7 +197,8 @@ class _Writer:
             setattr(msg, f"{prefix}target_type", WorkoutStepTarget.SWIM_STROKE)
             setattr(msg, f"{prefix}target_stroke_type", SwimStroke[stroke.upper()])
         equipment = swim.equipment or {"kick": "swim_kickboard", "pull": "swim_pull_buoy"}.get(
-            swim.drill_type or "")
+            swim.drill_type or ""
+        )
         if equipment:
             msg.equipment = WorkoutEquipment[equipment.upper()]
 
@@ -224,8 +236,12 @@ class _Writer:
         for i, target in enumerate(step.intensity_targets or []):
             low, high = target.value_low, target.value_high
             if low is not None and high is not None and low > high:
-                self.warn(f"{path}.intensity_targets[{i}]", [low, high], [high, low],
-                          "FIT ranges run low to high; the bounds were swapped")
+                self.warn(
+                    f"{path}.intensity_targets[{i}]",
+                    [low, high],
+                    [high, low],
+                    "FIT ranges run low to high; the bounds were swapped",
+                )
         has_stroke = step.swimming is not None and step.swimming.stroke_type is not None
         for i, target in enumerate(step.intensity_targets or []):
             if target.target_type == "swim_stroke" and has_stroke:
@@ -236,8 +252,12 @@ class _Writer:
                 continue
             text = describe_target(target)
             notes.append(text)
-            self.warn(f"{path}.intensity_targets[{i}]", target.model_dump(exclude_none=True),
-                      None, f"FIT cannot hold this target; kept in the step notes as {text!r}")
+            self.warn(
+                f"{path}.intensity_targets[{i}]",
+                target.model_dump(exclude_none=True),
+                None,
+                f"FIT cannot hold this target; kept in the step notes as {text!r}",
+            )
         if written == 0:
             msg.target_type = WorkoutStepTarget.OPEN
         self._swim(msg, step, written)
@@ -260,8 +280,11 @@ class _Writer:
         msg.duration_type = fit_type
         msg.duration_step = first
         msg.target_type = WorkoutStepTarget.OPEN
-        value = cond.value if sub in ("target_repeat_time", "target_repeat_distance") else (
-            round(cond.value) + offset)
+        value = (
+            cond.value
+            if sub in ("target_repeat_time", "target_repeat_distance")
+            else (round(cond.value) + offset)
+        )
         setattr(msg, sub, value)
         self.steps.append(msg)
 

@@ -73,21 +73,56 @@ IntensityTargetType = Literal[
     "rpe",
 ]
 Environment = Literal["indoor", "outdoor", "pool"]
-StrokeType = Literal[
-    "backstroke", "breaststroke", "drill", "butterfly", "freestyle", "mixed", "im"
-]
+StrokeType = Literal["backstroke", "breaststroke", "drill", "butterfly", "freestyle", "mixed", "im"]
 DrillType = Literal["kick", "pull", "drill"]
 EquipmentType = Literal[
     "none", "swim_fins", "swim_kickboard", "swim_paddles", "swim_pull_buoy", "swim_snorkel"
 ]
 ExerciseCategory = Literal[
-    "bench_press", "calf_raise", "cardio", "carry", "chop", "core", "crunch", "curl",
-    "deadlift", "fly", "hip_raise", "hip_stability", "hip_swing", "hyperextension",
-    "lateral_raise", "leg_curl", "leg_raise", "lunge", "olympic_lift", "plank", "plyo",
-    "pull_up", "push_up", "row", "shoulder_press", "shoulder_stability", "shrug", "sit_up",
-    "squat", "total_body", "triceps_extension", "warm_up", "run", "bike", "cardio_sensors",
-    "battle_rope", "sandbag", "sled", "sledge_hammer", "suspension", "tire", "elliptical",
-    "stair_stepper", "ladder",
+    "bench_press",
+    "calf_raise",
+    "cardio",
+    "carry",
+    "chop",
+    "core",
+    "crunch",
+    "curl",
+    "deadlift",
+    "fly",
+    "hip_raise",
+    "hip_stability",
+    "hip_swing",
+    "hyperextension",
+    "lateral_raise",
+    "leg_curl",
+    "leg_raise",
+    "lunge",
+    "olympic_lift",
+    "plank",
+    "plyo",
+    "pull_up",
+    "push_up",
+    "row",
+    "shoulder_press",
+    "shoulder_stability",
+    "shrug",
+    "sit_up",
+    "squat",
+    "total_body",
+    "triceps_extension",
+    "warm_up",
+    "run",
+    "bike",
+    "cardio_sensors",
+    "battle_rope",
+    "sandbag",
+    "sled",
+    "sledge_hammer",
+    "suspension",
+    "tire",
+    "elliptical",
+    "stair_stepper",
+    "ladder",
 ]
 WeightUnit = Literal["kilogram", "pound"]
 
@@ -127,11 +162,15 @@ class CompletionCondition(_Strict):
     def _value_rules(self) -> CompletionCondition:
         if self.type != "open" and self.value is None:
             raise _fail(("value",), "missing", f"value is required for type {self.type!r}", None)
-        if self.type == "fixed_repetition" and self.value is not None and (
-            self.value < 1 or self.value != int(self.value)
+        if (
+            self.type == "fixed_repetition"
+            and self.value is not None
+            and (self.value < 1 or self.value != int(self.value))
         ):
             raise _fail(
-                ("value",), "repetition_count", "fixed_repetition needs a whole count >= 1",
+                ("value",),
+                "repetition_count",
+                "fixed_repetition needs a whole count >= 1",
                 self.value,
             )
         return self
@@ -151,13 +190,17 @@ class IntensityTarget(_Strict):
         if self.value is not None and has_range:
             field = "value_low" if self.value_low is not None else "value_high"
             raise _fail(
-                (field,), "value_and_range", "use either value or value_low/value_high, not both",
+                (field,),
+                "value_and_range",
+                "use either value or value_low/value_high, not both",
                 getattr(self, field),
             )
         if self.target_type != "open" and self.value is None and not has_range:
             raise _fail(
-                ("value",), "missing",
-                f"a {self.target_type!r} target needs value or value_low/value_high", None,
+                ("value",),
+                "missing",
+                f"a {self.target_type!r} target needs value or value_low/value_high",
+                None,
             )
         return self
 
@@ -190,8 +233,10 @@ class WorkoutStep(_Strict):
         # Only the lap-button duration has no value; every other type is "until N units".
         if self.duration_type != "open" and self.duration_value is None:
             raise _fail(
-                ("duration_value",), "missing",
-                f"duration_value is required for duration_type {self.duration_type!r}", None,
+                ("duration_value",),
+                "missing",
+                f"duration_value is required for duration_type {self.duration_type!r}",
+                None,
             )
         return self
 
@@ -208,7 +253,8 @@ class StepBlock(_Strict):
         for i, step in enumerate(self.steps):
             if step.order > len(self.steps) or step.order in seen:
                 raise _fail(
-                    ("steps", i, "order"), "step_order",
+                    ("steps", i, "order"),
+                    "step_order",
                     f"step orders must be 1..{len(self.steps)} without gaps or duplicates",
                     step.order,
                 )
@@ -237,12 +283,16 @@ class WorkoutTemplate(_Strict):
             )
         if not swim and self.pool_length_meters is not None:
             raise _fail(
-                ("pool_length_meters",), "swim_only", "pool_length_meters is only for swimming",
+                ("pool_length_meters",),
+                "swim_only",
+                "pool_length_meters is only for swimming",
                 self.pool_length_meters,
             )
         if not swim and self.environment == "pool":
             raise _fail(
-                ("environment",), "swim_only", "environment 'pool' is only for swimming",
+                ("environment",),
+                "swim_only",
+                "environment 'pool' is only for swimming",
                 self.environment,
             )
         for b, block in enumerate(self.step_blocks):
@@ -250,12 +300,15 @@ class WorkoutTemplate(_Strict):
                 loc: tuple[str | int, ...] = ("step_blocks", b, "steps", s)
                 if step.swimming is not None and not swim:
                     raise _fail(
-                        (*loc, "swimming"), "swim_only", "swimming data is only for swimming",
+                        (*loc, "swimming"),
+                        "swim_only",
+                        "swimming data is only for swimming",
                         step.swimming.model_dump(),
                     )
                 if step.strength is not None and self.sport not in STRENGTH_SPORTS:
                     raise _fail(
-                        (*loc, "strength"), "strength_only",
+                        (*loc, "strength"),
+                        "strength_only",
                         "strength data is only for strength workouts",
                         step.strength.model_dump(),
                     )

@@ -32,8 +32,11 @@ class _Writer:
         # Unrolled repeats visit a step several times; one warning per field is enough.
         if any(w.field == path and w.reason == reason for w in self.warnings):
             return
-        self.warnings.append(CoercionWarning(field=path, original_value=original,
-                                             coerced_value=coerced, reason=reason))
+        self.warnings.append(
+            CoercionWarning(
+                field=path, original_value=original, coerced_value=coerced, reason=reason
+            )
+        )
 
     def _fraction(self, value: float, kind: str) -> float:
         if kind == "power_percentage":
@@ -47,8 +50,12 @@ class _Writer:
         for i, t in enumerate(step.intensity_targets or []):
             if t.target_type not in ("power", "power_percentage"):
                 if t.target_type != "open":
-                    self.warn(f"{path}.intensity_targets[{i}]", t.model_dump(exclude_none=True),
-                              None, "Zwift steers power only; this target was dropped")
+                    self.warn(
+                        f"{path}.intensity_targets[{i}]",
+                        t.model_dump(exclude_none=True),
+                        None,
+                        "Zwift steers power only; this target was dropped",
+                    )
                 continue
             return self._range(t)
         return None
@@ -73,11 +80,19 @@ class _Writer:
         if step.duration_type == "distance_meters" and value is not None:
             # Zwift blocks are time only; distance rides at the default cycling speed.
             estimate = round(value / DEFAULT_SPEED_M_S["bike"])
-            self.warn(f"{path}.duration_value", value, estimate,
-                      "Zwift has time steps only; distance estimated at 25 km/h")
+            self.warn(
+                f"{path}.duration_value",
+                value,
+                estimate,
+                "Zwift has time steps only; distance estimated at 25 km/h",
+            )
             return estimate
-        self.warn(f"{path}.duration_type", step.duration_type, "time",
-                  f"Zwift has time steps only; ridden freely for {DEFAULT_OPEN_SECONDS} s")
+        self.warn(
+            f"{path}.duration_type",
+            step.duration_type,
+            "time",
+            f"Zwift has time steps only; ridden freely for {DEFAULT_OPEN_SECONDS} s",
+        )
         return DEFAULT_OPEN_SECONDS
 
     def step(self, step: WorkoutStep, path: str) -> None:
@@ -90,11 +105,17 @@ class _Writer:
             # range is ordered by direction, not by size.
             up = step.intensity_type == "warmup"
             start, end = (min(power), max(power)) if up else (max(power), min(power))
-            el = ET.SubElement(self.workout, "Warmup" if up else "Cooldown",
-                               Duration=str(seconds), PowerLow=_f(start), PowerHigh=_f(end))
+            el = ET.SubElement(
+                self.workout,
+                "Warmup" if up else "Cooldown",
+                Duration=str(seconds),
+                PowerLow=_f(start),
+                PowerHigh=_f(end),
+            )
         else:
-            el = ET.SubElement(self.workout, "SteadyState", Duration=str(seconds),
-                               Power=_f(sum(power) / 2))
+            el = ET.SubElement(
+                self.workout, "SteadyState", Duration=str(seconds), Power=_f(sum(power) / 2)
+            )
         if step.notes:
             ET.SubElement(el, "textevent", timeoffset="0", message=step.notes)
 
@@ -102,25 +123,36 @@ class _Writer:
         cond = block.completion_condition
         repeats = int(cond.value or 1) if cond.type == "fixed_repetition" else 1
         if cond.type not in ("fixed_repetition", "open"):
-            self.warn(f"step_blocks[{b}].completion_condition", cond.model_dump(), 1,
-                      "Zwift repeats a fixed number of times; the block is ridden once")
+            self.warn(
+                f"step_blocks[{b}].completion_condition",
+                cond.model_dump(),
+                1,
+                "Zwift repeats a fixed number of times; the block is ridden once",
+            )
         paths = [f"step_blocks[{b}].steps[{s}]" for s in range(len(block.steps))]
         if repeats > 1 and len(block.steps) == 2:
             on, off = block.steps
             on_power, off_power = self.power(on, paths[0]), self.power(off, paths[1])
             if on_power is not None and off_power is not None:
                 el = ET.SubElement(
-                    self.workout, "IntervalsT", Repeat=str(repeats),
+                    self.workout,
+                    "IntervalsT",
+                    Repeat=str(repeats),
                     OnDuration=str(self.seconds(on, paths[0])),
                     OffDuration=str(self.seconds(off, paths[1])),
-                    OnPower=_f(sum(on_power) / 2), OffPower=_f(sum(off_power) / 2),
+                    OnPower=_f(sum(on_power) / 2),
+                    OffPower=_f(sum(off_power) / 2),
                 )
                 if on.notes:
                     ET.SubElement(el, "textevent", timeoffset="0", message=on.notes)
                 return
         if repeats > 1:
-            self.warn(f"step_blocks[{b}]", repeats, 1,
-                      "Zwift repeats only on/off pairs; the block was written out in full")
+            self.warn(
+                f"step_blocks[{b}]",
+                repeats,
+                1,
+                "Zwift repeats only on/off pairs; the block was written out in full",
+            )
         for _ in range(repeats):
             for step, path in zip(block.steps, paths, strict=True):
                 self.step(step, path)
@@ -150,8 +182,9 @@ def encode_zwo(template: WorkoutTemplate, *, ftp_w: float | None = None) -> Expo
     ET.SubElement(root, "tags")
     root.append(writer.workout)
     ET.indent(root)
-    return Export(data=ET.tostring(root, encoding="utf-8", xml_declaration=True),
-                  warnings=writer.warnings)
+    return Export(
+        data=ET.tostring(root, encoding="utf-8", xml_declaration=True), warnings=writer.warnings
+    )
 
 
 def template_to_zwo(template: WorkoutTemplate, *, ftp_w: float | None = None) -> bytes:

@@ -39,9 +39,7 @@ DRAFT = (
 def llm_settings(database_url: str, llm_base_url: str, **override: Any) -> Settings:
     """The engine tests' settings (`COACH_ENGINE=openai` on the scripted server) plus a
     database. `llm_base_url` ends in `/v1`, as the SDK wants it."""
-    return settings_for(
-        llm_base_url.removesuffix("/v1"), database_url=database_url, **override
-    )
+    return settings_for(llm_base_url.removesuffix("/v1"), database_url=database_url, **override)
 
 
 @contextmanager

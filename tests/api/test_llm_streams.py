@@ -201,14 +201,14 @@ def test_draft_stream_sends_the_text_as_the_llm_writes_it(database_url: str) -> 
     with (
         llm_service(database_url, llm) as (live, tenant),
         live.client(tenant.coach_key) as http,
-        http.stream(
-            "POST", DRAFT_STREAM, json=body(tenant, weeks=1)
-        ) as response,
+        http.stream("POST", DRAFT_STREAM, json=body(tenant, weeks=1)) as response,
     ):
         assert response.status_code == 200
         for event in httpx2.EventSource(response):
-            if unsent_at_first_text is None and event.event == "progress" and (
-                data(event).get("text")
+            if (
+                unsent_at_first_text is None
+                and event.event == "progress"
+                and (data(event).get("text"))
             ):
                 with llm.lock:
                     unsent_at_first_text = llm.unsent.get(0)
@@ -232,9 +232,7 @@ def test_draft_stream_llm_failure_is_error_then_done(database_url: str) -> None:
         llm_service(database_url, llm, llm_max_retries=0) as (live, tenant),
         live.client(tenant.coach_key) as http,
     ):
-        events = read_stream(
-            http, "POST", DRAFT_STREAM, json=body(tenant, weeks=1)
-        )
+        events = read_stream(http, "POST", DRAFT_STREAM, json=body(tenant, weeks=1))
     assert_well_formed(events)
     assert names(events)[-2:] == ["error", "done"] and "result" not in names(events)
     assert "answered HTTP 500" in data(events[-2])["error"]

@@ -82,24 +82,28 @@ def test_two_services_push_one_job_exactly_once(own_database_url: str) -> None:
 
 def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str) -> None:
     with emulators() as (terra, terra_url, _, _):
-        with service(own_database_url, push_worker=False,
-                     secret_key=Fernet.generate_key().decode()) as old:
+        with service(
+            own_database_url, push_worker=False, secret_key=Fernet.generate_key().decode()
+        ) as old:
             tenant = make_tenant(old.db)
             with old.client(tenant.coach_key) as http:
                 plan = dated_plan(http, tenant, weeks=1)
                 lost_user, lost_connection = athlete_with(http, connection_body("terra", terra_url))
-                lost_job = http.post(f"/v1/coach/plans/{plan['plan_id']}/push",
-                                     json={"user_id": lost_user}).json()["job_id"]
+                lost_job = http.post(
+                    f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": lost_user}
+                ).json()["job_id"]
         # The service restarts with a different key: the old connection cannot be opened,
         # but a connection made since pushes normally.
         with service(own_database_url) as live, live.client(tenant.coach_key) as http:
             user_id, _ = athlete_with(http, connection_body("terra", terra_url))
-            job_id = http.post(f"/v1/coach/plans/{plan['plan_id']}/push",
-                               json={"user_id": user_id}).json()["job_id"]
+            job_id = http.post(
+                f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
+            ).json()["job_id"]
             assert wait_for_job(http, job_id)["status"] == "complete"
             lost = wait_for_job(http, lost_job)
             rows = http.get(f"/v2/plannedWorkouts/connection/{lost_connection}").json()[
-                "planned_workouts"]
+                "planned_workouts"
+            ]
     assert lost["status"] == "failed"
     assert lost["failed"] == len(plan["content"])
     assert {row["status"] for row in rows} == {"failed"}

@@ -40,9 +40,7 @@ def triples(events: list[httpx2.ServerSentEvent]) -> list[tuple[str | None, str,
 
 
 @contextmanager
-def server_with(
-    engine: ScriptedEngine, database_url: str, **override: Any
-) -> Iterator[LiveServer]:
+def server_with(engine: ScriptedEngine, database_url: str, **override: Any) -> Iterator[LiveServer]:
     with registered(engine, f"test-{uuid.uuid4().hex[:6]}") as name:
         settings = Settings(database_url=database_url, engine=name, **override)
         with live_server(settings) as live:

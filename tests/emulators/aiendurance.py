@@ -24,9 +24,15 @@ _err = json_error("error")
 class AIEnduranceEmulator:
     """One registered client and one athlete whose `workouts` the test fills in."""
 
-    def __init__(self, *, client_id: str = "client-test", client_secret: str = "secret-test",
-                 redirect_uri: str = "https://coach.example/callback", clock: Any = None,
-                 approve: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str = "client-test",
+        client_secret: str = "secret-test",
+        redirect_uri: str = "https://coach.example/callback",
+        clock: Any = None,
+        approve: bool = True,
+    ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.redirect_uri = redirect_uri
         self.wall = clock.wall if clock is not None else time.time
@@ -41,12 +47,14 @@ class AIEnduranceEmulator:
         self._lock = threading.Lock()
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/authorize", self.authorize, methods=["GET"]),
-            Route("/o/token/", self.token, methods=["POST"]),
-            Route("/o/revoke_token/", self.revoke, methods=["POST"]),
-            Route("/o/future_workout_static/", self.future_workouts, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/authorize", self.authorize, methods=["GET"]),
+                Route("/o/token/", self.token, methods=["POST"]),
+                Route("/o/revoke_token/", self.revoke, methods=["POST"]),
+                Route("/o/future_workout_static/", self.future_workouts, methods=["GET"]),
+            ]
+        )
 
     def _count(self, request: Request) -> None:
         with self._lock:
@@ -73,8 +81,13 @@ class AIEnduranceEmulator:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         self.access[access] = self.wall() + TOKEN_TTL_S
         self.refresh.add(refresh)
-        return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-                "expires_in": TOKEN_TTL_S, "scope": "read"}
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL_S,
+            "scope": "read",
+        }
 
     async def token(self, request: Request) -> Response:
         self._count(request)
@@ -121,8 +134,9 @@ class AIEnduranceEmulator:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         expiry = self.access.get(token)
         if expiry is None or self.wall() >= expiry:
-            return JSONResponse({"detail": "Authentication credentials were not provided."},
-                                status_code=401)
+            return JSONResponse(
+                {"detail": "Authentication credentials were not provided."}, status_code=401
+            )
         start = request.query_params.get("startDate")
 
         async def commit() -> Response:

@@ -26,9 +26,13 @@ class DroppedResponse(Response):
         super().__init__()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", b"4096")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"{", "more_body": True})
         raise ConnectionDropped("emulated connection drop after commit")
 
@@ -59,8 +63,16 @@ class Faults:
         self._lock = threading.Lock()
         self.injected: list[tuple[str, str, str]] = []
 
-    def add(self, kind: FaultKind, *, method: str | None = None, path: str | None = None,
-            times: int = 1, status: int = 502, after_commit: bool | None = None) -> None:
+    def add(
+        self,
+        kind: FaultKind,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        status: int = 502,
+        after_commit: bool | None = None,
+    ) -> None:
         commit = after_commit if after_commit is not None else kind != "status"
         with self._lock:
             self._rules.append(Fault(kind, method, path, times, status, commit))
@@ -72,16 +84,22 @@ class Faults:
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for rule in self._rules:
-                if rule.remaining > 0 and rule.method in (None, method) and (
-                    rule.path is None or path.startswith(rule.path)
+                if (
+                    rule.remaining > 0
+                    and rule.method in (None, method)
+                    and (rule.path is None or path.startswith(rule.path))
                 ):
                     rule.remaining -= 1
                     self.injected.append((rule.kind, method, path))
                     return rule
         return None
 
-    async def run(self, request: Request, commit: Callable[[], Awaitable[Response]],
-                  error: Callable[[int, str], Response]) -> Response:
+    async def run(
+        self,
+        request: Request,
+        commit: Callable[[], Awaitable[Response]],
+        error: Callable[[int, str], Response],
+    ) -> Response:
         """Run a handler's `commit` under whatever fault is switched on for this request."""
         fault = self.take(request.method, request.url.path)
         if fault is None:

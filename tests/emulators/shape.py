@@ -22,12 +22,31 @@ STEP_TYPES = {"warmup", "cooldown", "interval", "recovery", "repeat"}
 END_CONDITIONS = {"lap.button", "time", "distance", "iterations", "heart.rate", "power", "open"}
 TARGET_TYPES = {"no.target", "heart.rate", "pace", "power", "speed", "cadence"}
 NUMBERS = ("distance", "duration", "speed", "heartRate", "power", "load", "elevationGain")
-CREATE_FIELDS = {"date", "title", "sportType", "description", "completed", "target", "steps",
-                 *NUMBERS}
-STEP_FIELDS = {"stepType", "displayName", "description", "endCondition", "endConditionValue",
-               "targetType", "targetValueOne", "targetValueTwo", "zoneNumber",
-               "secondaryTargetType", "secondaryTargetValueOne", "secondaryTargetValueTwo",
-               "secondaryZoneNumber"}
+CREATE_FIELDS = {
+    "date",
+    "title",
+    "sportType",
+    "description",
+    "completed",
+    "target",
+    "steps",
+    *NUMBERS,
+}
+STEP_FIELDS = {
+    "stepType",
+    "displayName",
+    "description",
+    "endCondition",
+    "endConditionValue",
+    "targetType",
+    "targetValueOne",
+    "targetValueTwo",
+    "zoneNumber",
+    "secondaryTargetType",
+    "secondaryTargetValueOne",
+    "secondaryTargetValueTwo",
+    "secondaryZoneNumber",
+}
 REPEAT_FIELDS = {"stepType", "numberOfIterations", "skipLastRestStep", "workoutSteps"}
 _err = json_error("error")
 
@@ -39,8 +58,14 @@ class Invalid(ValueError):
 class ShapeEmulator:
     """In-memory Shape. Inspect `activities`, `requests`, `rate_limited`, `calls`."""
 
-    def __init__(self, tokens: set[str] | None = None, *, clock: Any = None,
-                 per_minute: int = 30, per_hour: int = 200) -> None:
+    def __init__(
+        self,
+        tokens: set[str] | None = None,
+        *,
+        clock: Any = None,
+        per_minute: int = 30,
+        per_hour: int = 200,
+    ) -> None:
         self.tokens = tokens or {"shape_test_token"}
         self.now = clock.now if clock is not None else time.monotonic
         self.wall = clock.wall if clock is not None else time.time
@@ -57,16 +82,18 @@ class ShapeEmulator:
     # ------------------------------------------------------------------ plumbing
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/api/v1/activities", self.list_, methods=["GET"]),
-            Route("/api/v1/activities", self.create, methods=["POST"]),
-            Route("/api/v1/activities/batch", self.create_batch, methods=["POST"]),
-            Route("/api/v1/activities/batch", self.update_batch, methods=["PATCH"]),
-            Route("/api/v1/activities/batch", self.delete_batch, methods=["DELETE"]),
-            Route("/api/v1/activities/{id}", self.get, methods=["GET"]),
-            Route("/api/v1/activities/{id}", self.update, methods=["PATCH"]),
-            Route("/api/v1/activities/{id}", self.delete, methods=["DELETE"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/api/v1/activities", self.list_, methods=["GET"]),
+                Route("/api/v1/activities", self.create, methods=["POST"]),
+                Route("/api/v1/activities/batch", self.create_batch, methods=["POST"]),
+                Route("/api/v1/activities/batch", self.update_batch, methods=["PATCH"]),
+                Route("/api/v1/activities/batch", self.delete_batch, methods=["DELETE"]),
+                Route("/api/v1/activities/{id}", self.get, methods=["GET"]),
+                Route("/api/v1/activities/{id}", self.update, methods=["PATCH"]),
+                Route("/api/v1/activities/{id}", self.delete, methods=["DELETE"]),
+            ]
+        )
 
     def _gate(self, request: Request) -> Response | None:
         """Count, authenticate and rate-limit one request; a Response means refuse it."""
@@ -88,8 +115,11 @@ class ShapeEmulator:
                 wait = max(wait, hits[-self.per_hour] + 3600 - now)
             if wait > 0:
                 self.rate_limited += 1
-                return JSONResponse({"error": "rate limit exceeded"}, status_code=429,
-                                    headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                return JSONResponse(
+                    {"error": "rate limit exceeded"},
+                    status_code=429,
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                )
             hits.append(now)
         return None
 
@@ -98,8 +128,11 @@ class ShapeEmulator:
         if refused is not None:
             return refused
         try:
-            body = await request.json() if request.method in ("POST", "PATCH", "DELETE") and (
-                await request.body()) else None
+            body = (
+                await request.json()
+                if request.method in ("POST", "PATCH", "DELETE") and (await request.body())
+                else None
+            )
         except ValueError:
             return _err(400, "body is not JSON")
 
@@ -144,10 +177,24 @@ class ShapeEmulator:
     def _new(self, a: dict[str, Any]) -> dict[str, Any]:
         self._ids += 1
         ms = int(self.wall() * 1000)
-        activity = {"id": f"act_{self._ids:05d}", "description": None, "distance": None,
-                    "duration": None, "speed": None, "heartRate": None, "power": None,
-                    "load": None, "elevationGain": None, "completed": False, "target": None,
-                    "source": None, "externalId": None, **a, "createdAt": ms, "updatedAt": ms}
+        activity = {
+            "id": f"act_{self._ids:05d}",
+            "description": None,
+            "distance": None,
+            "duration": None,
+            "speed": None,
+            "heartRate": None,
+            "power": None,
+            "load": None,
+            "elevationGain": None,
+            "completed": False,
+            "target": None,
+            "source": None,
+            "externalId": None,
+            **a,
+            "createdAt": ms,
+            "updatedAt": ms,
+        }
         self.activities[activity["id"]] = activity
         return activity
 
@@ -166,32 +213,45 @@ class ShapeEmulator:
             if not 1 <= limit <= 200 or offset < 0:
                 raise Invalid("limit is 1..200 and offset >= 0")
             rows = sorted(self.activities.values(), key=lambda a: (str(a["date"]), a["id"]))
-            rows = [a for a in rows if (start is None or _date(a["date"]) >= start)
-                    and (end is None or _date(a["date"]) <= end)
-                    and (q.get("sportType") in (None, a["sportType"]))
-                    and (q.get("completed") in (None, str(bool(a["completed"])).lower()))
-                    and (q.get("includePaired") == "true" or not a.get("completedActivityId"))]
-            return JSONResponse({"activities": rows[offset:offset + limit], "total": len(rows),
-                                 "limit": limit, "offset": offset})
+            rows = [
+                a
+                for a in rows
+                if (start is None or _date(a["date"]) >= start)
+                and (end is None or _date(a["date"]) <= end)
+                and (q.get("sportType") in (None, a["sportType"]))
+                and (q.get("completed") in (None, str(bool(a["completed"])).lower()))
+                and (q.get("includePaired") == "true" or not a.get("completedActivityId"))
+            ]
+            return JSONResponse(
+                {
+                    "activities": rows[offset : offset + limit],
+                    "total": len(rows),
+                    "limit": limit,
+                    "offset": offset,
+                }
+            )
+
         return await self._handle(request, work)
 
     async def get(self, request: Request) -> Response:
         def work(_: Any) -> Response:
             found = self.activities.get(request.path_params["id"])
             return JSONResponse({"activity": found}) if found else _err(404, "not found")
+
         return await self._handle(request, work)
 
     async def create(self, request: Request) -> Response:
         def work(body: Any) -> Response:
             return JSONResponse({"activity": self._new(self._validate(body))}, status_code=201)
+
         return await self._handle(request, work)
 
     async def create_batch(self, request: Request) -> Response:
         def work(body: Any) -> Response:
             items = _batch(body, "activities")
             checked = [self._validate(a) for a in items]  # all or nothing
-            return JSONResponse({"activities": [self._new(a) for a in checked]},
-                                status_code=201)
+            return JSONResponse({"activities": [self._new(a) for a in checked]}, status_code=201)
+
         return await self._handle(request, work)
 
     async def update(self, request: Request) -> Response:
@@ -201,6 +261,7 @@ class ShapeEmulator:
                 return _err(404, "not found")
             found.update(self._validate(body, partial=True), updatedAt=int(self.wall() * 1000))
             return JSONResponse({"activity": found})
+
         return await self._handle(request, work)
 
     async def update_batch(self, request: Request) -> Response:
@@ -218,6 +279,7 @@ class ShapeEmulator:
                     self.activities[pid].update(fields, updatedAt=int(self.wall() * 1000))
                     updated += 1
             return JSONResponse({"updated": updated})
+
         return await self._handle(request, work)
 
     async def delete(self, request: Request) -> Response:
@@ -225,13 +287,16 @@ class ShapeEmulator:
             if self.activities.pop(request.path_params["id"], None) is None:
                 return _err(404, "not found")
             return JSONResponse({"deleted": True})
+
         return await self._handle(request, work)
 
     async def delete_batch(self, request: Request) -> Response:
         def work(body: Any) -> Response:
             ids = _batch(body, "ids")
-            return JSONResponse({"deleted": sum(
-                self.activities.pop(str(i), None) is not None for i in ids)})
+            return JSONResponse(
+                {"deleted": sum(self.activities.pop(str(i), None) is not None for i in ids)}
+            )
+
         return await self._handle(request, work)
 
 

@@ -36,8 +36,14 @@ class TerraEmulator:
     A user whose provider Terra cannot plan for (e.g. "fitbit") gets 501 on push.
     """
 
-    def __init__(self, users: dict[str, str], *, dev_id: str = "dev-test",
-                 api_key: str = "key-test", clock: Any = None) -> None:
+    def __init__(
+        self,
+        users: dict[str, str],
+        *,
+        dev_id: str = "dev-test",
+        api_key: str = "key-test",
+        clock: Any = None,
+    ) -> None:
         self.users = users
         self.connections = {u: i for i, u in enumerate(users, start=1)}
         self.dev_id, self.api_key = dev_id, api_key
@@ -54,20 +60,25 @@ class TerraEmulator:
 
     def app(self) -> Starlette:
         pw = "/v2/plannedWorkouts"
-        return Starlette(routes=[
-            Route("/v2/workouts", self.create_template, methods=["POST"]),
-            Route("/v2/workouts", self.list_templates, methods=["GET"]),
-            Route("/v2/workouts/{id:int}", self.get_template, methods=["GET"]),
-            Route("/v2/workouts/{id:int}", self.delete_template, methods=["DELETE"]),
-            Route(pw, self.create_planned, methods=["POST"]),
-            Route(pw, self.list_planned, methods=["GET"]),
-            Route(f"{pw}/connection/{{cid:int}}", self.list_connection, methods=["GET"]),
-            Route(f"{pw}/connection/{{cid:int}}/provider/{{pid}}", self.by_provider,
-                  methods=["GET", "DELETE"]),
-            Route(f"{pw}/{{id:int}}", self.get_planned, methods=["GET"]),
-            Route(f"{pw}/{{id:int}}", self.patch_planned, methods=["PATCH"]),
-            Route(f"{pw}/{{id:int}}", self.delete_planned, methods=["DELETE"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/v2/workouts", self.create_template, methods=["POST"]),
+                Route("/v2/workouts", self.list_templates, methods=["GET"]),
+                Route("/v2/workouts/{id:int}", self.get_template, methods=["GET"]),
+                Route("/v2/workouts/{id:int}", self.delete_template, methods=["DELETE"]),
+                Route(pw, self.create_planned, methods=["POST"]),
+                Route(pw, self.list_planned, methods=["GET"]),
+                Route(f"{pw}/connection/{{cid:int}}", self.list_connection, methods=["GET"]),
+                Route(
+                    f"{pw}/connection/{{cid:int}}/provider/{{pid}}",
+                    self.by_provider,
+                    methods=["GET", "DELETE"],
+                ),
+                Route(f"{pw}/{{id:int}}", self.get_planned, methods=["GET"]),
+                Route(f"{pw}/{{id:int}}", self.patch_planned, methods=["PATCH"]),
+                Route(f"{pw}/{{id:int}}", self.delete_planned, methods=["DELETE"]),
+            ]
+        )
 
     def _next(self, kind: str) -> int:
         self._ids[kind] += 1
@@ -77,8 +88,10 @@ class TerraEmulator:
         with self._lock:
             self.requests += 1
             self.calls[f"{request.method} {request.url.path}"] += 1
-        if (request.headers.get("dev-id") != self.dev_id
-                or request.headers.get("x-api-key") != self.api_key):
+        if (
+            request.headers.get("dev-id") != self.dev_id
+            or request.headers.get("x-api-key") != self.api_key
+        ):
             return _err(401, "invalid dev-id or x-api-key")
         body: Any = None
         if request.method in ("POST", "PATCH") and await request.body():
@@ -102,24 +115,30 @@ class TerraEmulator:
             try:
                 parsed = WorkoutTemplateRequest.model_validate(body)
             except ValidationError as exc:
-                details = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
-                           for e in exc.errors()]
+                details = [
+                    {"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
+                    for e in exc.errors()
+                ]
                 return _err(400, "invalid workout template", details)
             wid = self._next("workout")
             self.templates[wid] = {
                 "workout_id": wid,
-                "workout_template": parsed.workout_template.model_dump(exclude_none=True)}
+                "workout_template": parsed.workout_template.model_dump(exclude_none=True),
+            }
             return JSONResponse(self.templates[wid])
+
         return await self._handle(request, work)
 
     async def list_templates(self, request: Request) -> Response:
-        return await self._handle(request, lambda _: JSONResponse(
-            {"workouts": list(self.templates.values())}))
+        return await self._handle(
+            request, lambda _: JSONResponse({"workouts": list(self.templates.values())})
+        )
 
     async def get_template(self, request: Request) -> Response:
         def work(_: Any) -> Response:
             found = self.templates.get(request.path_params["id"])
             return JSONResponse(found) if found else _err(404, "workout not found")
+
         return await self._handle(request, work)
 
     async def delete_template(self, request: Request) -> Response:
@@ -127,6 +146,7 @@ class TerraEmulator:
             if self.templates.pop(request.path_params["id"], None) is None:
                 return _err(404, "workout not found")
             return JSONResponse({"status": "success"})
+
         return await self._handle(request, work)
 
     # ------------------------------------------------------------- planned workouts
@@ -150,22 +170,29 @@ class TerraEmulator:
                 return _err(501, f"{provider} does not support planned workouts")
             try:
                 _, warnings = coerce(
-                    WorkoutTemplate.model_validate(template["workout_template"]),
-                    BY_NAME[provider])
+                    WorkoutTemplate.model_validate(template["workout_template"]), BY_NAME[provider]
+                )
             except ProviderUnsupported as exc:
                 return _err(502, f"{provider} rejected the workout: {exc.message}")
             pid, now = self._next("planned"), int(self.wall())
             self.planned[pid] = {
-                "planned_workout_id": pid, "workout_id": body["workout_id"],
-                "connection_id": self.connections[user], "user_id": user,
+                "planned_workout_id": pid,
+                "workout_id": body["workout_id"],
+                "connection_id": self.connections[user],
+                "user_id": user,
                 "planned_date": day.isoformat(),
-                "provider_workout_id": f"{provider}-{pid:06d}", "provider_name": provider,
+                "provider_workout_id": f"{provider}-{pid:06d}",
+                "provider_name": provider,
                 "provider_workout_name": template["workout_template"]["name"],
-                "synced_at": now, "coercion_applied": bool(warnings),
+                "synced_at": now,
+                "coercion_applied": bool(warnings),
                 "coercion_warnings": [w.model_dump() for w in warnings] or None,
-                "external_only": False, "created_date": now, "updated_date": now,
+                "external_only": False,
+                "created_date": now,
+                "updated_date": now,
             }
             return JSONResponse(self._public(self.planned[pid]))
+
         return await self._handle(request, work)
 
     @staticmethod
@@ -179,33 +206,54 @@ class TerraEmulator:
                 return _err(404, "user not found")
             today = dt.datetime.fromtimestamp(self.wall(), dt.UTC).date()
             try:
-                start = dt.date.fromisoformat(q.get("start_date") or str(
-                    today - dt.timedelta(days=30)))
+                start = dt.date.fromisoformat(
+                    q.get("start_date") or str(today - dt.timedelta(days=30))
+                )
                 end = dt.date.fromisoformat(q.get("end_date") or str(today))
             except ValueError:
                 return _err(400, "dates must be YYYY-MM-DD")
-            rows = [self._public(p) for p in self.planned.values()
-                    if p["user_id"] == q["user_id"]
-                    and start <= dt.date.fromisoformat(p["planned_date"]) <= end]
+            rows = [
+                self._public(p)
+                for p in self.planned.values()
+                if p["user_id"] == q["user_id"]
+                and start <= dt.date.fromisoformat(p["planned_date"]) <= end
+            ]
             return JSONResponse({"planned_workouts": rows})
+
         return await self._handle(request, work)
 
     async def list_connection(self, request: Request) -> Response:
-        return await self._handle(request, lambda _: JSONResponse({"planned_workouts": [
-            self._public(p) for p in self.planned.values()
-            if p["connection_id"] == request.path_params["cid"]]}))
+        return await self._handle(
+            request,
+            lambda _: JSONResponse(
+                {
+                    "planned_workouts": [
+                        self._public(p)
+                        for p in self.planned.values()
+                        if p["connection_id"] == request.path_params["cid"]
+                    ]
+                }
+            ),
+        )
 
     def _find(self, request: Request) -> dict[str, Any] | None:
         params = request.path_params
         if "id" in params:
             return self.planned.get(params["id"])
-        return next((p for p in self.planned.values() if p["connection_id"] == params["cid"]
-                     and p["provider_workout_id"] == params["pid"]), None)
+        return next(
+            (
+                p
+                for p in self.planned.values()
+                if p["connection_id"] == params["cid"] and p["provider_workout_id"] == params["pid"]
+            ),
+            None,
+        )
 
     async def get_planned(self, request: Request) -> Response:
         def work(_: Any) -> Response:
             found = self._find(request)
             return JSONResponse(self._public(found)) if found else _err(404, "not found")
+
         return await self._handle(request, work)
 
     async def patch_planned(self, request: Request) -> Response:
@@ -219,6 +267,7 @@ class TerraEmulator:
                 return _err(400, "planned_date must be YYYY-MM-DD")
             found.update(planned_date=day.isoformat(), updated_date=int(self.wall()))
             return JSONResponse(self._public(found))
+
         return await self._handle(request, work)
 
     async def delete_planned(self, request: Request) -> Response:
@@ -228,6 +277,7 @@ class TerraEmulator:
                 return _err(404, "planned workout not found")
             del self.planned[found["planned_workout_id"]]
             return JSONResponse({"status": "success"})
+
         return await self._handle(request, work)
 
     async def by_provider(self, request: Request) -> Response:

@@ -19,10 +19,10 @@ THRESHOLDS = {"threshold_pace_s_per_km": 270, "threshold_hr": 170, "max_hr": 190
 MakeCtx = Callable[..., GenerationContext]
 
 
-def build_ctx(*, principle: str | None = None, library: list[Workout] | None = None,
-              **fields: Any) -> GenerationContext:
-    body: dict[str, Any] = {"weeks": 12, "experience_level": "intermediate",
-                            "organization_id": 1}
+def build_ctx(
+    *, principle: str | None = None, library: list[Workout] | None = None, **fields: Any
+) -> GenerationContext:
+    body: dict[str, Any] = {"weeks": 12, "experience_level": "intermediate", "organization_id": 1}
     body.update(fields)
     request = GenerationRequest.model_validate(body)
     resolved = resolve(override=principle, coach_setting=None, organization_setting=None)

@@ -13,10 +13,18 @@ from coach.plans.models import Segment, Step, Workout
 
 def _library_workout(kind: str, minutes: int, title: str) -> Workout:
     step = Step(intensity="active", duration_type="time", duration_value=minutes * 60)
-    return Workout(week=40, day=3, title=title, phase="build", type=kind,
-                   description="from the club library", duration=minutes * 60,
-                   distance=minutes * 180, segments=[Segment(kind="main", steps=[step])],
-                   source="ai")
+    return Workout(
+        week=40,
+        day=3,
+        title=title,
+        phase="build",
+        type=kind,
+        description="from the club library",
+        duration=minutes * 60,
+        distance=minutes * 180,
+        segments=[Segment(kind="main", steps=[step])],
+        source="ai",
+    )
 
 
 LIBRARY = [
@@ -27,8 +35,9 @@ LIBRARY = [
 
 
 def test_prefer_existing_reuses_matching_library_workouts(make_ctx: MakeCtx) -> None:
-    ctx = make_ctx(weeks=8, start_date="2025-03-03", content_source="prefer_existing",
-                   library=LIBRARY)
+    ctx = make_ctx(
+        weeks=8, start_date="2025-03-03", content_source="prefer_existing", library=LIBRARY
+    )
     workouts = [s.final for s in generate(ctx).slots]
     reused = [w for w in workouts if w.source == "library"]
     assert {w.title for w in reused} == {"Club easy loop", "Club long easy"}
@@ -39,7 +48,8 @@ def test_prefer_existing_reuses_matching_library_workouts(make_ctx: MakeCtx) -> 
         if slot.final.source == "library":
             assert slot.final.type == slot.generated.type
             assert abs(slot.final.duration - slot.generated.duration) <= (
-                0.2 * slot.generated.duration)
+                0.2 * slot.generated.duration
+            )
     # "Ultra day" (300 min) is no long run of this plan within 20%: long runs are generated.
     # Types without a library match are generated.
     assert any(w.type == "long-run" and w.source == "builtin" for w in workouts)
@@ -53,8 +63,9 @@ def test_strict_existing_leaves_days_unfilled_with_warnings(make_ctx: MakeCtx) -
     built = build_plan(ctx, write_draft(ctx))
     assert all(w.source == "library" for w in built.workouts)
     for slot in unfilled:
-        assert any(f"week {slot.week} day {slot.day}:" in w and "unfilled" in w
-                   for w in built.warnings)
+        assert any(
+            f"week {slot.week} day {slot.day}:" in w and "unfilled" in w for w in built.warnings
+        )
     assert "[no library match]" in write_draft(ctx)
 
 

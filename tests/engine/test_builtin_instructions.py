@@ -37,8 +37,10 @@ def test_track_sessions() -> None:
 
 def test_plan_follows_days_per_week_and_days_off(make_ctx: MakeCtx) -> None:
     # 2025-03-03 is a Monday, so day 1 is Monday and day 5 is Friday.
-    ctx = make_ctx(start_date="2025-03-03",
-                   instructions="4 days per week, no training on Mondays, rest on Friday")
+    ctx = make_ctx(
+        start_date="2025-03-03",
+        instructions="4 days per week, no training on Mondays, rest on Friday",
+    )
     workouts = [s.final for s in generate(ctx).slots]
     for week in range(1, 13):
         days = [w.day for w in workouts if w.week == week]
@@ -49,24 +51,40 @@ def test_plan_follows_days_per_week_and_days_off(make_ctx: MakeCtx) -> None:
 
 def test_days_off_follow_the_start_weekday(make_ctx: MakeCtx) -> None:
     # 2025-03-05 is a Wednesday: Mondays are day 6.
-    workouts = [s.final for s in generate(make_ctx(
-        start_date="2025-03-05", instructions="no training on Mondays")).slots]
+    workouts = [
+        s.final
+        for s in generate(
+            make_ctx(start_date="2025-03-05", instructions="no training on Mondays")
+        ).slots
+    ]
     assert all(w.day != 6 for w in workouts)
 
 
 def test_race_is_on_the_last_day(make_ctx: MakeCtx) -> None:
-    workouts = [s.final for s in generate(make_ctx(
-        weeks=8, instructions="half marathon race", athlete={"threshold_pace_s_per_km": 300}
-    )).slots]
+    workouts = [
+        s.final
+        for s in generate(
+            make_ctx(
+                weeks=8, instructions="half marathon race", athlete={"threshold_pace_s_per_km": 300}
+            )
+        ).slots
+    ]
     races = [w for w in workouts if w.type == "race"]
     assert len(races) == 1 and (races[0].week, races[0].day) == (8, 7)
     assert races[0].distance >= 21098 and workouts[-1] is races[0]
 
 
 def test_two_track_sessions_per_week(make_ctx: MakeCtx) -> None:
-    workouts = [s.final for s in generate(make_ctx(
-        weeks=12, experience_level="beginner",
-        instructions="Include two track sessions per week")).slots]
+    workouts = [
+        s.final
+        for s in generate(
+            make_ctx(
+                weeks=12,
+                experience_level="beginner",
+                instructions="Include two track sessions per week",
+            )
+        ).slots
+    ]
     for week in (1, 2, 3, 5, 6, 7):
         kinds = [w.type for w in workouts if w.week == week and w.type in HARD_TYPES]
         assert kinds == ["intervals", "intervals"], (week, kinds)

@@ -27,21 +27,32 @@ def _plan(ctx) -> list[Workout]:
 def _check(ctx) -> list[Workout]:
     gen = generate(ctx)
     workouts = [s.final for s in gen.slots if s.final is not None]
-    violations = validate_plan(workouts, weeks=ctx.request.weeks, rules=gen.settings.rules,
-                               level=ctx.request.experience_level,
-                               start_date=ctx.request.start_date,
-                               max_quality=gen.settings.max_quality())
+    violations = validate_plan(
+        workouts,
+        weeks=ctx.request.weeks,
+        rules=gen.settings.rules,
+        level=ctx.request.experience_level,
+        start_date=ctx.request.start_date,
+        max_quality=gen.settings.max_quality(),
+    )
     assert violations == [], [str(v) for v in violations]
     return workouts
 
 
 @pytest.mark.parametrize("principle", sorted(load_builtin()))
 def test_every_plan_passes_the_validator(principle: str) -> None:
-    combos = itertools.product(LEVELS, (1, 2, 3, 4, 8, 12, 16, 24, 52), ("running", "cycling"),
-                               (False, True))
+    combos = itertools.product(
+        LEVELS, (1, 2, 3, 4, 8, 12, 16, 24, 52), ("running", "cycling"), (False, True)
+    )
     for level, weeks, sport, thresholds in combos:
-        ctx = build_ctx(principle=principle, weeks=weeks, experience_level=level, sport=sport,
-                        start_date="2025-03-05", athlete=THRESHOLDS if thresholds else None)
+        ctx = build_ctx(
+            principle=principle,
+            weeks=weeks,
+            experience_level=level,
+            sport=sport,
+            start_date="2025-03-05",
+            athlete=THRESHOLDS if thresholds else None,
+        )
         workouts = _check(ctx)
         assert {w.week for w in workouts} == set(range(1, weeks + 1))
 
@@ -50,24 +61,37 @@ def test_every_plan_passes_the_validator(principle: str) -> None:
 @pytest.mark.parametrize("weeks", [1, 4, 12, 16, 52])
 def test_swimming_and_triathlon_plans_are_valid(sport: str, weeks: int) -> None:
     for level in LEVELS:
-        _check(build_ctx(weeks=weeks, experience_level=level, sport=sport,
-                         instructions="race on the last day"))
+        _check(
+            build_ctx(
+                weeks=weeks,
+                experience_level=level,
+                sport=sport,
+                instructions="race on the last day",
+            )
+        )
 
 
 @pytest.mark.parametrize("weeks", [1, 4, 12, 16, 52])
 @pytest.mark.parametrize("level", LEVELS)
 def test_plans_with_instructions_are_valid(weeks: int, level: str) -> None:
-    for instructions in ("marathon on the last day", "3 days per week, two track sessions per week",
-                         "no training on Mondays or Fridays, half marathon race"):
-        _check(build_ctx(weeks=weeks, experience_level=level, instructions=instructions,
-                         athlete=THRESHOLDS))
+    for instructions in (
+        "marathon on the last day",
+        "3 days per week, two track sessions per week",
+        "no training on Mondays or Fridays, half marathon race",
+    ):
+        _check(
+            build_ctx(
+                weeks=weeks, experience_level=level, instructions=instructions, athlete=THRESHOLDS
+            )
+        )
 
 
 def test_segment_totals_equal_duration_and_distance_exactly(make_ctx: MakeCtx) -> None:
     for athlete in (THRESHOLDS, None):
         for sport in ("running", "cycling"):
-            for w in _plan(make_ctx(weeks=16, sport=sport, athlete=athlete,
-                                    instructions="half marathon race")):
+            for w in _plan(
+                make_ctx(weeks=16, sport=sport, athlete=athlete, instructions="half marathon race")
+            ):
                 seconds, meters, time_known, _ = segment_totals(w.segments)
                 assert time_known or w.type == "race"
                 if time_known:
@@ -100,15 +124,25 @@ def test_targets_are_concrete_with_thresholds(make_ctx: MakeCtx) -> None:
 
 def test_targets_are_zones_without_thresholds(make_ctx: MakeCtx) -> None:
     for sport in ("running", "cycling"):
-        targets = [st.target for w in _plan(make_ctx(sport=sport)) for seg in w.segments
-                   for st in seg.steps if st.target]
+        targets = [
+            st.target
+            for w in _plan(make_ctx(sport=sport))
+            for seg in w.segments
+            for st in seg.steps
+            if st.target
+        ]
         assert targets and all(t.zone and t.low is None for t in targets)
 
 
 def test_interval_pace_follows_threshold_pace(make_ctx: MakeCtx) -> None:
     fast = _plan(make_ctx(athlete={"threshold_pace_s_per_km": 240}))
-    work = [st.target for w in fast if w.type == "intervals"
-            for st in w.segments[1].steps if st.intensity == "interval"]
+    work = [
+        st.target
+        for w in fast
+        if w.type == "intervals"
+        for st in w.segments[1].steps
+        if st.intensity == "interval"
+    ]
     assert work and all(215 <= (t.low + t.high) / 2 < 240 for t in work)
 
 
@@ -122,15 +156,22 @@ def test_dates_follow_start_date(make_ctx: MakeCtx) -> None:
 def test_never_two_hard_days_back_to_back(make_ctx: MakeCtx) -> None:
     for level in LEVELS:
         for principle in load_builtin():
-            workouts = _plan(make_ctx(weeks=24, experience_level=level, principle=principle,
-                                      instructions="two track sessions per week, 10k race"))
+            workouts = _plan(
+                make_ctx(
+                    weeks=24,
+                    experience_level=level,
+                    principle=principle,
+                    instructions="two track sessions per week, 10k race",
+                )
+            )
             hard = sorted((w.week - 1) * 7 + w.day for w in workouts if w.type in QUALITY)
             assert all(b - a > 1 for a, b in itertools.pairwise(hard))
 
 
 def test_taper_before_a_race(make_ctx: MakeCtx) -> None:
-    workouts = _plan(make_ctx(weeks=16, instructions="marathon on the last day",
-                              athlete=THRESHOLDS))
+    workouts = _plan(
+        make_ctx(weeks=16, instructions="marathon on the last day", athlete=THRESHOLDS)
+    )
     race = workouts[-1]
     assert (race.type, race.week, race.day) == ("race", 16, 7)
     assert 42195 <= race.distance and race.title == "Marathon race"
@@ -175,8 +216,9 @@ def test_progression_cap_and_long_run_share(make_ctx: MakeCtx) -> None:
 def test_easy_share_is_respected(make_ctx: MakeCtx) -> None:
     for name, principle in load_builtin().items():
         for level in LEVELS:
-            workouts = _plan(make_ctx(weeks=16, principle=name, experience_level=level,
-                                      athlete=THRESHOLDS))
+            workouts = _plan(
+                make_ctx(weeks=16, principle=name, experience_level=level, athlete=THRESHOLDS)
+            )
             hard = defaultdict(float)
             total = defaultdict(int)
             for w in workouts:
@@ -206,11 +248,24 @@ def test_one_week_plans(make_ctx: MakeCtx) -> None:
 
 
 def test_same_input_same_output(make_ctx: MakeCtx) -> None:
-    ctx = make_ctx(weeks=52, instructions="marathon on the last day", athlete=THRESHOLDS,
-                   start_date="2025-01-06")
+    ctx = make_ctx(
+        weeks=52,
+        instructions="marathon on the last day",
+        athlete=THRESHOLDS,
+        start_date="2025-01-06",
+    )
     first = write_draft(ctx)
-    assert write_draft(make_ctx(weeks=52, instructions="marathon on the last day",
-                                athlete=THRESHOLDS, start_date="2025-01-06")) == first
+    assert (
+        write_draft(
+            make_ctx(
+                weeks=52,
+                instructions="marathon on the last day",
+                athlete=THRESHOLDS,
+                start_date="2025-01-06",
+            )
+        )
+        == first
+    )
     assert build_plan(ctx, first) == build_plan(ctx, first)
 
 

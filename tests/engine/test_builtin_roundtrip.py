@@ -15,8 +15,12 @@ from coach.plans.models import HARD_TYPES, Workout
 
 @pytest.fixture
 def ctx(make_ctx: MakeCtx) -> GenerationContext:
-    return make_ctx(weeks=12, start_date="2025-03-03", athlete=THRESHOLDS,
-                    instructions="marathon on the last day")
+    return make_ctx(
+        weeks=12,
+        start_date="2025-03-03",
+        athlete=THRESHOLDS,
+        instructions="marathon on the last day",
+    )
 
 
 def _line(draft: str, pattern: str) -> str:
@@ -33,7 +37,8 @@ def test_unedited_draft_gives_the_drafted_plan(ctx: GenerationContext) -> None:
     assert built.workouts == [s.final for s in generate(ctx).slots]
     assert set(built.weekly_info) == set(range(1, 13))
     assert built.weekly_info[12].total_distance == sum(
-        w.distance for w in built.workouts if w.week == 12)
+        w.distance for w in built.workouts if w.week == 12
+    )
 
 
 def test_moved_day(ctx: GenerationContext) -> None:
@@ -129,8 +134,10 @@ def test_unreadable_lines_become_warnings(ctx: GenerationContext) -> None:
     built = build_plan(ctx, edited)
     lines = edited.splitlines()
     number = lines.index("something the coach scribbled") + 1
-    assert any(w.startswith(f"line {number}:") and "something the coach scribbled" in w
-               for w in built.warnings)
+    assert any(
+        w.startswith(f"line {number}:") and "something the coach scribbled" in w
+        for w in built.warnings
+    )
     assert any(f"line {number + 1}:" in w and "???" in w for w in built.warnings)
     assert _at(built.workouts, 2, 3) is not None
 
@@ -158,13 +165,18 @@ def test_edits_that_break_rules_are_kept_and_warned(ctx: GenerationContext) -> N
 
 def test_tolerant_line_forms(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(weeks=1)
-    draft = ("Week 1 — base\n"
-             "w1 d2: tempo run · 50 min · 9 km\n"
-             "D4 easy jog, 1h\n"
-             "Sat  long run 12 km\n"
-             "W1 D7 Sun rest\n")
+    draft = (
+        "Week 1 — base\n"
+        "w1 d2: tempo run · 50 min · 9 km\n"
+        "D4 easy jog, 1h\n"
+        "Sat  long run 12 km\n"
+        "W1 D7 Sun rest\n"
+    )
     built = build_plan(ctx, draft)
     assert [(w.day, w.type) for w in built.workouts] == [
-        (2, "tempo"), (4, "easy-run"), (6, "long-run")]
+        (2, "tempo"),
+        (4, "easy-run"),
+        (6, "long-run"),
+    ]
     assert built.workouts[1].duration == 3600
     assert abs(built.workouts[2].distance - 12000) <= 1

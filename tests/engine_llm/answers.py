@@ -111,7 +111,7 @@ def after_weeks(llm: ScriptedLLM, weeks: set[int]) -> Callable[[], bool]:
 def _first_workout_tokens() -> int:
     answer = week_answer(1)
     first = json.dumps(json.loads(answer)["workouts"][0], separators=(",", ":"))
-    return count_tokens(answer[: answer.index(first) + len(first) + len(',{')])
+    return count_tokens(answer[: answer.index(first) + len(first) + len(",{")])
 
 
 FIRST_WORKOUT_TOKENS = _first_workout_tokens()

@@ -17,24 +17,32 @@ from coach.plans.draft_format import (
 
 
 def test_entry_line_shape() -> None:
-    entry = DraftEntry(week=3, day=2, weekday="Tue", title="Intervals 6x800m @ 3:45/km",
-                       seconds=3600, meters=11000)
+    entry = DraftEntry(
+        week=3, day=2, weekday="Tue", title="Intervals 6x800m @ 3:45/km", seconds=3600, meters=11000
+    )
     assert format_entry(entry) == "W3 D2 Tue  Intervals 6x800m @ 3:45/km, 60 min, 11.0 km"
     long = DraftEntry(week=1, day=7, title="Long run", seconds=7500, meters=21000)
     assert format_entry(long) == "W1 D7  Long run, 2h 05m, 21.0 km"
 
 
 def test_written_week_reads_back() -> None:
-    week = DraftWeek(4, "recovery", "absorb the training", [
-        DraftEntry(4, 2, "Fartlek 6x2 min @ Z5", 3000, 9600, "Tue"),
-        DraftEntry(4, 7, "Long run", 5400, 15300, "Sun", note="library"),
-    ])
+    week = DraftWeek(
+        4,
+        "recovery",
+        "absorb the training",
+        [
+            DraftEntry(4, 2, "Fartlek 6x2 min @ Z5", 3000, 9600, "Tue"),
+            DraftEntry(4, 7, "Long run", 5400, 15300, "Sun", note="library"),
+        ],
+    )
     parsed = parse_draft(render_week(week))
     assert parsed.unreadable == []
     assert parsed.headers[4].phase == "recovery"
     assert parsed.headers[4].focus == "absorb the training"
     assert [(p.week, p.day, p.type, p.seconds, p.meters) for p in parsed.lines] == [
-        (4, 2, "fartlek", 3000, 9600), (4, 7, "long-run", 5400, 15300)]
+        (4, 2, "fartlek", 3000, 9600),
+        (4, 7, "long-run", 5400, 15300),
+    ]
     assert parsed.lines[0].main_set == MainSet(6, rep_seconds=120)
 
 
@@ -64,7 +72,8 @@ def test_types_from_titles() -> None:
     assert type_from_title("VO2max ride 5x4 min", "triathlon") == "vo2max"
     assert type_from_title("Half marathon race", "running") == "race"
     assert type_from_title("Long run with the last 20 min at marathon pace", "running") == (
-        "long-run")
+        "long-run"
+    )
     assert type_from_title("Technique swim", "swimming") == "technique-swim"
     assert type_from_title("Track: 10x400m", "running") == "intervals"
     assert type_from_title("something else", "running") is None
@@ -94,7 +103,9 @@ W1 D6  ???
     ]
     assert parsed.rest_lines == 1
     assert [(u.lineno, u.text) for u in parsed.unreadable] == [
-        (10, "this line means nothing"), (11, "W1 D6  ???")]
+        (10, "this line means nothing"),
+        (11, "W1 D6  ???"),
+    ]
 
 
 def test_weekday_only_lines_follow_the_first_weekday() -> None:

@@ -15,9 +15,13 @@ from coach.principles import resolve
 
 
 def _response_body(tmp_path: Path) -> dict:
-    request = GenerationRequest(weeks=6, experience_level="beginner", organization_id=1,
-                                start_date="2025-03-03",
-                                instructions="two track sessions per week")
+    request = GenerationRequest(
+        weeks=6,
+        experience_level="beginner",
+        organization_id=1,
+        start_date="2025-03-03",
+        instructions="two track sessions per week",
+    )
     principle = resolve(override="pyramidal", coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     built = build_plan(ctx, write_draft(ctx))
@@ -42,8 +46,20 @@ def test_good_plan_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     captured = capsys.readouterr()
     assert captured.out == "" and "principle pyramidal: no violations" in captured.err
     # A bare list of workouts works too.
-    assert lint_main([_write(tmp_path, body["content"]), "--level", "beginner",
-                      "--principle", "pyramidal", "--weeks", "6"]) == 1  # no instructions: 2 > 1
+    assert (
+        lint_main(
+            [
+                _write(tmp_path, body["content"]),
+                "--level",
+                "beginner",
+                "--principle",
+                "pyramidal",
+                "--weeks",
+                "6",
+            ]
+        )
+        == 1
+    )  # no instructions: 2 > 1
     assert "quality-days" in capsys.readouterr().out
 
 
@@ -51,16 +67,24 @@ def test_broken_plan_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     body = _response_body(tmp_path)
     workouts = body["content"]
     hard = next(w for w in workouts if w["type"] == "intervals")
-    easy = next(w for w in workouts if w["week"] == hard["week"] and w["day"] == hard["day"] + 1
-                or w["week"] == hard["week"] and w["day"] == hard["day"] - 1)
+    easy = next(
+        w
+        for w in workouts
+        if w["week"] == hard["week"]
+        and w["day"] == hard["day"] + 1
+        or w["week"] == hard["week"]
+        and w["day"] == hard["day"] - 1
+    )
     easy["type"] = "tempo"
     workouts[0]["duration"] += 900
     assert lint_main([_write(tmp_path, body)]) == 1
     out = capsys.readouterr().out.splitlines()
     first = workouts[0]
     assert f"week {first['week']} day {first['day']}: segment-totals: " in "\n".join(out)
-    assert any(line.startswith(f"week {hard['week']} day ") and ": back-to-back-hard: " in line
-               for line in out)
+    assert any(
+        line.startswith(f"week {hard['week']} day ") and ": back-to-back-hard: " in line
+        for line in out
+    )
 
 
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

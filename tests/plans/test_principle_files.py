@@ -11,8 +11,13 @@ from coach.principles import default_principle, load_builtin
 
 def test_five_principles_with_polarized_default() -> None:
     principles = load_builtin()
-    assert set(principles) == {"polarized", "pyramidal", "threshold-norwegian", "lydiard",
-                               "daniels"}
+    assert set(principles) == {
+        "polarized",
+        "pyramidal",
+        "threshold-norwegian",
+        "lydiard",
+        "daniels",
+    }
     assert default_principle().name == "polarized"
 
 
@@ -24,8 +29,11 @@ def test_rules_are_consistent() -> None:
         assert abs(sum(rules.phase_shares.values()) - 1) < 1e-9
         assert len(rules.taper_volume) == rules.taper_weeks
         assert all(0 < v < 1 for v in rules.taper_volume)
-        assert rules.quality_days.beginner <= rules.quality_days.intermediate <= (
-            rules.quality_days.advanced)
+        assert (
+            rules.quality_days.beginner
+            <= rules.quality_days.intermediate
+            <= (rules.quality_days.advanced)
+        )
 
 
 def test_text_matches_front_matter() -> None:

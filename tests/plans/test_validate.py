@@ -16,21 +16,37 @@ def rules() -> PrincipleRules:
     return default_principle().rules
 
 
-def _run(week: int, day: int, kind: str = "easy-run", minutes: int = 40,
-         pace: int = 360, **extra: object) -> Workout:
+def _run(
+    week: int, day: int, kind: str = "easy-run", minutes: int = 40, pace: int = 360, **extra: object
+) -> Workout:
     seconds = minutes * 60
-    step = Step(intensity="active", duration_type="time", duration_value=seconds,
-                target=Target(type="pace", low=pace - 10, high=pace + 10))
-    fields = {"week": week, "day": day, "title": kind, "phase": "base", "type": kind,
-              "duration": seconds, "distance": round(seconds * 1000 / pace),
-              "segments": [Segment(kind="main", steps=[step])]}
+    step = Step(
+        intensity="active",
+        duration_type="time",
+        duration_value=seconds,
+        target=Target(type="pace", low=pace - 10, high=pace + 10),
+    )
+    fields = {
+        "week": week,
+        "day": day,
+        "title": kind,
+        "phase": "base",
+        "type": kind,
+        "duration": seconds,
+        "distance": round(seconds * 1000 / pace),
+        "segments": [Segment(kind="main", steps=[step])],
+    }
     fields.update(extra)
     return Workout(**fields)
 
 
 def _week(week: int, scale: float = 1.0) -> list[Workout]:
-    return [_run(week, 1, minutes=round(40 * scale)), _run(week, 3, "intervals"),
-            _run(week, 5, minutes=round(45 * scale)), _run(week, 7, "long-run", round(50 * scale))]
+    return [
+        _run(week, 1, minutes=round(40 * scale)),
+        _run(week, 3, "intervals"),
+        _run(week, 5, minutes=round(45 * scale)),
+        _run(week, 7, "long-run", round(50 * scale)),
+    ]
 
 
 def _rules_of(violations: list[Violation]) -> set[str]:
@@ -43,11 +59,19 @@ def test_good_plan_has_no_violations(rules: PrincipleRules) -> None:
 
 
 def test_step_amounts_use_the_pace_midpoint() -> None:
-    step = Step(intensity="active", duration_type="distance_meters", duration_value=1000,
-                target=Target(type="pace", low=290, high=310))
+    step = Step(
+        intensity="active",
+        duration_type="distance_meters",
+        duration_value=1000,
+        target=Target(type="pace", low=290, high=310),
+    )
     assert step_amounts(step) == (300, 1000)
-    blind = Step(intensity="active", duration_type="time", duration_value=600,
-                 target=Target(type="heart_rate", zone=2))
+    blind = Step(
+        intensity="active",
+        duration_type="time",
+        duration_value=600,
+        target=Target(type="heart_rate", zone=2),
+    )
     assert step_amounts(blind) == (600, None)
     seg = Segment(kind="main", repeats=4, steps=[step, blind])
     assert segment_totals([seg]) == (3600, 4000, True, False)
@@ -57,8 +81,7 @@ def test_missing_week_and_ranges(rules: PrincipleRules) -> None:
     found = validate_plan(_week(1) + _week(3), weeks=3, rules=rules)
     assert [(v.week, v.rule) for v in found] == [(2, "week-missing")]
     found = validate_plan(_week(1) + [_run(1, 1)] + [_run(2, 2)], weeks=1, rules=rules)
-    assert {("one-per-day", 1, 1), ("week-range", 2, 2)} <= {(v.rule, v.week, v.day)
-                                                             for v in found}
+    assert {("one-per-day", 1, 1), ("week-range", 2, 2)} <= {(v.rule, v.week, v.day) for v in found}
 
 
 def test_back_to_back_hard_days_across_weeks(rules: PrincipleRules) -> None:
@@ -74,8 +97,11 @@ def test_wrong_segment_totals(rules: PrincipleRules) -> None:
     plan[2] = plan[2].model_copy(update={"distance": plan[2].distance + 500})
     plan[1] = plan[1].model_copy(update={"segments": []})
     found = validate_plan(plan, weeks=1, rules=rules)
-    assert {(v.day, v.rule) for v in found} >= {(1, "segment-totals"), (5, "segment-totals"),
-                                                (3, "segments")}
+    assert {(v.day, v.rule) for v in found} >= {
+        (1, "segment-totals"),
+        (5, "segment-totals"),
+        (3, "segments"),
+    }
 
 
 def test_dates_must_follow_start_date(rules: PrincipleRules) -> None:
@@ -92,8 +118,10 @@ def test_dates_must_follow_start_date(rules: PrincipleRules) -> None:
 def test_implausible_durations(rules: PrincipleRules) -> None:
     plan = [_run(1, 1, minutes=5), _run(1, 3, minutes=300), _run(1, 5, "race", minutes=300)]
     found = validate_plan(plan, weeks=1, rules=rules)
-    assert [(v.day, v.rule) for v in found if v.rule == "duration"] == [(1, "duration"),
-                                                                      (3, "duration")]
+    assert [(v.day, v.rule) for v in found if v.rule == "duration"] == [
+        (1, "duration"),
+        (3, "duration"),
+    ]
 
 
 def test_long_run_share_and_minutes(rules: PrincipleRules) -> None:
@@ -113,6 +141,7 @@ def test_weekly_increase_and_recovery_return(rules: PrincipleRules) -> None:
 def test_quality_days_per_level_and_override(rules: PrincipleRules) -> None:
     plan = [_run(1, 1, "intervals"), _run(1, 3, "tempo"), _run(1, 5), _run(1, 7, "race")]
     assert _rules_of(validate_plan(plan, weeks=1, rules=rules, level="beginner")) == {
-        "quality-days"}
+        "quality-days"
+    }
     assert validate_plan(plan, weeks=1, rules=rules, level="intermediate") == []
     assert validate_plan(plan, weeks=1, rules=rules, level="beginner", max_quality=2) == []

@@ -56,10 +56,14 @@ class Remote:
 
     def stored(self) -> dict[str, dt.date]:
         if self.name == "terra":
-            return {str(p["planned_workout_id"]): dt.date.fromisoformat(p["planned_date"])
-                    for p in self.emulator.planned.values()}
-        return {a["id"]: dt.date.fromisoformat(str(a["date"])[:10])
-                for a in self.emulator.activities.values()}
+            return {
+                str(p["planned_workout_id"]): dt.date.fromisoformat(p["planned_date"])
+                for p in self.emulator.planned.values()
+            }
+        return {
+            a["id"]: dt.date.fromisoformat(str(a["date"])[:10])
+            for a in self.emulator.activities.values()
+        }
 
     def create_path(self) -> str:
         return "/v2/plannedWorkouts" if self.name == "terra" else "/api/v1/activities"
@@ -67,8 +71,9 @@ class Remote:
 
 @pytest.fixture
 def terra_emulator(clock: FakeClock) -> TerraEmulator:
-    return TerraEmulator({TERRA_USER: "garmin", "coros-user": "coros", "fitbit-user": "fitbit"},
-                         clock=clock)
+    return TerraEmulator(
+        {TERRA_USER: "garmin", "coros-user": "coros", "fitbit-user": "fitbit"}, clock=clock
+    )
 
 
 @pytest.fixture
@@ -90,19 +95,32 @@ def shape_url(shape_emulator: ShapeEmulator) -> Iterator[str]:
         yield url + "/api/v1"
 
 
-def terra_adapter(url: str, clock: FakeClock, device: str | None = "garmin",
-                  user: str = TERRA_USER, **kw: Any) -> Provider:
+def terra_adapter(
+    url: str, clock: FakeClock, device: str | None = "garmin", user: str = TERRA_USER, **kw: Any
+) -> Provider:
     return registry.create(
         "terra",
-        {"base_url": url, "dev_id": "dev-test", "api_key": kw.pop("api_key", "key-test"),
-         "user_id": user},
-        {"device_provider": device}, context(clock, **kw))
+        {
+            "base_url": url,
+            "dev_id": "dev-test",
+            "api_key": kw.pop("api_key", "key-test"),
+            "user_id": user,
+        },
+        {"device_provider": device},
+        context(clock, **kw),
+    )
 
 
-def shape_adapter(url: str, clock: FakeClock, token: str = "shape_test_token",
-                  settings: dict[str, Any] | None = None, **kw: Any) -> Provider:
-    return registry.create("shape", {"base_url": url, "token": token}, settings or {},
-                           context(clock, **kw))
+def shape_adapter(
+    url: str,
+    clock: FakeClock,
+    token: str = "shape_test_token",
+    settings: dict[str, Any] | None = None,
+    **kw: Any,
+) -> Provider:
+    return registry.create(
+        "shape", {"base_url": url, "token": token}, settings or {}, context(clock, **kw)
+    )
 
 
 @pytest.fixture(params=["terra", "shape"])

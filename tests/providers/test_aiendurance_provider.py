@@ -25,37 +25,84 @@ from tests.support.live import serve_app
 pytestmark = pytest.mark.anyio
 
 # The two examples of reference/ai-endurance-partner-api.txt, in a dated envelope.
-ENDURANCE = {"id": 11, "date": "2027-03-02", "steps": {
-    "act_type": "Run", "type": "Endurance", "duration": 1800, "stress": 26,
-    "is_long": False, "target_high": 3.45}}
-TEMPO = {"id": 12, "date": "2027-03-04", "steps": {
-    "act_type": "Run", "type": "Tempo", "stress": 38, "is_long": False, "repeats": 2,
-    "duration_warmup": 600, "duration_cooldown": 720, "duration_on": 540, "duration_off": 300,
-    "duration_add_endurance": 0, "target_off_low": None, "target_off_high": 3.1050000000000004,
-    "target_warmup_low": None, "target_warmup_high": 3.45, "target_cooldown_low": None,
-    "target_cooldown_high": 3.1050000000000004, "target_add_endurance_low": None,
-    "target_add_endurance_high": 3.45, "target_on_low": 3.45,
-    "target_on_high": 3.6656250000000004}}
-RIDE = {"id": 13, "date": "2027-03-05", "steps": {
-    "act_type": "Ride", "type": "Threshold", "repeats": 3, "duration_warmup": 900,
-    "duration_on": 600, "duration_off": 300, "duration_cooldown": 600,
-    "target_on_low": 240, "target_on_high": 260, "target_off_high": 150}}
+ENDURANCE = {
+    "id": 11,
+    "date": "2027-03-02",
+    "steps": {
+        "act_type": "Run",
+        "type": "Endurance",
+        "duration": 1800,
+        "stress": 26,
+        "is_long": False,
+        "target_high": 3.45,
+    },
+}
+TEMPO = {
+    "id": 12,
+    "date": "2027-03-04",
+    "steps": {
+        "act_type": "Run",
+        "type": "Tempo",
+        "stress": 38,
+        "is_long": False,
+        "repeats": 2,
+        "duration_warmup": 600,
+        "duration_cooldown": 720,
+        "duration_on": 540,
+        "duration_off": 300,
+        "duration_add_endurance": 0,
+        "target_off_low": None,
+        "target_off_high": 3.1050000000000004,
+        "target_warmup_low": None,
+        "target_warmup_high": 3.45,
+        "target_cooldown_low": None,
+        "target_cooldown_high": 3.1050000000000004,
+        "target_add_endurance_low": None,
+        "target_add_endurance_high": 3.45,
+        "target_on_low": 3.45,
+        "target_on_high": 3.6656250000000004,
+    },
+}
+RIDE = {
+    "id": 13,
+    "date": "2027-03-05",
+    "steps": {
+        "act_type": "Ride",
+        "type": "Threshold",
+        "repeats": 3,
+        "duration_warmup": 900,
+        "duration_on": 600,
+        "duration_off": 300,
+        "duration_cooldown": 600,
+        "target_on_low": 240,
+        "target_on_high": 260,
+        "target_off_high": 150,
+    },
+}
 
 
 @pytest.fixture
 def emulator(clock: FakeClock) -> AIEnduranceEmulator:
     emu = AIEnduranceEmulator(clock=clock)
-    emu.workouts = [ENDURANCE, TEMPO, RIDE, {"id": 14, "date": "2027-03-06",
-                                             "steps": {"act_type": "Swim"}}]
+    emu.workouts = [
+        ENDURANCE,
+        TEMPO,
+        RIDE,
+        {"id": 14, "date": "2027-03-06", "steps": {"act_type": "Swim"}},
+    ]
     return emu
 
 
 @pytest.fixture
 def app(emulator: AIEnduranceEmulator) -> Iterator[AIEnduranceApp]:
     with serve_app(emulator.app()) as url:
-        yield AIEnduranceApp(client_id="client-test", client_secret="secret-test",
-                             redirect_uri=emulator.redirect_uri,
-                             authorize_url=f"{url}/authorize", api_base=url)
+        yield AIEnduranceApp(
+            client_id="client-test",
+            client_secret="secret-test",
+            redirect_uri=emulator.redirect_uri,
+            authorize_url=f"{url}/authorize",
+            api_base=url,
+        )
 
 
 async def connect(app: AIEnduranceApp, ctx: ProviderContext) -> AIEnduranceCredentials:
@@ -131,9 +178,14 @@ def test_endurance_and_interval_workouts_become_templates() -> None:
     assert (t.name, t.sport, len(t.step_blocks)) == ("Endurance run", "running", 1)
     only = t.step_blocks[0].steps[0]
     assert (only.duration_type, only.duration_value, only.intensity_type) == (
-        "time", 1800.0, "active")
+        "time",
+        1800.0,
+        "active",
+    )
     assert only.intensity_targets[0].model_dump(exclude_none=True) == {  # type: ignore[index]
-        "target_type": "speed", "value_high": 3.45}
+        "target_type": "speed",
+        "value_high": 3.45,
+    }
 
     tempo = future_workout_to_template(TEMPO)
     assert tempo is not None
@@ -143,7 +195,10 @@ def test_endurance_and_interval_workouts_become_templates() -> None:
     on, off = blocks[1].steps
     assert (on.intensity_type, on.duration_value) == ("interval", 540.0)
     assert on.intensity_targets[0].model_dump(exclude_none=True) == {  # type: ignore[index]
-        "target_type": "speed", "value_low": 3.45, "value_high": 3.6656}
+        "target_type": "speed",
+        "value_low": 3.45,
+        "value_high": 3.6656,
+    }
     assert (off.intensity_type, off.duration_value) == ("recovery", 300.0)
     assert blocks[2].steps[0].intensity_type == "cooldown"
 
@@ -156,5 +211,4 @@ def test_endurance_and_interval_workouts_become_templates() -> None:
 
 def test_the_adapter_needs_the_app_configured() -> None:
     with pytest.raises(ProviderUnsupported):
-        registry.create("aiendurance", {"access_token": "a", "refresh_token": "r",
-                                        "expires_at": 0})
+        registry.create("aiendurance", {"access_token": "a", "refresh_token": "r", "expires_at": 0})

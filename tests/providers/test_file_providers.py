@@ -27,8 +27,9 @@ async def test_fit_push_returns_a_workout_file_per_plan_day() -> None:
         assert messages["workout_mesgs"][0]["wkt_name"] == item.template.name
         steps = messages["workout_step_mesgs"]
         assert messages["workout_mesgs"][0]["num_valid_steps"] == len(steps) <= 50
-    again = await adapter.push(items[0].template, items[0].planned_date,
-                               idempotency_key=items[0].idempotency_key)
+    again = await adapter.push(
+        items[0].template, items[0].planned_date, idempotency_key=items[0].idempotency_key
+    )
     assert again.artifact == results[0].artifact  # same workout, same bytes
     await adapter.move(results[0].provider_workout_id, dt.date(2027, 6, 1))
     await adapter.delete(results[0].provider_workout_id)
@@ -41,12 +42,15 @@ async def test_ics_feed_has_each_workout_once_on_its_date() -> None:
     results = await adapter.push_many(items)
     one = Calendar.from_ical(results[0].artifact or b"")
     assert [e["UID"] for e in one.walk("VEVENT")] == [f"{items[0].idempotency_key}@c.test"]
-    entries = [FeedEntry(r.provider_workout_id, i.planned_date, i.template)
-               for i, r in zip(items, results, strict=True)]
+    entries = [
+        FeedEntry(r.provider_workout_id, i.planned_date, i.template)
+        for i, r in zip(items, results, strict=True)
+    ]
     # Moving one is a new date and a higher SEQUENCE under the same UID.
     entries[0] = FeedEntry(entries[0].uid, dt.date(2027, 5, 1), entries[0].template, 1)
-    feed = Calendar.from_ical(render_feed(
-        entries, calendar_name="Marathon", stamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC)))
+    feed = Calendar.from_ical(
+        render_feed(entries, calendar_name="Marathon", stamp=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    )
     events = {str(e["UID"]): e for e in feed.walk("VEVENT")}
     assert len(events) == len(items)
     for entry in entries:

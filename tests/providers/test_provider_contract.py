@@ -52,13 +52,13 @@ async def test_move_and_delete_change_the_provider(remote: Remote) -> None:
     await remote.adapter.delete(ids[1])  # deleting again is done, not an error
     listed = await remote.adapter.list(dt.date(2027, 1, 1), dt.date(2027, 1, 31))
     assert {w.provider_workout_id: w.planned_date for w in listed} == {
-        ids[0]: moved_to, ids[2]: items[2].planned_date}
+        ids[0]: moved_to,
+        ids[2]: items[2].planned_date,
+    }
 
 
 @pytest.mark.parametrize("kind", ["timeout", "status", "drop"])
-async def test_faults_on_create_are_retried_without_duplicates(
-    remote: Remote, kind: str
-) -> None:
+async def test_faults_on_create_are_retried_without_duplicates(remote: Remote, kind: str) -> None:
     faults = remote.emulator.faults
     # Timeouts and drops strike after the provider committed; the 502 before it.
     faults.add(kind, method="POST", path=remote.create_path(), times=2, status=502)  # type: ignore[arg-type]

@@ -31,7 +31,8 @@ def test_builtins_are_registered_with_their_connection_models() -> None:
         shape.Credentials.model_validate({"token": "not-a-shape-token"})
     with pytest.raises(ValidationError):
         registry.get("terra").Credentials.model_validate(
-            {"dev_id": "d", "api_key": "k", "user_id": "u", "extra": 1})
+            {"dev_id": "d", "api_key": "k", "user_id": "u", "extra": 1}
+        )
     with pytest.raises(ValidationError):
         registry.get("terra").Settings.model_validate({"device_provider": "polar"})
     with pytest.raises(registry.UnknownProvider):
@@ -45,8 +46,12 @@ def test_capabilities_follow_the_connection_settings() -> None:
 
 
 def test_errors_carry_our_status() -> None:
-    assert (ProviderTimeout("t").status, ProviderUnsupported("u").status,
-            ProviderError("e").status, ProviderNotFound("n").status) == (408, 501, 502, 404)
+    assert (
+        ProviderTimeout("t").status,
+        ProviderUnsupported("u").status,
+        ProviderError("e").status,
+        ProviderNotFound("n").status,
+    ) == (408, 501, 502, 404)
     assert ProviderTimeout("t").retryable and not ProviderError("e").retryable
 
 
@@ -57,8 +62,14 @@ class _Null(Provider):
     def capabilities_of(cls, settings: Any) -> Capabilities:
         return FIT
 
-    async def push(self, template: WorkoutTemplate, planned_date: dt.date, *,
-                   idempotency_key: str, reconcile: bool = False) -> PushResult:
+    async def push(
+        self,
+        template: WorkoutTemplate,
+        planned_date: dt.date,
+        *,
+        idempotency_key: str,
+        reconcile: bool = False,
+    ) -> PushResult:
         return PushResult(idempotency_key)
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:

@@ -43,8 +43,9 @@ async def test_one_call_per_workout_is_paced_under_both_limits(
     items = plan_items(34)
     async with shape_adapter(shape_url, clock) as adapter:
         for item in items:
-            await adapter.push(item.template, item.planned_date,
-                               idempotency_key=item.idempotency_key)
+            await adapter.push(
+                item.template, item.planned_date, idempotency_key=item.idempotency_key
+            )
         assert isinstance(adapter, ShapeProvider)
         assert adapter.limiter.waited_s > 3600
     assert shape_emulator.rate_limited == 0
@@ -52,18 +53,18 @@ async def test_one_call_per_workout_is_paced_under_both_limits(
     assert len(shape_emulator.activities) == 204
 
 
-async def test_a_429_is_honoured_and_nothing_is_duplicated(
-    clock: FakeClock
-) -> None:
+async def test_a_429_is_honoured_and_nothing_is_duplicated(clock: FakeClock) -> None:
     # The provider is stricter than the adapter was told: 429s come, Retry-After rules.
     emulator = ShapeEmulator({"shape_strict"}, clock=clock, per_minute=2, per_hour=200)
     with serve_app(emulator.app()) as url:
-        async with shape_adapter(url + "/api/v1", clock, token="shape_strict",
-                                 max_attempts=8) as adapter:
+        async with shape_adapter(
+            url + "/api/v1", clock, token="shape_strict", max_attempts=8
+        ) as adapter:
             items = plan_items(1)
             for item in items:
-                await adapter.push(item.template, item.planned_date,
-                                   idempotency_key=item.idempotency_key)
+                await adapter.push(
+                    item.template, item.planned_date, idempotency_key=item.idempotency_key
+                )
     assert emulator.rate_limited >= 1
     assert len(emulator.activities) == len(items)
 
@@ -76,9 +77,11 @@ async def test_batch_deletes_and_moves_use_the_batch_endpoints(
         ids = [r.provider_workout_id for r in await adapter.push_many(items)]
         await adapter.move_many([(pid, dt.date(2028, 1, 1)) for pid in ids[:150]])
         await adapter.delete_many(ids[150:])
-    assert shape_emulator.calls == {"POST /activities/batch": 3,
-                                    "PATCH /activities/batch": 2,
-                                    "DELETE /activities/batch": 1}
+    assert shape_emulator.calls == {
+        "POST /activities/batch": 3,
+        "PATCH /activities/batch": 2,
+        "DELETE /activities/batch": 1,
+    }
     assert {a["date"] for a in shape_emulator.activities.values()} == {"2028-01-01"}
 
 
@@ -110,10 +113,16 @@ def test_interval_workout_becomes_a_repeat_group_with_pace_in_s_per_km() -> None
     assert warmup["targetType"] == "heart.rate" and warmup["zoneNumber"] == 1
     assert repeat["stepType"] == "repeat" and repeat["numberOfIterations"] == 6
     fast, rest = repeat["workoutSteps"]
-    assert fast == {"stepType": "interval", "displayName": "800 m interval",
-                    "description": None, "endCondition": "distance",
-                    "endConditionValue": 800.0, "targetType": "pace",
-                    "targetValueOne": 240.0, "targetValueTwo": 250.0}
+    assert fast == {
+        "stepType": "interval",
+        "displayName": "800 m interval",
+        "description": None,
+        "endCondition": "distance",
+        "endConditionValue": 800.0,
+        "targetType": "pace",
+        "targetValueOne": 240.0,
+        "targetValueTwo": 250.0,
+    }
     assert rest["stepType"] == "recovery" and rest["targetType"] == "no.target"
     assert cooldown["targetValueOne"] == 360.0 and cooldown["targetValueTwo"] == 400.0
 

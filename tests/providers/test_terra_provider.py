@@ -34,14 +34,11 @@ async def test_push_coerces_for_the_device_and_terra_has_nothing_left_to_change(
     planned = terra_emulator.planned[int(result.provider_workout_id)]
     assert planned["coercion_warnings"] is None  # the emulator runs Terra's coercion
     stored = terra_emulator.templates[planned["workout_id"]]["workout_template"]
-    assert stored["sport"] == "swimming" and stored["description"].endswith(
-        "[coach-agent:swim-1]")
+    assert stored["sport"] == "swimming" and stored["description"].endswith("[coach-agent:swim-1]")
     assert result.raw is not None and result.raw["provider_name"] == "coros"
 
 
-async def test_a_provider_without_planned_workouts_is_501(
-    terra_url: str, clock: FakeClock
-) -> None:
+async def test_a_provider_without_planned_workouts_is_501(terra_url: str, clock: FakeClock) -> None:
     item = plan_items(1)[0]
     async with terra_adapter(terra_url, clock, user="fitbit-user") as adapter:
         with pytest.raises(ProviderUnsupported) as caught:
@@ -49,15 +46,22 @@ async def test_a_provider_without_planned_workouts_is_501(
     assert caught.value.status == 501
 
 
-@pytest.mark.parametrize(("status", "error", "ours"), [
-    (404, ProviderNotFound, 404), (501, ProviderUnsupported, 501),
-])
+@pytest.mark.parametrize(
+    ("status", "error", "ours"),
+    [
+        (404, ProviderNotFound, 404),
+        (501, ProviderUnsupported, 501),
+    ],
+)
 async def test_terra_errors_that_no_retry_helps(
-    terra_url: str, terra_emulator: TerraEmulator, clock: FakeClock,
-    status: int, error: type[ProviderError], ours: int,
+    terra_url: str,
+    terra_emulator: TerraEmulator,
+    clock: FakeClock,
+    status: int,
+    error: type[ProviderError],
+    ours: int,
 ) -> None:
-    terra_emulator.faults.add("status", method="POST", path="/v2/plannedWorkouts",
-                              status=status)
+    terra_emulator.faults.add("status", method="POST", path="/v2/plannedWorkouts", status=status)
     item = plan_items(1)[0]
     async with terra_adapter(terra_url, clock) as adapter:
         with pytest.raises(error) as caught:
@@ -66,15 +70,24 @@ async def test_terra_errors_that_no_retry_helps(
     assert terra_emulator.calls["POST /v2/plannedWorkouts"] == 1
 
 
-@pytest.mark.parametrize(("status", "error", "ours"), [
-    (408, ProviderTimeout, 408), (502, ProviderError, 502),
-])
+@pytest.mark.parametrize(
+    ("status", "error", "ours"),
+    [
+        (408, ProviderTimeout, 408),
+        (502, ProviderError, 502),
+    ],
+)
 async def test_terra_408_and_502_are_retried_then_surface_typed(
-    terra_url: str, terra_emulator: TerraEmulator, clock: FakeClock,
-    status: int, error: type[ProviderError], ours: int,
+    terra_url: str,
+    terra_emulator: TerraEmulator,
+    clock: FakeClock,
+    status: int,
+    error: type[ProviderError],
+    ours: int,
 ) -> None:
-    terra_emulator.faults.add("status", method="POST", path="/v2/plannedWorkouts",
-                              status=status, times=99)
+    terra_emulator.faults.add(
+        "status", method="POST", path="/v2/plannedWorkouts", status=status, times=99
+    )
     item = plan_items(1)[0]
     async with terra_adapter(terra_url, clock, max_attempts=3) as adapter:
         with pytest.raises(error) as caught:
@@ -88,8 +101,9 @@ async def test_terra_408_after_it_pushed_is_reconciled_not_duplicated(
     terra_url: str, terra_emulator: TerraEmulator, clock: FakeClock
 ) -> None:
     # Terra's 408 "push operation timed out": the workout may have reached the device.
-    terra_emulator.faults.add("status", method="POST", path="/v2/plannedWorkouts",
-                              status=408, after_commit=True, times=3)
+    terra_emulator.faults.add(
+        "status", method="POST", path="/v2/plannedWorkouts", status=408, after_commit=True, times=3
+    )
     items = plan_items(1)
     async with terra_adapter(terra_url, clock) as adapter:
         results = await adapter.push_many(items)

@@ -22,8 +22,13 @@ SECRET_KEY = Fernet.generate_key().decode()
 
 
 def push_settings(database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"secret_key": SECRET_KEY, "push_poll_s": 0.05, "push_lease_s": 2.0,
-                              "provider_timeout_s": 1.0, **overrides}
+    values: dict[str, Any] = {
+        "secret_key": SECRET_KEY,
+        "push_poll_s": 0.05,
+        "push_lease_s": 2.0,
+        "provider_timeout_s": 1.0,
+        **overrides,
+    }
     return Settings(database_url=database_url, **values)
 
 

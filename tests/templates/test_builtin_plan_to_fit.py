@@ -60,20 +60,31 @@ class PlanCase:
 CASES = (
     PlanCase("run-thresholds", "running", "advanced", RUNNER, instructions="half marathon race"),
     PlanCase("run-zones", "running", "advanced", None, instructions="half marathon race"),
-    PlanCase("run-pyramidal-hr", "running", "intermediate", RUNNER_HR_ONLY, "pyramidal",
-             added_lines=("W6 D2 Tue  Strength and core, 45 min",)),
+    PlanCase(
+        "run-pyramidal-hr",
+        "running",
+        "intermediate",
+        RUNNER_HR_ONLY,
+        "pyramidal",
+        added_lines=("W6 D2 Tue  Strength and core, 45 min",),
+    ),
     PlanCase("run-pyramidal-zones", "running", "beginner", None, "pyramidal"),
     PlanCase("bike-ftp", "cycling", "advanced", RIDER, instructions="gran fondo"),
     PlanCase("bike-zones", "cycling", "advanced", None),
     PlanCase("bike-pyramidal-ftp", "cycling", "intermediate", RIDER, "pyramidal"),
-    PlanCase("bike-pyramidal-hr", "cycling", "beginner", AthleteThresholds(threshold_hr=160),
-             "pyramidal"),
+    PlanCase(
+        "bike-pyramidal-hr", "cycling", "beginner", AthleteThresholds(threshold_hr=160), "pyramidal"
+    ),
     PlanCase("swim", "swimming", "advanced", None, instructions="1500m swim race"),
     PlanCase("swim-pyramidal", "swimming", "intermediate", RUNNER, "pyramidal"),
-    PlanCase("tri-thresholds", "triathlon", "advanced", TRIATHLETE,
-             instructions="olympic triathlon",
-             added_lines=("W3 D6 Sat  Strength, 40 min",
-                          "W5 D6 Sat  Brick: bike then run, 90 min")),
+    PlanCase(
+        "tri-thresholds",
+        "triathlon",
+        "advanced",
+        TRIATHLETE,
+        instructions="olympic triathlon",
+        added_lines=("W3 D6 Sat  Strength, 40 min", "W5 D6 Sat  Brick: bike then run, 90 min"),
+    ),
     PlanCase("tri-zones", "triathlon", "advanced", None, instructions="olympic triathlon"),
     PlanCase("tri-pyramidal-zones", "triathlon", "intermediate", None, "pyramidal"),
 )
@@ -91,15 +102,21 @@ class BuiltCase:
 @cache
 def built(case: PlanCase) -> BuiltCase:
     request = GenerationRequest(
-        weeks=WEEKS, experience_level=case.level, organization_id=1,  # type: ignore[arg-type]
-        sport=case.sport, athlete=case.athlete, instructions=case.instructions,
-        training_principle=case.principle)
+        weeks=WEEKS,
+        experience_level=case.level,
+        organization_id=1,  # type: ignore[arg-type]
+        sport=case.sport,
+        athlete=case.athlete,
+        instructions=case.instructions,
+        training_principle=case.principle,
+    )
     principle = resolve(override=case.principle, coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     draft = write_draft(ctx) + "".join(f"\n{line}" for line in case.added_lines)
     plan = build_plan(ctx, draft, PlanRequest(**request.model_dump(), refined_draft=draft))
-    day_sports = {(d.week, d.day, d.type): d.sport
-                  for week in generate(ctx).weeks for d in week.days}
+    day_sports = {
+        (d.week, d.day, d.type): d.sport for week in generate(ctx).weeks for d in week.days
+    }
     return BuiltCase(case, plan.workouts, plan.warnings, day_sports)
 
 
@@ -112,8 +129,12 @@ def by_type() -> dict[str, list[tuple[PlanCase, Workout]]]:
 
 
 TYPES = sorted(by_type())
-_FIT_SPORT_OF = {"running": "running", "cycling": "cycling", "swimming": "swimming",
-                 "strength": "training"}
+_FIT_SPORT_OF = {
+    "running": "running",
+    "cycling": "cycling",
+    "swimming": "swimming",
+    "strength": "training",
+}
 
 
 def label(case: PlanCase, workout: Workout) -> str:
@@ -153,25 +174,34 @@ def _target_units(target: Target | None) -> dict[str, Any]:
     if target is None or target.type in ("open", "rpe"):
         return {}
     if target.low is None and target.high is None:
-        field = {"pace": "speed", "speed": "speed", "heart_rate": "hr",
-                 "power": "power"}[target.type]
+        field = {"pace": "speed", "speed": "speed", "heart_rate": "hr", "power": "power"}[
+            target.type
+        ]
         return {f"target_{field}_zone": target.zone}
     assert target.low is not None and target.high is not None
     if target.type == "pace":  # s/km as m/s; whole mm/s in the file
-        return {"custom_target_speed_low": pytest.approx(1000 / target.high, abs=5e-4),
-                "custom_target_speed_high": pytest.approx(1000 / target.low, abs=5e-4)}
+        return {
+            "custom_target_speed_low": pytest.approx(1000 / target.high, abs=5e-4),
+            "custom_target_speed_high": pytest.approx(1000 / target.low, abs=5e-4),
+        }
     if target.type == "heart_rate":
-        return {"custom_target_heart_rate_low": target.low + HR_OFFSET,
-                "custom_target_heart_rate_high": target.high + HR_OFFSET}
+        return {
+            "custom_target_heart_rate_low": target.low + HR_OFFSET,
+            "custom_target_heart_rate_high": target.high + HR_OFFSET,
+        }
     assert target.type == "power", target
-    return {"custom_target_power_low": target.low + POWER_OFFSET,
-            "custom_target_power_high": target.high + POWER_OFFSET}
+    return {
+        "custom_target_power_low": target.low + POWER_OFFSET,
+        "custom_target_power_high": target.high + POWER_OFFSET,
+    }
 
 
-def actual_units(messages: dict[str, list[dict[str, Any]]],
-                 want: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: m.get(k) for k in w} for m, w in zip(messages["workout_step_mesgs"], want,
-                                                    strict=True)]
+def actual_units(
+    messages: dict[str, list[dict[str, Any]]], want: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
+        {k: m.get(k) for k in w} for m, w in zip(messages["workout_step_mesgs"], want, strict=True)
+    ]
 
 
 def convert_and_check(case: PlanCase, workout: Workout) -> None:
@@ -185,8 +215,12 @@ def convert_and_check(case: PlanCase, workout: Workout) -> None:
     if template.sport == "swimming_swimming_pool":
         assert (wkt["pool_length"], wkt["pool_length_unit"]) == (POOL_LENGTH_M, "metric")
     # The only thing of a built-in workout FIT cannot hold is an RPE target (kept as notes).
-    rpe = [s for seg in workout.segments for s in seg.steps
-           if s.target is not None and s.target.type == "rpe"]
+    rpe = [
+        s
+        for seg in workout.segments
+        for s in seg.steps
+        if s.target is not None and s.target.type == "rpe"
+    ]
     assert [w.original_value["target_type"] for w in export.warnings] == ["rpe"] * len(rpe)
 
 
@@ -203,8 +237,13 @@ def test_plans_span_16_weeks_and_every_workout_type() -> None:
 
 def test_targets_are_concrete_with_thresholds_and_zones_without() -> None:
     for case in CASES:
-        targets = [(label(case, w), s.target) for w in built(case).workouts
-                   for seg in w.segments for s in seg.steps if s.target is not None]
+        targets = [
+            (label(case, w), s.target)
+            for w in built(case).workouts
+            for seg in w.segments
+            for s in seg.steps
+            if s.target is not None
+        ]
         assert targets, case.id
         for where, t in targets:
             if t.type == "rpe":  # swimming, and hills by effort with pace targets

@@ -14,9 +14,12 @@ from tests.templates.sample_plans import sample_plan
 
 def items() -> list[CalendarItem]:
     return [
-        CalendarItem(date=w.date or dt.date(2027, 1, 1), title=w.title,
-                     description=f"{w.duration // 60} min; {w.type}, {w.phase}",
-                     uid=f"{i}@coach.example")
+        CalendarItem(
+            date=w.date or dt.date(2027, 1, 1),
+            title=w.title,
+            description=f"{w.duration // 60} min; {w.type}, {w.phase}",
+            uid=f"{i}@coach.example",
+        )
         for i, w in enumerate(sample_plan(2), start=1)
     ]
 
@@ -38,9 +41,12 @@ def test_each_workout_is_an_all_day_event_on_its_date() -> None:
 
 
 def test_text_is_escaped_and_lines_are_folded() -> None:
-    item = CalendarItem(date=dt.date(2027, 5, 2), title="Tempo; 3×10 min, hard",
-                        description="Line one\nLine two, with a comma; " + "x" * 120,
-                        uid="7@coach.example")
+    item = CalendarItem(
+        date=dt.date(2027, 5, 2),
+        title="Tempo; 3×10 min, hard",
+        description="Line one\nLine two, with a comma; " + "x" * 120,
+        uid="7@coach.example",
+    )
     data = planned_workouts_to_ics([item], calendar_name="c")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     [event] = Calendar.from_ical(data).events

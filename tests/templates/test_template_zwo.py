@@ -28,17 +28,27 @@ def test_sweet_spot_becomes_warmup_intervals_and_cooldown_ramps() -> None:
     assert root.findtext("name") == "Sweet spot"
     warmup, intervals, cooldown = blocks(data)
     # 125-175 W at 250 W FTP ramps up from 0.5 to 0.7.
-    assert (warmup.tag, warmup.get("Duration"), warmup.get("PowerLow"),
-            warmup.get("PowerHigh")) == ("Warmup", "900", "0.5", "0.7")
+    assert (
+        warmup.tag,
+        warmup.get("Duration"),
+        warmup.get("PowerLow"),
+        warmup.get("PowerHigh"),
+    ) == ("Warmup", "900", "0.5", "0.7")
     assert intervals.tag == "IntervalsT"
     assert {k: intervals.get(k) for k in ("Repeat", "OnDuration", "OffDuration")} == {
-        "Repeat": "3", "OnDuration": "720", "OffDuration": "240"}
+        "Repeat": "3",
+        "OnDuration": "720",
+        "OffDuration": "240",
+    }
     # Range midpoints: 227.5 W and 140 W as fractions of 250 W.
     assert float(intervals.get("OnPower", "")) == pytest.approx(0.91)
     assert float(intervals.get("OffPower", "")) == pytest.approx(0.56)
     # Cooldown ramps down: PowerLow is where it starts.
     assert (cooldown.tag, cooldown.get("PowerLow"), cooldown.get("PowerHigh")) == (
-        "Cooldown", "0.6", "0.4")
+        "Cooldown",
+        "0.6",
+        "0.4",
+    )
 
 
 def test_total_duration_equals_the_source_workout() -> None:
@@ -49,40 +59,75 @@ def test_total_duration_equals_the_source_workout() -> None:
         for el in blocks(data):
             if el.tag == "IntervalsT":
                 total += int(el.get("Repeat", "0")) * (
-                    int(el.get("OnDuration", "0")) + int(el.get("OffDuration", "0")))
+                    int(el.get("OnDuration", "0")) + int(el.get("OffDuration", "0"))
+                )
             else:
                 total += int(el.get("Duration", "0"))
         assert total == workout.duration, kind
 
 
 def test_percent_of_ftp_needs_no_ftp_and_zones_use_zone_midpoints() -> None:
-    template = WorkoutTemplate.model_validate({
-        "name": "Pct", "sport": "stationary_biking", "step_blocks": [
-            {"completion_condition": {"type": "fixed_repetition", "value": 1}, "steps": [
-                {"order": 1, "duration_type": "time", "duration_value": 300,
-                 "intensity_type": "active",
-                 "intensity_targets": [{"target_type": "power_percentage", "value": 88}]},
-                {"order": 2, "duration_type": "time", "duration_value": 300,
-                 "intensity_type": "active",
-                 "intensity_targets": [{"target_type": "power", "value": 2}]}]}]})
+    template = WorkoutTemplate.model_validate(
+        {
+            "name": "Pct",
+            "sport": "stationary_biking",
+            "step_blocks": [
+                {
+                    "completion_condition": {"type": "fixed_repetition", "value": 1},
+                    "steps": [
+                        {
+                            "order": 1,
+                            "duration_type": "time",
+                            "duration_value": 300,
+                            "intensity_type": "active",
+                            "intensity_targets": [{"target_type": "power_percentage", "value": 88}],
+                        },
+                        {
+                            "order": 2,
+                            "duration_type": "time",
+                            "duration_value": 300,
+                            "intensity_type": "active",
+                            "intensity_targets": [{"target_type": "power", "value": 2}],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
     first, second = blocks(template_to_zwo(template))
     assert (first.tag, first.get("Power")) == ("SteadyState", "0.88")
     assert (second.tag, second.get("Power")) == ("SteadyState", "0.65")
 
 
 def test_blocks_that_are_not_on_off_pairs_are_unrolled() -> None:
-    template = WorkoutTemplate.model_validate({
-        "name": "3-step", "sport": "biking", "step_blocks": [
-            {"completion_condition": {"type": "fixed_repetition", "value": 2}, "steps": [
-                {"order": i, "duration_type": "time", "duration_value": 60 * i,
-                 "intensity_type": "interval",
-                 "intensity_targets": [{"target_type": "power", "value": 100 + 100 * i}]}
-                for i in (1, 2, 3)]}]})
+    template = WorkoutTemplate.model_validate(
+        {
+            "name": "3-step",
+            "sport": "biking",
+            "step_blocks": [
+                {
+                    "completion_condition": {"type": "fixed_repetition", "value": 2},
+                    "steps": [
+                        {
+                            "order": i,
+                            "duration_type": "time",
+                            "duration_value": 60 * i,
+                            "intensity_type": "interval",
+                            "intensity_targets": [{"target_type": "power", "value": 100 + 100 * i}],
+                        }
+                        for i in (1, 2, 3)
+                    ],
+                }
+            ],
+        }
+    )
     export = encode_zwo(template, ftp_w=200)
     els = blocks(export.data)
     assert [(e.tag, e.get("Duration"), e.get("Power")) for e in els] == [
-        ("SteadyState", "60", "1"), ("SteadyState", "120", "1.5"),
-        ("SteadyState", "180", "2")] * 2
+        ("SteadyState", "60", "1"),
+        ("SteadyState", "120", "1.5"),
+        ("SteadyState", "180", "2"),
+    ] * 2
     assert [w.field for w in export.warnings] == ["step_blocks[0]"]
 
 
@@ -98,12 +143,26 @@ def test_steps_without_power_ride_freely_and_notes_become_text_events() -> None:
 
 
 def test_distance_and_open_steps_get_an_estimated_time() -> None:
-    template = WorkoutTemplate.model_validate({
-        "name": "Dist", "sport": "road_biking", "step_blocks": [
-            {"completion_condition": {"type": "open"}, "steps": [
-                {"order": 1, "duration_type": "distance_meters", "duration_value": 10000,
-                 "intensity_type": "active"},
-                {"order": 2, "duration_type": "open", "intensity_type": "cooldown"}]}]})
+    template = WorkoutTemplate.model_validate(
+        {
+            "name": "Dist",
+            "sport": "road_biking",
+            "step_blocks": [
+                {
+                    "completion_condition": {"type": "open"},
+                    "steps": [
+                        {
+                            "order": 1,
+                            "duration_type": "distance_meters",
+                            "duration_value": 10000,
+                            "intensity_type": "active",
+                        },
+                        {"order": 2, "duration_type": "open", "intensity_type": "cooldown"},
+                    ],
+                }
+            ],
+        }
+    )
     export = encode_zwo(template)
     ride, free = blocks(export.data)
     assert ride.get("Duration") == "1440"  # 10 km at 25 km/h

@@ -41,15 +41,19 @@ class BuiltinEngine(PlanEngine):
     name = "builtin"
 
     async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
-        yield DraftProgress(status="planning", message="Laying out weeks, days and volumes",
-                            progress=5)
+        yield DraftProgress(
+            status="planning", message="Laying out weeks, days and volumes", progress=5
+        )
         gen = generate(ctx)
         pieces = draft_pieces(ctx, gen)
         for index, piece in enumerate(pieces):
             yield DraftText(piece)
             if index and index % 4 == 0 and index < len(pieces) - 1:
-                yield DraftProgress(status="writing", message=f"Wrote week {index}",
-                                    progress=5 + 90 * index // len(pieces))
+                yield DraftProgress(
+                    status="writing",
+                    message=f"Wrote week {index}",
+                    progress=5 + 90 * index // len(pieces),
+                )
         yield DraftProgress(status="done", message="Draft ready", progress=100)
 
     async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:

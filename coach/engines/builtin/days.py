@@ -54,25 +54,36 @@ def choose_roles(
                     continue
                 score = spread + _long_score(long_day, hard, weekdays, long_weekday)
                 if len(hard_all) >= 2:
-                    score += 0.5 * min(((b - a) % 7) or 7 for a in hard_all for b in hard_all
-                                       if a != b)
+                    score += 0.5 * min(
+                        ((b - a) % 7) or 7 for a in hard_all for b in hard_all if a != b
+                    )
                 if best is None or score > best[0] + 1e-9:
                     roles = tuple(
-                        (d, "race" if d == race_day else "long" if d == long_day
-                         else "quality" if d in hard else "easy")
+                        (
+                            d,
+                            "race"
+                            if d == race_day
+                            else "long"
+                            if d == long_day
+                            else "quality"
+                            if d in hard
+                            else "easy",
+                        )
                         for d in days
                     )
                     best = (score, roles)
     return best[1] if best else None
 
 
-def _long_score(long_day: int | None, hard: tuple[int, ...], weekdays: tuple[int, ...],
-                long_weekday: int) -> float:
+def _long_score(
+    long_day: int | None, hard: tuple[int, ...], weekdays: tuple[int, ...], long_weekday: int
+) -> float:
     if long_day is None:
         return 0.0
     score = 0.0
-    distance = min((weekdays[long_day - 1] - long_weekday) % 7,
-                   (long_weekday - weekdays[long_day - 1]) % 7)
+    distance = min(
+        (weekdays[long_day - 1] - long_weekday) % 7, (long_weekday - weekdays[long_day - 1]) % 7
+    )
     score += {0: 4.0, 1: 1.5}.get(distance, 0.0)
     for day in hard:
         if (long_day - day) % 7 == 1:

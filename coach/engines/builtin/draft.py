@@ -60,8 +60,11 @@ def _intro(ctx: GenerationContext, gen: Generated) -> str:
         rule_note = f"a custom principle (the rules of {s.principle_name} apply to volumes)"
     else:
         rule_note = f"{s.principle_name} ({s.rules.title})"
-    start = (f"starting {WEEKDAYS[s.start_date.weekday()]} {s.start_date.isoformat()}"
-             if s.start_date else "day 1 is a Monday")
+    start = (
+        f"starting {WEEKDAYS[s.start_date.weekday()]} {s.start_date.isoformat()}"
+        if s.start_date
+        else "day 1 is a Monday"
+    )
     off = [WEEKDAYS[s.weekday(d)] for d in range(1, 8) if d not in s.available]
     lines = [
         f"Training plan draft: {s.weeks} week{'s' if s.weeks != 1 else ''}, {s.level}, "
@@ -74,8 +77,10 @@ def _intro(ctx: GenerationContext, gen: Generated) -> str:
     if s.race:
         lines.append(f"Goal: {s.race.name} on the last day (W{s.weeks} D7), after a taper.")
     if s.content_source != "ai_generate":
-        lines.append(f"Content source: {s.content_source}; library workouts are used where "
-                     "type and duration fit (within 20%).")
+        lines.append(
+            f"Content source: {s.content_source}; library workouts are used where "
+            "type and duration fit (within 20%)."
+        )
     lines += [
         "How to edit: one line per workout, `W<week> D<day> <weekday>  <session>, <duration>, "
         "<distance>`.",
@@ -98,13 +103,25 @@ def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[s
         entries = []
         for slot in by_week.get(week.frame.week, []):
             shown = slot.shown
-            note = "no library match" if slot.final is None else (
-                "library" if shown.source == "library" else None)
-            entries.append(DraftEntry(week=slot.week, day=slot.day, title=shown.title,
-                                      seconds=shown.duration, meters=shown.distance,
-                                      weekday=WEEKDAYS[s.weekday(slot.day)], note=note))
-        pieces.append(render_week(DraftWeek(week.frame.week, week.frame.phase, week.focus,
-                                            entries)))
+            note = (
+                "no library match"
+                if slot.final is None
+                else ("library" if shown.source == "library" else None)
+            )
+            entries.append(
+                DraftEntry(
+                    week=slot.week,
+                    day=slot.day,
+                    title=shown.title,
+                    seconds=shown.duration,
+                    meters=shown.distance,
+                    weekday=WEEKDAYS[s.weekday(slot.day)],
+                    note=note,
+                )
+            )
+        pieces.append(
+            render_week(DraftWeek(week.frame.week, week.frame.phase, week.focus, entries))
+        )
     return pieces
 
 

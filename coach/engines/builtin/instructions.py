@@ -9,8 +9,17 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 _WEEKDAY_RE = re.compile(
     r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?s?\b"
 )
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "once": 1, "twice": 2}
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "once": 1,
+    "twice": 2,
+}
 _NUM = r"(\d|one|two|three|four|five|six|seven)"
 _PER_WEEK = r"(?:per|a|each|every|/)\s*week|weekly|/\s*wk"
 _DAYS_RE = re.compile(
@@ -18,9 +27,18 @@ _DAYS_RE = re.compile(
     rf"(?:days?|runs?|rides?|sessions?|workouts?|times|x)\s*(?:{_PER_WEEK})"
 )
 _QUALITY_WORDS = {
-    "track": "intervals", "interval": "intervals", "speed": "intervals", "vo2": "intervals",
-    "vo2max": "intervals", "tempo": "tempo", "threshold": "threshold", "hill": "hills",
-    "fartlek": "fartlek", "quality": None, "hard": None, "workout": None,
+    "track": "intervals",
+    "interval": "intervals",
+    "speed": "intervals",
+    "vo2": "intervals",
+    "vo2max": "intervals",
+    "tempo": "tempo",
+    "threshold": "threshold",
+    "hill": "hills",
+    "fartlek": "fartlek",
+    "quality": None,
+    "hard": None,
+    "workout": None,
 }
 _QUALITY_RE = re.compile(
     rf"{_NUM}\s+(track|interval|speed|vo2|vo2max|tempo|threshold|hill|fartlek|quality|hard)"
@@ -133,7 +151,7 @@ def parse_instructions(text: str | None) -> Instructions:
     quality_per_week = _number(quality.group(1)) if quality else None
     quality_type = _QUALITY_WORDS.get(quality.group(2)) if quality else None
     # The quality ask must not be read as a days-per-week count.
-    days_text = lowered[: quality.start()] + lowered[quality.end():] if quality else lowered
+    days_text = lowered[: quality.start()] + lowered[quality.end() :] if quality else lowered
     days = _DAYS_RE.search(days_text)
     days_per_week = min(7, max(1, _number(days.group(1)))) if days else None
     off, available, long_day = _read_days(lowered)

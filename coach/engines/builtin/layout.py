@@ -63,16 +63,26 @@ def lay_out(weeks: int, rules: PrincipleRules, *, race: bool, no_taper: bool) ->
     counts = _block_counts(loading, rules.phase_shares)
     blocks = [b for b, n in zip(_BLOCKS, counts, strict=True) for _ in range(n)]
     shares = list(rules.taper_volume) or [0.6]
-    taper_shares = (shares if len(shares) >= taper else [shares[0]] * (taper - len(shares))
-                    + shares)[-taper:] if taper else []
+    taper_shares = (
+        (shares if len(shares) >= taper else [shares[0]] * (taper - len(shares)) + shares)[-taper:]
+        if taper
+        else []
+    )
     frames: list[WeekFrame] = []
     for week in range(1, loading + 1):
         block = blocks[week - 1]
         progress = (week - 1) / max(1, loading - 1)
         # A recovery week never falls on the last week before the taper (or the plan's end).
         recovery = week % rules.recovery_week_every == 0 and week < loading
-        frames.append(WeekFrame(week, "recovery" if recovery else block, block,
-                                "recovery" if recovery else "load", progress))
+        frames.append(
+            WeekFrame(
+                week,
+                "recovery" if recovery else block,
+                block,
+                "recovery" if recovery else "load",
+                progress,
+            )
+        )
     for i, share in enumerate(taper_shares):
         week = loading + i + 1
         kind = "race" if race and week == weeks else "taper"

@@ -30,22 +30,37 @@ DAYS_PER_WEEK = {
     "swimming": {"beginner": 3, "intermediate": 4, "advanced": 5},
     "triathlon": {"beginner": 5, "intermediate": 6, "advanced": 6},
 }
-_CYCLING = {"easy-run": "easy-ride", "recovery-run": "recovery-ride", "long-run": "long-ride",
-            "tempo": "sweet-spot", "intervals": "vo2max", "fartlek": "vo2max",
-            "progression": "sweet-spot", "hills": "hills", "threshold": "threshold"}
+_CYCLING = {
+    "easy-run": "easy-ride",
+    "recovery-run": "recovery-ride",
+    "long-run": "long-ride",
+    "tempo": "sweet-spot",
+    "intervals": "vo2max",
+    "fartlek": "vo2max",
+    "progression": "sweet-spot",
+    "hills": "hills",
+    "threshold": "threshold",
+}
 _STEADY_TYPES = {
     "running": {"easy": "easy-run", "recovery": "recovery-run", "long": "long-run"},
     "cycling": {"easy": "easy-ride", "recovery": "recovery-ride", "long": "long-ride"},
     "swimming": {"easy": "endurance-swim", "recovery": "technique-swim", "long": "endurance-swim"},
 }
 # Which quality types fit each block best; the principle's own order decides the rest.
-_PHASE_FRONT = {"base": ("hills", "fartlek", "progression", "tempo"), "build": (),
-                "peak": ("intervals", "threshold", "tempo"),
-                "taper": ("intervals", "threshold", "tempo"),
-                "recovery": ("fartlek", "progression", "tempo", "hills")}
-_FOCUS = {"base": "aerobic base and durability", "build": "threshold work and volume",
-          "peak": "race-specific sharpness", "taper": "freshen up, keep the legs sharp",
-          "recovery": "absorb the training, lower volume"}
+_PHASE_FRONT = {
+    "base": ("hills", "fartlek", "progression", "tempo"),
+    "build": (),
+    "peak": ("intervals", "threshold", "tempo"),
+    "taper": ("intervals", "threshold", "tempo"),
+    "recovery": ("fartlek", "progression", "tempo", "hills"),
+}
+_FOCUS = {
+    "base": "aerobic base and durability",
+    "build": "threshold work and volume",
+    "peak": "race-specific sharpness",
+    "taper": "freshen up, keep the legs sharp",
+    "recovery": "absorb the training, lower volume",
+}
 _TRI_QUALITY_SPORTS = ("running", "cycling", "swimming")
 _TRI_EASY_SPORTS = ("swimming", "running", "cycling")
 
@@ -117,8 +132,7 @@ def settings_from(ctx: GenerationContext, request: GenerationRequest | None = No
     if race is not None and req.sport == "triathlon" and race.distance_m is not None:
         race = RaceGoal("olympic triathlon", None)
     first_weekday = req.start_date.weekday() if req.start_date else 0
-    days = [d for d in range(1, 8)
-            if (first_weekday + d - 1) % 7 not in instructions.days_off]
+    days = [d for d in range(1, 8) if (first_weekday + d - 1) % 7 not in instructions.days_off]
     if instructions.available_days:
         days = [d for d in days if (first_weekday + d - 1) % 7 in instructions.available_days]
     available = tuple(days) or tuple(range(1, 8))
@@ -126,13 +140,21 @@ def settings_from(ctx: GenerationContext, request: GenerationRequest | None = No
     sports = ("running", "cycling", "swimming") if req.sport == "triathlon" else (req.sport,)
     intens = {s: intensities_for(s, req.experience_level, req.athlete) for s in sports}
     return PlanSettings(
-        weeks=req.weeks, level=req.experience_level, sport=req.sport, rules=resolved.rules,
-        instructions=instructions, race=race, start_date=req.start_date,
-        first_weekday=first_weekday, available=available,
+        weeks=req.weeks,
+        level=req.experience_level,
+        sport=req.sport,
+        rules=resolved.rules,
+        instructions=instructions,
+        race=race,
+        start_date=req.start_date,
+        first_weekday=first_weekday,
+        available=available,
         days_per_week=max(1, min(wanted, len(available))),
         long_weekday=instructions.long_day if instructions.long_day is not None else 6,
-        intensities=intens, principle_name=resolved.rules.name,
-        library=tuple(ctx.library), content_source=req.content_source,
+        intensities=intens,
+        principle_name=resolved.rules.name,
+        library=tuple(ctx.library),
+        content_source=req.content_source,
     )
 
 
@@ -158,8 +180,9 @@ def _quality_count(settings: PlanSettings, frame: WeekFrame, n: int) -> int:
 
 def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[str]:
     front = _PHASE_FRONT[frame.phase]
-    order = sorted(settings.rules.quality_sessions,
-                   key=lambda t: front.index(t) if t in front else len(front))
+    order = sorted(
+        settings.rules.quality_sessions, key=lambda t: front.index(t) if t in front else len(front)
+    )
     top = order[: 3 if frame.phase == "build" else 2] or ["tempo"]
     picks: list[str] = []
     asked_type = settings.instructions.quality_type
@@ -180,8 +203,7 @@ def _sport_type(kind: str, sport: str) -> str:
     return kind
 
 
-def _week_volume(settings: PlanSettings, frame: WeekFrame, last_load: int | None,
-                 peak: int) -> int:
+def _week_volume(settings: PlanSettings, frame: WeekFrame, last_load: int | None, peak: int) -> int:
     start, top = VOLUME[settings.sport][settings.level]
     rules = settings.rules
     if frame.kind == "load":
@@ -194,8 +216,9 @@ def _week_volume(settings: PlanSettings, frame: WeekFrame, last_load: int | None
     return floor5(max(peak, last_load or start) * frame.taper_share)
 
 
-def _typed_days(settings: PlanSettings, frame: WeekFrame, roles: tuple[tuple[int, str], ...],
-                quality: int) -> list[tuple[int, str, str, str]]:
+def _typed_days(
+    settings: PlanSettings, frame: WeekFrame, roles: tuple[tuple[int, str], ...], quality: int
+) -> list[tuple[int, str, str, str]]:
     """(day, role, workout type, sport) for each training day of the week."""
     kinds = iter(quality_types(settings, frame, quality))
     easy_index = quality_index = 0
@@ -213,16 +236,22 @@ def _typed_days(settings: PlanSettings, frame: WeekFrame, roles: tuple[tuple[int
             kind = _sport_type(kind, sport)
         else:
             if sport == "triathlon":
-                sport = ("cycling" if role == "long" else "swimming" if role == "recovery"
-                         else _TRI_EASY_SPORTS[easy_index % 3])
+                sport = (
+                    "cycling"
+                    if role == "long"
+                    else "swimming"
+                    if role == "recovery"
+                    else _TRI_EASY_SPORTS[easy_index % 3]
+                )
                 easy_index += role == "easy"
             kind = _STEADY_TYPES[sport][role]
         typed.append((day, role, kind, sport))
     return typed
 
 
-def _keep_long_share(minutes: dict[int, int], roles: tuple[tuple[int, str], ...],
-                     share: float) -> None:
+def _keep_long_share(
+    minutes: dict[int, int], roles: tuple[tuple[int, str], ...], share: float
+) -> None:
     # Trimming other days after the split can leave the long session over its share.
     for day in (d for d, r in roles if r == "long"):
         while minutes[day] > 5 and minutes[day] > share * sum(minutes.values()) + 1e-9:
@@ -231,8 +260,12 @@ def _keep_long_share(minutes: dict[int, int], roles: tuple[tuple[int, str], ...]
 
 def plan_weeks(settings: PlanSettings) -> list[WeekPlan]:
     """The skeleton: each week's phase, volume and typed, timed days."""
-    frames = lay_out(settings.weeks, settings.rules, race=settings.race is not None,
-                     no_taper=settings.instructions.no_taper)
+    frames = lay_out(
+        settings.weeks,
+        settings.rules,
+        race=settings.race is not None,
+        no_taper=settings.instructions.no_taper,
+    )
     weekdays = tuple(settings.weekday(d) for d in range(1, 8))
     last_load: int | None = None
     peak = 0
@@ -247,13 +280,27 @@ def plan_weeks(settings: PlanSettings) -> list[WeekPlan]:
         quality = _quality_count(settings, frame, n)
         roles = None
         while roles is None and quality >= 0:
-            roles = choose_roles(settings.available, n, quality, want_long, weekdays,
-                                 settings.long_weekday, race_day, prev_last_hard)
+            roles = choose_roles(
+                settings.available,
+                n,
+                quality,
+                want_long,
+                weekdays,
+                settings.long_weekday,
+                race_day,
+                prev_last_hard,
+            )
             if roles is None:
                 quality -= 1
         roles = mark_recovery_days(roles or ((1, "easy"),))
-        roles, minutes = distribute(volume, roles, level=settings.level, sport=settings.sport,
-                                    rules=settings.rules, kind=frame.kind)
+        roles, minutes = distribute(
+            volume,
+            roles,
+            level=settings.level,
+            sport=settings.sport,
+            rules=settings.rules,
+            kind=frame.kind,
+        )
         reference = max(totals[-2:], default=0)
         if reference:
             allowed = floor5(reference * (1 + settings.rules.max_weekly_increase))
@@ -288,16 +335,31 @@ def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
             sport = "running" if day.sport == "triathlon" else day.sport
         return intensities(settings, sport)
 
-    session = build_session(SessionInput(
-        type=day.type, seconds=day.seconds, level=settings.level,
-        progress=week.frame.progress, hard_cap_s=week.hard_cap_s, meters=day.meters,
-        main_set=day.main_set, race=settings.race if day.type == "race" else None,
-    ), intens_for)
+    session = build_session(
+        SessionInput(
+            type=day.type,
+            seconds=day.seconds,
+            level=settings.level,
+            progress=week.frame.progress,
+            hard_cap_s=week.hard_cap_s,
+            meters=day.meters,
+            main_set=day.main_set,
+            race=settings.race if day.type == "race" else None,
+        ),
+        intens_for,
+    )
     return Workout(
-        week=day.week, day=day.day, date=settings.date(day.week, day.day),
-        title=session.title, phase=week.frame.phase, type=session.type,  # type: ignore[arg-type]
-        description=session.description, duration=session.duration,
-        distance=session.distance, segments=session.segments, source="builtin",
+        week=day.week,
+        day=day.day,
+        date=settings.date(day.week, day.day),
+        title=session.title,
+        phase=week.frame.phase,
+        type=session.type,  # type: ignore[arg-type]
+        description=session.description,
+        duration=session.duration,
+        distance=session.distance,
+        segments=session.segments,
+        source="builtin",
     )
 
 
@@ -312,15 +374,23 @@ def from_library(settings: PlanSettings, generated: Workout) -> tuple[Workout | 
             continue
         if abs(item.duration - generated.duration) > 0.2 * generated.duration:
             continue
-        if best is None or (abs(item.duration - generated.duration)
-                            < abs(best.duration - generated.duration)):
+        if best is None or (
+            abs(item.duration - generated.duration) < abs(best.duration - generated.duration)
+        ):
             best = item
     if best is not None:
-        return best.model_copy(update={
-            "week": generated.week, "day": generated.day, "date": generated.date,
-            "phase": generated.phase, "source": "library",
-        }), None
+        return best.model_copy(
+            update={
+                "week": generated.week,
+                "day": generated.day,
+                "date": generated.date,
+                "phase": generated.phase,
+                "source": "library",
+            }
+        ), None
     if mode == "strict_existing":
-        return None, (f"week {generated.week} day {generated.day}: no library workout fits "
-                      f"{generated.type} ({generated.duration // 60} min); day left unfilled")
+        return None, (
+            f"week {generated.week} day {generated.day}: no library workout fits "
+            f"{generated.type} ({generated.duration // 60} min); day left unfilled"
+        )
     return generated, None

@@ -9,33 +9,100 @@ from coach.plans.models import Target
 from coach.plans.requests import AthleteThresholds
 
 # Intensity keys, easiest first. Zones follow the common 5(+1)-zone model.
-ZONE = {"recovery": 1, "easy": 2, "steady": 3, "tempo": 3, "sweetspot": 3, "threshold": 4,
-        "vo2": 5, "anaerobic": 6}
+ZONE = {
+    "recovery": 1,
+    "easy": 2,
+    "steady": 3,
+    "tempo": 3,
+    "sweetspot": 3,
+    "threshold": 4,
+    "vo2": 5,
+    "anaerobic": 6,
+}
 
 # Running pace as a multiple of threshold pace (s/km): Daniels/Friel-style offsets.
-_RUN_PACE = {"recovery": 1.30, "easy": 1.22, "steady": 1.10, "tempo": 1.05, "sweetspot": 1.05,
-             "threshold": 1.00, "vo2": 0.94, "anaerobic": 0.90}
-_PACE_HALF_WIDTH = {"recovery": 10, "easy": 10, "steady": 6, "tempo": 5, "sweetspot": 5,
-                    "threshold": 4, "vo2": 4, "anaerobic": 4}
+_RUN_PACE = {
+    "recovery": 1.30,
+    "easy": 1.22,
+    "steady": 1.10,
+    "tempo": 1.05,
+    "sweetspot": 1.05,
+    "threshold": 1.00,
+    "vo2": 0.94,
+    "anaerobic": 0.90,
+}
+_PACE_HALF_WIDTH = {
+    "recovery": 10,
+    "easy": 10,
+    "steady": 6,
+    "tempo": 5,
+    "sweetspot": 5,
+    "threshold": 4,
+    "vo2": 4,
+    "anaerobic": 4,
+}
 # Without a measured threshold pace, distances come from a typical one for the level.
 NOMINAL_THRESHOLD_PACE = {"beginner": 375, "intermediate": 315, "advanced": 260}
 _RIDE_SPEED_KMH = {"beginner": 24.0, "intermediate": 28.0, "advanced": 32.0}
-_RIDE_FACTOR = {"recovery": 0.85, "easy": 1.0, "steady": 1.05, "tempo": 1.08, "sweetspot": 1.1,
-                "threshold": 1.12, "vo2": 1.12, "anaerobic": 1.1}
+_RIDE_FACTOR = {
+    "recovery": 0.85,
+    "easy": 1.0,
+    "steady": 1.05,
+    "tempo": 1.08,
+    "sweetspot": 1.1,
+    "threshold": 1.12,
+    "vo2": 1.12,
+    "anaerobic": 1.1,
+}
 _SWIM_PACE = {"beginner": 1500, "intermediate": 1200, "advanced": 1000}
-_SWIM_FACTOR = {"recovery": 1.15, "easy": 1.08, "steady": 1.03, "tempo": 1.0, "sweetspot": 1.0,
-                "threshold": 0.97, "vo2": 0.93, "anaerobic": 0.9}
+_SWIM_FACTOR = {
+    "recovery": 1.15,
+    "easy": 1.08,
+    "steady": 1.03,
+    "tempo": 1.0,
+    "sweetspot": 1.0,
+    "threshold": 0.97,
+    "vo2": 0.93,
+    "anaerobic": 0.9,
+}
 # Heart rate as a share of lactate-threshold HR (Friel) or of max HR, per zone.
-_LTHR = {1: (0.70, 0.84), 2: (0.85, 0.89), 3: (0.90, 0.94), 4: (0.95, 0.99), 5: (1.00, 1.04),
-         6: (1.02, 1.06)}
-_MAXHR = {1: (0.60, 0.70), 2: (0.70, 0.78), 3: (0.79, 0.85), 4: (0.86, 0.91), 5: (0.92, 0.97),
-          6: (0.94, 1.00)}
+_LTHR = {
+    1: (0.70, 0.84),
+    2: (0.85, 0.89),
+    3: (0.90, 0.94),
+    4: (0.95, 0.99),
+    5: (1.00, 1.04),
+    6: (1.02, 1.06),
+}
+_MAXHR = {
+    1: (0.60, 0.70),
+    2: (0.70, 0.78),
+    3: (0.79, 0.85),
+    4: (0.86, 0.91),
+    5: (0.92, 0.97),
+    6: (0.94, 1.00),
+}
 # Power as a share of FTP (Coggan), per key.
-_FTP = {"recovery": (0.45, 0.55), "easy": (0.56, 0.75), "steady": (0.76, 0.85),
-        "tempo": (0.80, 0.87), "sweetspot": (0.88, 0.94), "threshold": (0.95, 1.05),
-        "vo2": (1.06, 1.20), "anaerobic": (1.21, 1.50)}
-_RPE = {"recovery": (2, 3), "easy": (3, 4), "steady": (5, 6), "tempo": (6, 7), "sweetspot": (6, 7),
-        "threshold": (7, 8), "vo2": (8, 9), "anaerobic": (9, 10)}
+_FTP = {
+    "recovery": (0.45, 0.55),
+    "easy": (0.56, 0.75),
+    "steady": (0.76, 0.85),
+    "tempo": (0.80, 0.87),
+    "sweetspot": (0.88, 0.94),
+    "threshold": (0.95, 1.05),
+    "vo2": (1.06, 1.20),
+    "anaerobic": (1.21, 1.50),
+}
+_RPE = {
+    "recovery": (2, 3),
+    "easy": (3, 4),
+    "steady": (5, 6),
+    "tempo": (6, 7),
+    "sweetspot": (6, 7),
+    "threshold": (7, 8),
+    "vo2": (8, 9),
+    "anaerobic": (9, 10),
+}
 
 
 def format_pace(seconds_per_km: float) -> str:
@@ -78,8 +145,12 @@ class Intensities:
         else:
             return None
         top = self.max_hr or 230
-        return Target(type="heart_rate", low=min(round(ref * low), top - 2),
-                      high=min(round(ref * high), top), zone=zone)
+        return Target(
+            type="heart_rate",
+            low=min(round(ref * low), top - 2),
+            high=min(round(ref * high), top),
+            zone=zone,
+        )
 
     def target(self, key: str, *, pace: int | None = None, by_effort: bool = False) -> Target:
         """The target for a step at `key`; `pace` overrides the pace midpoint.
@@ -99,8 +170,12 @@ class Intensities:
             return Target(type="rpe", low=low, high=high)
         if self.sport == "cycling" and self.ftp:
             low, high = _FTP[key]
-            return Target(type="power", low=round(self.ftp * low), high=round(self.ftp * high),
-                          zone=min(zone, 7))
+            return Target(
+                type="power",
+                low=round(self.ftp * low),
+                high=round(self.ftp * high),
+                zone=min(zone, 7),
+            )
         if self.pace_targets and not by_effort:
             mid = pace if pace is not None else self.pace(key)
             width = _PACE_HALF_WIDTH[key]
@@ -115,8 +190,9 @@ class Intensities:
 
 
 @lru_cache(maxsize=2048)
-def _cached_target(intens: Intensities, key: str, pace: int | None,
-                   by_effort: bool) -> tuple[str, float | None, float | None, int | None]:
+def _cached_target(
+    intens: Intensities, key: str, pace: int | None, by_effort: bool
+) -> tuple[str, float | None, float | None, int | None]:
     # Built once through validation, so the cached values are known to be valid.
     target = intens._target(key, pace, by_effort)
     return target.type, target.low, target.high, target.zone
@@ -137,13 +213,25 @@ def describe_target(target: Target | None) -> str:
 
 def intensities_for(sport: str, level: str, athlete: AthleteThresholds | None) -> Intensities:
     athlete = athlete or AthleteThresholds()
-    return _intensities(sport, level, athlete.threshold_pace_s_per_km, athlete.threshold_hr,
-                        athlete.max_hr, athlete.ftp_w)
+    return _intensities(
+        sport,
+        level,
+        athlete.threshold_pace_s_per_km,
+        athlete.threshold_hr,
+        athlete.max_hr,
+        athlete.ftp_w,
+    )
 
 
 @cache
-def _intensities(sport: str, level: str, pace: float | None, lthr: int | None,
-                 max_hr: int | None, ftp: int | None) -> Intensities:
+def _intensities(
+    sport: str,
+    level: str,
+    pace: float | None,
+    lthr: int | None,
+    max_hr: int | None,
+    ftp: int | None,
+) -> Intensities:
     return Intensities(
         sport=sport,
         level=level,

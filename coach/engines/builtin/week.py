@@ -18,8 +18,9 @@ def mark_recovery_days(roles: tuple[tuple[int, str], ...]) -> tuple[tuple[int, s
     """The easy day right after the long session becomes a recovery day."""
     long_days = {d for d, r in roles if r == "long"}
     # The week repeats, so day 1 follows the usual day-7 long session of the week before.
-    return tuple((d, "recovery" if r == "easy" and ((d - 2) % 7) + 1 in long_days else r)
-                 for d, r in roles)
+    return tuple(
+        (d, "recovery" if r == "easy" and ((d - 2) % 7) + 1 in long_days else r) for d, r in roles
+    )
 
 
 def distribute(
@@ -41,15 +42,19 @@ def distribute(
     minimum = MIN_MINUTES[sport]
     quality_days = [d for d, r in roles if r == "quality"]
     long_days = [d for d, r in roles if r == "long"]
-    easy_days = [(d, _RECOVERY_WEIGHT if r == "recovery" else 1.0)
-                 for d, r in roles if r in ("easy", "recovery")]
+    easy_days = [
+        (d, _RECOVERY_WEIGHT if r == "recovery" else 1.0)
+        for d, r in roles
+        if r in ("easy", "recovery")
+    ]
     quality_min = QUALITY_MINUTES[level] + (30 if sport == "cycling" else 0)
     if kind != "load":
         quality_min = floor5(quality_min * 0.85)
     if quality_days:
         # Quality sessions grow with the week so they never crowd out the easy running.
-        quality_min = max(35, min(quality_min, max(40, floor5(volume * 0.2)),
-                                  floor5(volume * 0.35)))
+        quality_min = max(
+            35, min(quality_min, max(40, floor5(volume * 0.2)), floor5(volume * 0.35))
+        )
     long_cap = rules.long_run_max_minutes * (2 if sport == "cycling" else 1)
     if sport == "swimming":
         long_cap = min(long_cap, 90)
@@ -90,8 +95,9 @@ def distribute(
     return roles, minutes
 
 
-def cap_increase(minutes: dict[int, int], roles: tuple[tuple[int, str], ...], allowed: int,
-                 sport: str) -> dict[int, int]:
+def cap_increase(
+    minutes: dict[int, int], roles: tuple[tuple[int, str], ...], allowed: int, sport: str
+) -> dict[int, int]:
     """Trim easy days 5 minutes at a time until the week fits under `allowed` minutes.
 
     Minimum session lengths can push a small week over the weekly-increase cap; the cap is
