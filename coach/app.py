@@ -10,7 +10,6 @@ import anyio
 import httpx2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
 
 from coach.api import (
     athletes,
@@ -23,10 +22,11 @@ from coach.api import (
     streams,
     workouts,
 )
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import AnyEndpoint
 from coach.api.errors import HANDLERS, UnexpectedErrorMiddleware
 from coach.api.middleware import RequestIdMiddleware
 from coach.api.openapi import openapi_endpoint
+from coach.api.routing import route
 from coach.db.database import Database
 from coach.engines import registry as engines
 from coach.principles import load_builtin
@@ -41,7 +41,7 @@ from coach.streaming.broker import PlanBroker
 log = logging.getLogger("coach.app")
 
 
-def all_endpoints() -> list[Endpoint]:
+def all_endpoints() -> list[AnyEndpoint]:
     return [
         *health.ENDPOINTS,
         *principles.ENDPOINTS,
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await services.aclose()
 
-    routes = [Route(e.path, e.handler, methods=[e.method]) for e in endpoints]
+    routes = [route(e) for e in endpoints]
     return Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware), Middleware(UnexpectedErrorMiddleware)],

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Access, Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import authenticate_staff, owned
-from coach.api.validation import path_int, path_uuid, read_body
+from coach.api.security import owned
+from coach.api.validation import path_int, path_uuid
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow
 from coach.errors import BadRequest, NotFound
 from coach.field_errors import error_details
@@ -112,25 +112,22 @@ async def load_connection(request: Request, athlete: AthleteRow) -> ConnectionRo
     return row
 
 
-async def create_athlete(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    body = await read_body(request, AthleteCreate)
+async def create_athlete(call: Call[AthleteCreate, None]) -> Response:
+    body = call.body
     row = AthleteRow(
         user_id=str(uuid.uuid4()),
-        organization_id=caller.organization_id,
+        organization_id=call.caller.organization_id,
         name=body.name,
         timezone=body.timezone,
         thresholds=body.thresholds.model_dump(exclude_none=True),
     )
-    await services_of(request).db.run(lambda s: s.add(row))
+    await call.services.db.run(lambda s: s.add(row))
     return model_response(_athlete_view(row))
 
 
-async def get_athlete(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    return model_response(
-        _athlete_view(await load_athlete(request, caller, path_uuid(request, "user_id")))
-    )
+async def get_athlete(call: Call[None, None]) -> Response:
+    user_id = path_uuid(call.request, "user_id")
+    return model_response(_athlete_view(await load_athlete(call.request, call.caller, user_id)))
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], field: str) -> dict[str, Any]:
@@ -144,10 +141,9 @@ def _validated(model: type[BaseModel], data: dict[str, Any], field: str) -> dict
         raise BadRequest(f"invalid {field} for this provider", details) from exc
 
 
-async def create_connection(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def create_connection(call: Call[ConnectionCreate, None]) -> Response:
+    request, caller, body = call.request, call.caller, call.body
     athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
-    body = await read_body(request, ConnectionCreate)
     try:
         provider = registry.get(body.provider)
     except LookupError as exc:
@@ -156,7 +152,7 @@ async def create_connection(request: Request) -> Response:
         ) from exc
     credentials = _validated(provider.Credentials, body.credentials, "credentials")
     settings = _validated(provider.Settings, body.settings, "settings")
-    services = services_of(request)
+    services = call.services
     row = ConnectionRow(
         organization_id=caller.organization_id,
         user_id=athlete.user_id,
@@ -174,10 +170,10 @@ async def create_connection(request: Request) -> Response:
     return model_response(_connection_view(request, await services.db.run(store)))
 
 
-async def list_connections(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
-    rows = await services_of(request).db.run(
+async def list_connections(call: Call[None, None]) -> Response:
+    request = call.request
+    athlete = await load_athlete(request, call.caller, path_uuid(request, "user_id"))
+    rows = await call.services.db.run(
         lambda s: s.exec(
             select(ConnectionRow)
             .where(
@@ -190,12 +186,12 @@ async def list_connections(request: Request) -> Response:
     return model_response(ConnectionList(connections=[_connection_view(request, r) for r in rows]))
 
 
-async def delete_connection(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
+async def delete_connection(call: Call[None, None]) -> Response:
+    request = call.request
+    athlete = await load_athlete(request, call.caller, path_uuid(request, "user_id"))
     row = await load_connection(request, athlete)
     connection_id = row.id
-    services = services_of(request)
+    services = call.services
     adapter = services.adapter(row, athlete)
     try:
         disconnect = getattr(adapter, "disconnect", None)
@@ -214,10 +210,10 @@ async def delete_connection(request: Request) -> Response:
     return model_response(_connection_view(request, await services.db.run(mark)))
 
 
-async def calendar_feed(request: Request) -> Response:
+async def calendar_feed(call: Call[None, None]) -> Response:
     """The private iCalendar feed of an ics connection; the URL's token is the secret."""
-    token = request.path_params["feed_token"]
-    services = services_of(request)
+    token = call.request.path_params["feed_token"]
+    services = call.services
 
     def load(session: Session) -> tuple[ConnectionRow | None, list[FeedEntry]]:
         connection = session.exec(
@@ -302,7 +298,7 @@ ENDPOINTS = [
         "An ics connection's private calendar feed (no key: the URL is the secret)",
         "athletes",
         errors=(404,),
-        authenticated=False,
+        access=Access.PUBLIC,
         media_type="text/calendar",
     ),
 ]

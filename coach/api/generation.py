@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.accounts import Caller
-from coach.api.endpoint import Endpoint
+from coach.accounts import COACH_AGENT_FEATURE, Caller
+from coach.api.endpoint import Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import (
-    authenticate,
-    authenticate_staff,
-    owned,
-    require_coach_agent,
-    require_own_organization,
-    require_staff,
-)
-from coach.api.validation import path_uuid, read_body
+from coach.api.security import owned
+from coach.api.validation import path_uuid
 from coach.db.tables import PlanRow
 from coach.engines.base import DraftText, EngineError
 from coach.errors import GenerationFailed, NotFound
@@ -39,23 +31,10 @@ from coach.services import services_of
 log = logging.getLogger("coach.generation")
 
 
-R = TypeVar("R", bound=GenerationRequest)
-
-
-async def authorized_request(request: Request, model: type[R]) -> tuple[Caller, R]:
-    """401, then 403 for the role, then 400 for the body, then 404/403 for the organization."""
-    caller = await authenticate(request)
-    require_staff(caller)
-    body = await read_body(request, model)
-    await require_own_organization(request, caller, body.organization_id)
-    require_coach_agent(caller)
-    return caller, body
-
-
-async def generate_draft(request: Request) -> Response:
-    caller, body = await authorized_request(request, GenerationRequest)
-    services = services_of(request)
-    ctx = await build_context(services, caller, body)
+async def generate_draft(call: Call[GenerationRequest, None]) -> Response:
+    body = call.body
+    services = call.services
+    ctx = await build_context(services, call.caller, body)
     pieces: list[str] = []
     try:
         async for event in services.engine.draft(ctx):
@@ -70,9 +49,9 @@ async def generate_draft(request: Request) -> Response:
     )
 
 
-async def generate_plan(request: Request) -> Response:
-    caller, body = await authorized_request(request, PlanRequest)
-    services = services_of(request)
+async def generate_plan(call: Call[PlanRequest, None]) -> Response:
+    caller, body = call.caller, call.body
+    services = call.services
     ctx = await build_context(services, caller, body)
     plan_id = await record_start(services, caller, body, ctx)
     plan = PlanAccumulator()
@@ -112,9 +91,8 @@ async def load_plan_for(request: Request, caller: Caller) -> PlanRow:
     return owned(row, caller, f"plan {plan_id}")
 
 
-async def read_plan(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    row = await load_plan_for(request, caller)
+async def read_plan(call: Call[None, None]) -> Response:
+    row = await load_plan_for(call.request, call.caller)
     if row.status == "generating":
         raise NotFound(f"plan {row.id} is still being generated; follow its /stream")
     if row.status == "failed":
@@ -134,6 +112,8 @@ ENDPOINTS = [
         body=GenerationRequest,
         response=DraftResponse,
         errors=_GENERATION_ERRORS,
+        organization="body",
+        feature=COACH_AGENT_FEATURE,
     ),
     Endpoint(
         "POST",
@@ -144,6 +124,8 @@ ENDPOINTS = [
         body=PlanRequest,
         response=PlanResponse,
         errors=_GENERATION_ERRORS,
+        organization="body",
+        feature=COACH_AGENT_FEATURE,
     ),
     Endpoint(
         "GET",

@@ -7,13 +7,11 @@ from typing import Literal
 
 import anyio.to_thread
 from pydantic import BaseModel
-from starlette.requests import Request
 from starlette.responses import Response
 
 from coach import __version__
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Access, Call, Endpoint
 from coach.api.responses import model_response
-from coach.services import services_of
 
 log = logging.getLogger("coach.health")
 
@@ -25,8 +23,8 @@ class Health(BaseModel):
     version: str
 
 
-async def healthz(request: Request) -> Response:
-    services = services_of(request)
+async def healthz(call: Call[None, None]) -> Response:
+    services = call.services
     try:
         await anyio.to_thread.run_sync(services.db.ping)
         database = "ok"
@@ -51,6 +49,6 @@ ENDPOINTS = [
         "service",
         response=Health,
         errors=(503,),
-        authenticated=False,
+        access=Access.PUBLIC,
     ),
 ]

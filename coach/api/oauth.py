@@ -53,14 +53,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
-from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.api.athletes import ConnectionView, _connection_view, load_athlete, load_connection
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Access, Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import authenticate_staff
-from coach.api.validation import path_uuid, read_query
+from coach.api.validation import path_uuid
 from coach.db.tables import AthleteRow, ConnectionRow, Organization, WorkoutTemplateRow
 from coach.errors import BadRequest, NotFound
 from coach.providers.aiendurance import (
@@ -73,7 +71,7 @@ from coach.providers.aiendurance import (
 from coach.providers.aiendurance_import import ImportedWorkout
 from coach.providers.base import ProviderAuthError, ProviderUnsupported
 from coach.secrets import SecretsError
-from coach.services import Services, services_of
+from coach.services import Services
 from coach.templates.models import WorkoutTemplate
 
 PROVIDER = "aiendurance"
@@ -201,12 +199,11 @@ def _seal_credentials(services: Services, credentials: AIEnduranceCredentials) -
 # --- authorize and callback -----------------------------------------------------------
 
 
-async def authorize(request: Request) -> Response:
-    query = read_query(request, AuthorizeQuery)
-    caller = await authenticate_staff(request)
-    services = services_of(request)
+async def authorize(call: Call[None, AuthorizeQuery]) -> Response:
+    request, query = call.request, call.query
+    services = call.services
     app = configured_app(services)
-    athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
+    athlete = await load_athlete(request, call.caller, path_uuid(request, "user_id"))
     state, exp = seal_state(services, athlete)
     url = authorize_url(app, state)
     body = AuthorizeRedirect(
@@ -220,9 +217,9 @@ async def authorize(request: Request) -> Response:
     return response
 
 
-async def callback(request: Request) -> Response:
-    services = services_of(request)
-    query = read_query(request, CallbackQuery)
+async def callback(call: Call[None, CallbackQuery]) -> Response:
+    request, query = call.request, call.query
+    services = call.services
     app = configured_app(services)
     state = open_state(services, query.state)
     if not query.code:
@@ -355,13 +352,12 @@ def _upsert(
     return out
 
 
-async def import_workouts(request: Request) -> Response:
-    query = read_query(request, ImportQuery)
-    caller = await authenticate_staff(request)
+async def import_workouts(call: Call[None, ImportQuery]) -> Response:
+    request, caller, query = call.request, call.caller, call.query
     athlete = await load_athlete(request, caller, path_uuid(request, "user_id"))
     row = await load_connection(request, athlete)
     connection_id = row.id or 0
-    services = services_of(request)
+    services = call.services
     if row.provider != PROVIDER:
         raise BadRequest.field(
             "connection_id",
@@ -406,7 +402,7 @@ ENDPOINTS = [
         query=CallbackQuery,
         response=ConnectedView,
         errors=(400, 404, 501, 502),
-        authenticated=False,
+        access=Access.PUBLIC,
     ),
     Endpoint(
         "POST",

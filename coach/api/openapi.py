@@ -7,11 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from coach import __version__
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 
 _ERROR_TEXT = {
     400: "Validation error; `details` names each bad field",
@@ -56,7 +55,7 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return params
 
 
-def build_schema(endpoints: list[Endpoint]) -> dict[str, Any]:
+def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
     models: set[type[BaseModel]] = set()
     for e in endpoints:
         models.update(m for m in (e.body, e.response) if m is not None)
@@ -99,8 +98,11 @@ def build_schema(endpoints: list[Endpoint]) -> dict[str, Any]:
             if content:
                 ok["content"] = content
             operation["responses"][str(e.status)] = ok
+        operation["x-access"] = e.access.value
         if e.authenticated:
             operation["security"] = [{"bearer": []}]
+            if e.terra_headers:
+                operation["security"].append({"devId": [], "apiKey": []})
         for code in e.errors:
             operation["responses"][str(code)] = {
                 "description": _ERROR_TEXT.get(code, "Error"),
@@ -114,26 +116,31 @@ def build_schema(endpoints: list[Endpoint]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # Terra-style credentials, taken by the /v2 endpoints.
+                "devId": {"type": "apiKey", "in": "header", "name": "dev-id"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
         },
     }
 
 
-def openapi_endpoint(endpoints: list[Endpoint]) -> Endpoint:
+def openapi_endpoint(endpoints: list[AnyEndpoint]) -> AnyEndpoint:
     """The endpoint serving the schema of `endpoints` and of itself, built once."""
     schema: dict[str, Any] = {}
 
-    async def openapi(_request: Request) -> Response:
+    async def openapi(_call: Call[None, None]) -> Response:
         return JSONResponse(schema)
 
-    endpoint = Endpoint(
+    endpoint: AnyEndpoint = Endpoint(
         "GET",
         "/openapi.json",
         openapi,
         "This OpenAPI document",
         "service",
         errors=(),
-        authenticated=False,
+        access=Access.PUBLIC,
     )
     schema.update(build_schema([*endpoints, endpoint]))
     return endpoint

@@ -17,10 +17,10 @@ from starlette.responses import Response
 
 from coach.accounts import Caller
 from coach.api.athletes import load_athlete
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import authenticate_staff, owned
-from coach.api.validation import path_int, read_body, read_query
+from coach.api.security import owned
+from coach.api.validation import path_int
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow, utcnow
 from coach.errors import BadRequest, NotFound
 from coach.providers.base import ProviderError
@@ -159,12 +159,10 @@ async def choose_connection(
     return rows[0]
 
 
-async def create_planned_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    query = read_query(request, UserQuery)
-    body = await read_body(request, PlannedWorkoutCreate)
-    athlete = await load_athlete(request, caller, query.user_id)
-    services = services_of(request)
+async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) -> Response:
+    request, caller, body = call.request, call.caller, call.body
+    athlete = await load_athlete(request, caller, call.query.user_id)
+    services = call.services
     template_row = await services.db.run(lambda s: s.get(WorkoutTemplateRow, body.workout_id))
     if template_row is None or template_row.organization_id != caller.organization_id:
         raise NotFound(f"workout template {body.workout_id} not found")
@@ -236,10 +234,9 @@ async def _one(request: Request, planned_workout_id: int, caller: Caller) -> Res
     return model_response(item)
 
 
-async def list_by_user(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    query = read_query(request, ListQuery)
-    athlete = await load_athlete(request, caller, query.user_id)
+async def list_by_user(call: Call[None, ListQuery]) -> Response:
+    request, query = call.request, call.query
+    athlete = await load_athlete(request, call.caller, query.user_id)
 
     def load(session: Session) -> list[PlannedWorkout]:
         statement = select(PlannedWorkoutRow).where(
@@ -268,9 +265,9 @@ async def _connection(request: Request, caller: Caller) -> ConnectionRow:
     return owned(row, caller, f"connection {connection_id}")
 
 
-async def list_by_connection(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    connection = await _connection(request, caller)
+async def list_by_connection(call: Call[None, None]) -> Response:
+    request = call.request
+    connection = await _connection(request, call.caller)
 
     def load(session: Session) -> list[PlannedWorkout]:
         rows = list(
@@ -307,15 +304,14 @@ async def _by_provider_id(request: Request, caller: Caller) -> PlannedWorkoutRow
     return row
 
 
-async def get_planned_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    return await _one(request, path_int(request, "planned_workout_id"), caller)
+async def get_planned_workout(call: Call[None, None]) -> Response:
+    request = call.request
+    return await _one(request, path_int(request, "planned_workout_id"), call.caller)
 
 
-async def get_by_provider_id(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    row = await _by_provider_id(request, caller)
-    return await _one(request, row.id or 0, caller)
+async def get_by_provider_id(call: Call[None, None]) -> Response:
+    row = await _by_provider_id(call.request, call.caller)
+    return await _one(call.request, row.id or 0, call.caller)
 
 
 async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, **kw: Any) -> None:
@@ -340,10 +336,9 @@ async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, *
         await adapter.aclose()
 
 
-async def move_planned_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def move_planned_workout(call: Call[Move, None]) -> Response:
+    request, caller, body = call.request, call.caller, call.body
     row = await _load(request, caller, path_int(request, "planned_workout_id"))
-    body = await read_body(request, Move)
     await _adapter_call(request, row, "move", new_date=body.planned_date)
 
     def store(session: Session) -> None:
@@ -373,20 +368,20 @@ async def _delete(request: Request, caller: Caller, row: PlannedWorkoutRow) -> R
     return model_response(item)
 
 
-async def delete_planned_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def delete_planned_workout(call: Call[None, None]) -> Response:
+    request, caller = call.request, call.caller
     row = await _load(request, caller, path_int(request, "planned_workout_id"))
     return await _delete(request, caller, row)
 
 
-async def delete_by_provider_id(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def delete_by_provider_id(call: Call[None, None]) -> Response:
+    request, caller = call.request, call.caller
     return await _delete(request, caller, await _by_provider_id(request, caller))
 
 
-async def planned_workout_file(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    row = await _load(request, caller, path_int(request, "planned_workout_id"))
+async def planned_workout_file(call: Call[None, None]) -> Response:
+    request = call.request
+    row = await _load(request, call.caller, path_int(request, "planned_workout_id"))
     if row.artifact is None:
         raise NotFound(f"planned workout {row.id} has no file (its provider keeps it)")
     return Response(

@@ -6,23 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
-from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.api.endpoint import Endpoint
+from coach.accounts import COACH_AGENT_FEATURE
+from coach.api.endpoint import Access, Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import (
-    authenticate,
-    require_admin,
-    require_coach_agent,
-    require_own_organization,
-    require_staff,
-)
-from coach.api.validation import path_int, read_body, read_query
+from coach.api.validation import path_int
 from coach.db.tables import Member, Organization
 from coach.errors import BadRequest, NotFound
 from coach.principles import PrincipleRules, load_builtin, principle_by_text, resolve
-from coach.services import services_of
 from coach.types import DbId
 
 
@@ -85,9 +77,8 @@ def _clean(text: str | None) -> str | None:
     return text.strip() if text and text.strip() else None
 
 
-async def list_principles(request: Request) -> Response:
-    await authenticate(request)
-    directory = services_of(request).settings.principles_dir
+async def list_principles(call: Call[None, None]) -> Response:
+    directory = call.services.settings.principles_dir
     items = [
         BuiltinPrinciple(
             name=p.name,
@@ -102,14 +93,10 @@ async def list_principles(request: Request) -> Response:
     return model_response(PrincipleList(principles=items))
 
 
-async def get_training_principle(request: Request) -> Response:
-    query = read_query(request, TrainingPrincipleQuery)
-    caller = await authenticate(request)
-    require_staff(caller)
-    organization_id = query.organization_id or caller.organization_id
-    await require_own_organization(request, caller, organization_id)
-    require_coach_agent(caller)
-    services = services_of(request)
+async def get_training_principle(call: Call[None, TrainingPrincipleQuery]) -> Response:
+    caller = call.caller
+    organization_id = call.query.organization_id or caller.organization_id
+    services = call.services
     org = await services.db.run(lambda s: s.get(Organization, organization_id))
     assert org is not None
     resolved = resolve(
@@ -129,14 +116,10 @@ async def get_training_principle(request: Request) -> Response:
     )
 
 
-async def put_organization_principle(request: Request) -> Response:
-    organization_id = path_int(request, "organization_id")
-    caller = await authenticate(request)
-    await require_own_organization(request, caller, organization_id)
-    require_admin(caller)
-    update = await read_body(request, TrainingPrincipleUpdate)
-    value = _clean(update.training_principle)
-    directory = services_of(request).settings.principles_dir
+async def put_organization_principle(call: Call[TrainingPrincipleUpdate, None]) -> Response:
+    organization_id = path_int(call.request, "organization_id")
+    value = _clean(call.body.training_principle)
+    directory = call.services.settings.principles_dir
     builtin = principle_by_text(value, directory) if value else None
     stored = builtin.name if builtin else value
 
@@ -147,7 +130,7 @@ async def put_organization_principle(request: Request) -> Response:
         org.training_principle = stored
         session.add(org)
 
-    await services_of(request).db.run(store)
+    await call.services.db.run(store)
     return model_response(
         OrganizationPrinciple(
             organization_id=organization_id,
@@ -157,8 +140,8 @@ async def put_organization_principle(request: Request) -> Response:
     )
 
 
-async def get_me(request: Request) -> Response:
-    caller = await authenticate(request)
+async def get_me(call: Call[None, None]) -> Response:
+    caller = call.caller
     return model_response(
         MemberView(
             member_id=caller.member_id,
@@ -171,12 +154,10 @@ async def get_me(request: Request) -> Response:
     )
 
 
-async def put_my_settings(request: Request) -> Response:
-    caller = await authenticate(request)
-    require_staff(caller)
-    update = await read_body(request, MemberSettings)
-    value = _clean(update.training_principle)
-    directory = services_of(request).settings.principles_dir
+async def put_my_settings(call: Call[MemberSettings, None]) -> Response:
+    caller = call.caller
+    value = _clean(call.body.training_principle)
+    directory = call.services.settings.principles_dir
     builtin = principle_by_text(value, directory) if value else None
     if value is not None and len(value) < 3:
         raise BadRequest.field("training_principle", "too short to be a principle")
@@ -190,7 +171,7 @@ async def put_my_settings(request: Request) -> Response:
         session.add(member)
         return settings
 
-    settings = await services_of(request).db.run(store)
+    settings = await call.services.db.run(store)
     return model_response(
         MemberView(
             member_id=caller.member_id,
@@ -210,6 +191,7 @@ ENDPOINTS = [
         "principles",
         response=PrincipleList,
         errors=(401,),
+        access=Access.MEMBER,
     ),
     Endpoint(
         "GET",
@@ -219,6 +201,8 @@ ENDPOINTS = [
         "principles",
         query=TrainingPrincipleQuery,
         response=ResolvedTrainingPrinciple,
+        organization="query",
+        feature=COACH_AGENT_FEATURE,
     ),
     Endpoint(
         "PUT",
@@ -229,6 +213,8 @@ ENDPOINTS = [
         body=TrainingPrincipleUpdate,
         response=OrganizationPrinciple,
         errors=(400, 401, 403, 404, 413),
+        access=Access.ADMIN,
+        organization="path",
     ),
     Endpoint(
         "GET",
@@ -238,6 +224,7 @@ ENDPOINTS = [
         "members",
         response=MemberView,
         errors=(401,),
+        access=Access.MEMBER,
     ),
     Endpoint(
         "PUT",

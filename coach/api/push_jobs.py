@@ -15,13 +15,13 @@ from starlette.responses import Response
 
 from coach.accounts import Caller
 from coach.api.athletes import load_athlete
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Call, Endpoint
 from coach.api.generation import load_plan_for
 from coach.api.planned_workouts import choose_connection
 from coach.api.responses import model_response
-from coach.api.security import authenticate_staff, owned
+from coach.api.security import owned
 from coach.api.streams import sse_response
-from coach.api.validation import path_uuid, read_body
+from coach.api.validation import path_uuid
 from coach.db.tables import PushJobRow
 from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
@@ -75,12 +75,11 @@ def _job_view(session: Session, job: PushJobRow) -> PushJob:
     )
 
 
-async def push_plan(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def push_plan(call: Call[PushRequest, None]) -> Response:
+    request, caller, body = call.request, call.caller, call.body
     plan = await load_plan_for(request, caller)
     if plan.status != "complete":
         raise BadRequest.field("plan_id", f"the plan is {plan.status}, not complete")
-    body = await read_body(request, PushRequest)
     athlete = await load_athlete(request, caller, body.user_id)
     connection = await choose_connection(request, athlete, body.connection_id)
 
@@ -111,13 +110,12 @@ async def _load_job(request: Request, caller: Caller) -> PushJob:
     return await services_of(request).db.run(load)
 
 
-async def get_job(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    return model_response(await _load_job(request, caller))
+async def get_job(call: Call[None, None]) -> Response:
+    return model_response(await _load_job(call.request, call.caller))
 
 
-async def job_events(request: Request) -> Response:
-    caller = await authenticate_staff(request)
+async def job_events(call: Call[None, None]) -> Response:
+    request, caller = call.request, call.caller
     first = await _load_job(request, caller)
 
     async def events() -> AsyncIterator[StreamEvent]:

@@ -1,5 +1,9 @@
 """Who is calling: API keys from `Authorization: Bearer` (or Terra-style headers on /v2),
-and the role, feature and tenancy checks that turn into 401, 403 and 404."""
+and the role, feature and tenancy checks that turn into 401, 403 and 404.
+
+Handlers never call these: `coach.api.routing` applies them from each endpoint's
+declaration. `owned` is the one check left to handlers, because only they load the row.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Protocol, TypeVar
 from sqlmodel import Session
 from starlette.requests import Request
 
-from coach.accounts import COACH_AGENT_FEATURE, Caller, caller_for_key, dev_id_matches
+from coach.accounts import Caller, caller_for_key, dev_id_matches
+from coach.api.endpoint import Access
 from coach.db.tables import Organization
 from coach.errors import Forbidden, NotFound, Unauthorized
 from coach.services import services_of
@@ -22,11 +27,14 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-async def authenticate(request: Request) -> Caller:
-    """The caller behind the request's key; 401 when there is none or it is unknown."""
+async def authenticate(request: Request, *, terra_headers: bool) -> Caller:
+    """The caller behind the request's key; 401 when there is none or it is unknown.
+
+    `terra_headers`: the endpoint also takes Terra's `dev-id` + `x-api-key` pair.
+    """
     key = _bearer(request)
     dev_id = None
-    if key is None and request.url.path.startswith("/v2/"):
+    if key is None and terra_headers:
         key = request.headers.get("x-api-key") or None
         dev_id = request.headers.get("dev-id")
         if key is not None and not dev_id:
@@ -50,19 +58,17 @@ async def authenticate(request: Request) -> Caller:
     return caller
 
 
-def require_staff(caller: Caller) -> None:
-    if not caller.is_staff:
+def require_access(caller: Caller, access: Access) -> None:
+    """403 when the key's role is below what the endpoint needs."""
+    if access is Access.STAFF and not caller.is_staff:
         raise Forbidden(f"this needs a coach or admin key; the key's role is {caller.role}")
-
-
-def require_admin(caller: Caller) -> None:
-    if caller.role != "admin":
+    if access is Access.ADMIN and caller.role != "admin":
         raise Forbidden(f"this needs an admin key; the key's role is {caller.role}")
 
 
-def require_coach_agent(caller: Caller) -> None:
-    if COACH_AGENT_FEATURE not in caller.features:
-        raise Forbidden(f"the organization's plan lacks the '{COACH_AGENT_FEATURE}' feature")
+def require_feature(caller: Caller, feature: str) -> None:
+    if feature not in caller.features:
+        raise Forbidden(f"the organization's plan lacks the '{feature}' feature")
 
 
 async def require_own_organization(request: Request, caller: Caller, organization_id: int) -> None:
@@ -75,22 +81,6 @@ async def require_own_organization(request: Request, caller: Caller, organizatio
     if not exists:
         raise NotFound(f"organization {organization_id} not found")
     raise Forbidden(f"organization {organization_id} is not yours")
-
-
-async def coach_for_organization(request: Request, organization_id: int) -> Caller:
-    """The checks every /v1/coach endpoint makes, in the order the SPEC's codes imply."""
-    caller = await authenticate(request)
-    require_staff(caller)
-    await require_own_organization(request, caller, organization_id)
-    require_coach_agent(caller)
-    return caller
-
-
-async def authenticate_staff(request: Request) -> Caller:
-    """The caller, who must be a coach or an admin."""
-    caller = await authenticate(request)
-    require_staff(caller)
-    return caller
 
 
 class _OrganizationOwned(Protocol):

@@ -18,16 +18,16 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.api.endpoint import Endpoint
-from coach.api.generation import authorized_request, load_plan_for
-from coach.api.security import authenticate_staff
+from coach.accounts import COACH_AGENT_FEATURE
+from coach.api.endpoint import Call, Endpoint
+from coach.api.generation import load_plan_for
 from coach.engines.base import DraftProgress, DraftText, EngineError, GenerationContext
 from coach.errors import BadRequest
 from coach.generation import build_context, echo, record_failure, record_finish, record_start
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest
 from coach.plans.store import get_plan
-from coach.services import Services, services_of
+from coach.services import Services
 from coach.streaming.broker import PlanChannel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
 from coach.streaming.plan_events import PlanStreamTranslator, replay_events
@@ -89,10 +89,10 @@ def _numbered_after(
             yield seq, event
 
 
-async def generate_draft_stream(request: Request) -> Response:
-    caller, body = await authorized_request(request, GenerationRequest)
-    services = services_of(request)
-    ctx = await build_context(services, caller, body)
+async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response:
+    body = call.body
+    services = call.services
+    ctx = await build_context(services, call.caller, body)
 
     async def events() -> AsyncIterator[StreamEvent]:
         yield StreamEvent.of(
@@ -173,9 +173,9 @@ async def _plan_events(
         channel.finish()
 
 
-async def _start_plan_stream(request: Request, *, incremental: bool) -> Response:
-    caller, body = await authorized_request(request, PlanRequest)
-    services = services_of(request)
+async def _start_plan_stream(call: Call[PlanRequest, None], *, incremental: bool) -> Response:
+    request, caller, body = call.request, call.caller, call.body
+    services = call.services
     ctx = await build_context(services, caller, body)
     plan_id = await record_start(services, caller, body, ctx)
     translator = PlanStreamTranslator(plan_id, incremental=incremental)
@@ -207,12 +207,12 @@ async def _start_plan_stream(request: Request, *, incremental: bool) -> Response
     return _sse(batch())
 
 
-async def generate_plan_stream(request: Request) -> Response:
-    return await _start_plan_stream(request, incremental=True)
+async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
+    return await _start_plan_stream(call, incremental=True)
 
 
-async def generate_plan_stream_batch(request: Request) -> Response:
-    return await _start_plan_stream(request, incremental=False)
+async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
+    return await _start_plan_stream(call, incremental=False)
 
 
 def _last_event_id(request: Request) -> int:
@@ -224,11 +224,11 @@ def _last_event_id(request: Request) -> int:
     return int(raw)
 
 
-async def follow_plan_stream(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    row = await load_plan_for(request, caller)
+async def follow_plan_stream(call: Call[None, None]) -> Response:
+    request = call.request
+    row = await load_plan_for(request, call.caller)
     after = _last_event_id(request)
-    services = services_of(request)
+    services = call.services
     plan_id = uuid.UUID(row.id)
 
     async def stored() -> AsyncIterator[tuple[int, StreamEvent]]:
@@ -283,6 +283,8 @@ ENDPOINTS = [
         "coach",
         body=GenerationRequest,
         errors=_STREAM_ERRORS,
+        organization="body",
+        feature=COACH_AGENT_FEATURE,
         stream_events=("progress", "result", "error", "done"),
     ),
     Endpoint(
@@ -293,6 +295,8 @@ ENDPOINTS = [
         "coach",
         body=PlanRequest,
         errors=_STREAM_ERRORS,
+        organization="body",
+        feature=COACH_AGENT_FEATURE,
         stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
     ),
     Endpoint(
@@ -303,6 +307,8 @@ ENDPOINTS = [
         "coach",
         body=PlanRequest,
         errors=_STREAM_ERRORS,
+        organization="body",
+        feature=COACH_AGENT_FEATURE,
         stream_events=("progress", "result", "error", "done"),
     ),
     Endpoint(

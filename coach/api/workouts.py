@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.endpoint import Endpoint
+from coach.api.endpoint import Call, Endpoint
 from coach.api.responses import model_response
-from coach.api.security import authenticate_staff, owned
-from coach.api.validation import path_int, read_body, read_query
+from coach.api.security import owned
+from coach.api.validation import path_int
 from coach.db.tables import WorkoutTemplateRow
 from coach.errors import BadRequest
 from coach.providers import registry as providers
@@ -58,10 +58,9 @@ async def _load(request: Request, caller: Caller) -> WorkoutTemplateRow:
     return owned(row, caller, f"workout {workout_id}")
 
 
-async def create_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    body = await read_body(request, WorkoutTemplateRequest)
-    template = body.workout_template
+async def create_workout(call: Call[WorkoutTemplateRequest, None]) -> Response:
+    caller = call.caller
+    template = call.body.workout_template
 
     def store(session: Session) -> WorkoutTemplateRow:
         row = WorkoutTemplateRow(
@@ -74,13 +73,13 @@ async def create_workout(request: Request) -> Response:
         session.flush()
         return row
 
-    row = await services_of(request).db.run(store)
+    row = await call.services.db.run(store)
     return model_response(_stored(row))
 
 
-async def list_workouts(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    rows = await services_of(request).db.run(
+async def list_workouts(call: Call[None, None]) -> Response:
+    caller = call.caller
+    rows = await call.services.db.run(
         lambda s: s.exec(
             select(WorkoutTemplateRow)
             .where(WorkoutTemplateRow.organization_id == caller.organization_id)
@@ -90,21 +89,19 @@ async def list_workouts(request: Request) -> Response:
     return model_response(WorkoutList(workouts=[_stored(r) for r in rows]))
 
 
-async def get_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    return model_response(_stored(await _load(request, caller)))
+async def get_workout(call: Call[None, None]) -> Response:
+    return model_response(_stored(await _load(call.request, call.caller)))
 
 
-async def delete_workout(request: Request) -> Response:
-    caller = await authenticate_staff(request)
-    row = await _load(request, caller)
+async def delete_workout(call: Call[None, None]) -> Response:
+    row = await _load(call.request, call.caller)
 
     def delete(session: Session) -> None:
         stored = session.get(WorkoutTemplateRow, row.id)
         if stored is not None:
             session.delete(stored)
 
-    await services_of(request).db.run(delete)
+    await call.services.db.run(delete)
     return model_response(DeletedWorkout(workout_id=row.id or 0))
 
 
@@ -127,11 +124,10 @@ class Preview(BaseModel):
     coercion_warnings: list[CoercionWarning]
 
 
-async def preview_workout(request: Request) -> Response:
+async def preview_workout(call: Call[None, PreviewQuery]) -> Response:
     """The template as a provider would take it, and what it would change; nothing is sent."""
-    query = read_query(request, PreviewQuery)
-    caller = await authenticate_staff(request)
-    row = await _load(request, caller)
+    query = call.query
+    row = await _load(call.request, call.caller)
     template = WorkoutTemplate.model_validate(row.template)
     settings = {"device_provider": query.device_provider} if query.device_provider else None
     try:
@@ -148,10 +144,9 @@ _MEDIA = {
 }
 
 
-async def export_workout(request: Request) -> Response:
-    query = read_query(request, ExportQuery)
-    caller = await authenticate_staff(request)
-    row = await _load(request, caller)
+async def export_workout(call: Call[None, ExportQuery]) -> Response:
+    query = call.query
+    row = await _load(call.request, call.caller)
     template = WorkoutTemplate.model_validate(row.template)
     if query.format == "fit":
         data = template_to_fit(template)
