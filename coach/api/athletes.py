@@ -13,18 +13,16 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.accounts import Caller
 from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
-from coach.api.security import owned
-from coach.api.validation import path_int, path_uuid
+from coach.api.validation import path_uuid
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow
 from coach.errors import BadRequest, NotFound
 from coach.field_errors import error_details
 from coach.plans.requests import AthleteThresholds
 from coach.providers import registry
 from coach.providers.ics import FeedEntry, render_feed
-from coach.services import services_of
 from coach.templates.models import WorkoutTemplate
 
 
@@ -84,7 +82,7 @@ def _athlete_view(row: AthleteRow) -> AthleteView:
     )
 
 
-def _connection_view(request: Request, row: ConnectionRow) -> ConnectionView:
+def connection_view(request: Request, row: ConnectionRow) -> ConnectionView:
     feed = None
     if row.provider == "ics":
         feed = str(request.url_for("calendar_feed", feed_token=row.feed_token))
@@ -96,20 +94,6 @@ def _connection_view(request: Request, row: ConnectionRow) -> ConnectionView:
         feed_url=feed,
         created_at=row.created_at,
     )
-
-
-async def load_athlete(request: Request, caller: Caller, user_id: uuid.UUID) -> AthleteRow:
-    row = await services_of(request).db.run(lambda s: s.get(AthleteRow, str(user_id)))
-    return owned(row, caller, f"athlete {user_id}")
-
-
-async def load_connection(request: Request, athlete: AthleteRow) -> ConnectionRow:
-    """The athlete's active connection named by the path's connection_id."""
-    connection_id = path_int(request, "connection_id")
-    row = await services_of(request).db.run(lambda s: s.get(ConnectionRow, connection_id))
-    if row is None or row.user_id != athlete.user_id or row.disconnected_at is not None:
-        raise NotFound(f"connection {connection_id} not found")
-    return row
 
 
 async def create_athlete(call: Call[AthleteCreate, None]) -> Response:
@@ -167,7 +151,7 @@ async def create_connection(call: Call[ConnectionCreate, None]) -> Response:
         session.flush()
         return row
 
-    return model_response(_connection_view(request, await services.db.run(store)))
+    return model_response(connection_view(request, await services.db.run(store)))
 
 
 async def list_connections(call: Call[None, None]) -> Response:
@@ -183,7 +167,7 @@ async def list_connections(call: Call[None, None]) -> Response:
             .order_by(col(ConnectionRow.id))
         ).all()
     )
-    return model_response(ConnectionList(connections=[_connection_view(request, r) for r in rows]))
+    return model_response(ConnectionList(connections=[connection_view(request, r) for r in rows]))
 
 
 async def delete_connection(call: Call[None, None]) -> Response:
@@ -207,7 +191,7 @@ async def delete_connection(call: Call[None, None]) -> Response:
         session.add(stored)
         return stored
 
-    return model_response(_connection_view(request, await services.db.run(mark)))
+    return model_response(connection_view(request, await services.db.run(mark)))
 
 
 async def calendar_feed(call: Call[None, None]) -> Response:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.accounts import COACH_AGENT_FEATURE, Caller
+from coach.accounts import COACH_AGENT_FEATURE
 from coach.api.endpoint import Call, Endpoint
+from coach.api.lookups import load_plan
 from coach.api.responses import model_response
-from coach.api.security import owned
-from coach.api.validation import path_uuid
 from coach.db.tables import PlanRow
 from coach.engines.base import DraftText, EngineError
 from coach.errors import GenerationFailed, NotFound
@@ -25,8 +23,6 @@ from coach.generation import (
 )
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, PlanResponse
-from coach.plans.store import get_plan
-from coach.services import services_of
 
 log = logging.getLogger("coach.generation")
 
@@ -85,14 +81,8 @@ def stored_response(row: PlanRow) -> PlanResponse:
     )
 
 
-async def load_plan_for(request: Request, caller: Caller) -> PlanRow:
-    plan_id = path_uuid(request, "plan_id")
-    row = await services_of(request).db.run(lambda s: get_plan(s, plan_id))
-    return owned(row, caller, f"plan {plan_id}")
-
-
 async def read_plan(call: Call[None, None]) -> Response:
-    row = await load_plan_for(call.request, call.caller)
+    row = await load_plan(call.request, call.caller)
     if row.status == "generating":
         raise NotFound(f"plan {row.id} is still being generated; follow its /stream")
     if row.status == "failed":

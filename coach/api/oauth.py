@@ -55,8 +55,9 @@ from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from coach.api.athletes import ConnectionView, _connection_view, load_athlete, load_connection
+from coach.api.athletes import ConnectionView, connection_view
 from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
 from coach.db.tables import AthleteRow, ConnectionRow, Organization, WorkoutTemplateRow
@@ -267,7 +268,7 @@ async def callback(call: Call[None, CallbackQuery]) -> Response:
         return row, False
 
     row, reconnected = await services.db.run(store)
-    view = _connection_view(request, row)
+    view = connection_view(request, row)
     response = model_response(ConnectedView(**view.model_dump(), reconnected=reconnected))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -16,13 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.athletes import load_athlete
 from coach.api.endpoint import Call, Endpoint
+from coach.api.lookups import choose_connection, load_athlete
 from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.validation import path_int
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow, utcnow
-from coach.errors import BadRequest, NotFound
+from coach.errors import NotFound
 from coach.providers.base import ProviderError
 from coach.push import outbox
 from coach.push.lease import kept_leased
@@ -134,29 +134,6 @@ def _views(
         ).all()
     }
     return [view(request, r, connections[r.connection_id], names.get(r.workout_id)) for r in rows]
-
-
-async def choose_connection(
-    request: Request, athlete: AthleteRow, connection_id: int | None
-) -> ConnectionRow:
-    rows = await services_of(request).db.run(
-        lambda s: s.exec(
-            select(ConnectionRow).where(
-                col(ConnectionRow.user_id) == athlete.user_id,
-                col(ConnectionRow.disconnected_at).is_(None),
-            )
-        ).all()
-    )
-    if connection_id is not None:
-        match = [r for r in rows if r.id == connection_id]
-        if not match:
-            raise NotFound(f"athlete {athlete.user_id} has no connection {connection_id}")
-        return match[0]
-    if not rows:
-        raise BadRequest.field("user_id", "the athlete has no connection to push to")
-    if len(rows) > 1:
-        raise BadRequest.field("connection_id", "the athlete has several connections; name one")
-    return rows[0]
 
 
 async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) -> Response:

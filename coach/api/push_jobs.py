@@ -14,13 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.athletes import load_athlete
 from coach.api.endpoint import Call, Endpoint
-from coach.api.generation import load_plan_for
-from coach.api.planned_workouts import choose_connection
+from coach.api.lookups import choose_connection, load_athlete, load_plan
 from coach.api.responses import model_response
 from coach.api.security import owned
-from coach.api.streams import sse_response
+from coach.api.sse import sse_response
 from coach.api.validation import path_uuid
 from coach.db.tables import PushJobRow
 from coach.errors import BadRequest
@@ -77,7 +75,7 @@ def _job_view(session: Session, job: PushJobRow) -> PushJob:
 
 async def push_plan(call: Call[PushRequest, None]) -> Response:
     request, caller, body = call.request, call.caller, call.body
-    plan = await load_plan_for(request, caller)
+    plan = await load_plan(request, caller)
     if plan.status != "complete":
         raise BadRequest.field("plan_id", f"the plan is {plan.status}, not complete")
     athlete = await load_athlete(request, caller, body.user_id)

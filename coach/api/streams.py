@@ -1,9 +1,9 @@
 """The SSE endpoints: draft, incremental plan, batch plan, and following a stored plan.
 
-Handlers only yield `StreamEvent`s; `_sse` numbers them and hands them to sse-starlette,
-which owns pings, disconnect detection and send timeouts. Auth, validation and tenancy
-fail as plain HTTP errors before a stream starts; once it has started, every failure is
-an `error` event followed by `done`.
+Handlers only yield `StreamEvent`s; `coach.api.sse` numbers them and hands them to
+sse-starlette, which owns pings, disconnect detection and send timeouts. Auth, validation
+and tenancy fail as plain HTTP errors before a stream starts; once it has started, every
+failure is an `error` event followed by `done`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing
 
 import anyio
-from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
 from coach.api.endpoint import Call, Endpoint
-from coach.api.generation import load_plan_for
+from coach.api.lookups import load_plan
+from coach.api.sse import numbered_sse, sse_response
 from coach.engines.base import DraftProgress, DraftText, EngineError, GenerationContext
 from coach.errors import BadRequest
 from coach.generation import build_context, echo, record_failure, record_finish, record_start
@@ -34,32 +34,7 @@ from coach.streaming.plan_events import PlanStreamTranslator, replay_events
 
 log = logging.getLogger("coach.streams")
 
-PING_SECONDS = 15
-# A client that stops reading for this long is dropped instead of holding the stream open.
-SEND_TIMEOUT_SECONDS = 30
 FOLLOW_POLL_SECONDS = 0.5
-
-
-def _sse(events: AsyncIterator[tuple[int, StreamEvent]]) -> EventSourceResponse:
-    async def frames() -> AsyncIterator[ServerSentEvent]:
-        async with aclosing(events) as numbered:
-            async for seq, event in numbered:
-                yield event.frame(seq)
-
-    return EventSourceResponse(frames(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
-
-
-def sse_response(events: AsyncIterator[StreamEvent]) -> EventSourceResponse:
-    """An SSE response numbering `events` from 1."""
-    return _sse(_numbered(events))
-
-
-async def _numbered(events: AsyncIterator[StreamEvent]) -> AsyncIterator[tuple[int, StreamEvent]]:
-    seq = 0
-    async with aclosing(events) as stream:
-        async for event in stream:
-            seq += 1
-            yield seq, event
 
 
 # Stored as the plan's error when the client that asked for it went away.
@@ -181,7 +156,7 @@ async def _start_plan_stream(call: Call[PlanRequest, None], *, incremental: bool
     translator = PlanStreamTranslator(plan_id, incremental=incremental)
     channel = request.app.state.broker.open(plan_id)
     if incremental:
-        return _sse(_plan_events(services, translator, ctx, body, channel))
+        return numbered_sse(_plan_events(services, translator, ctx, body, channel))
 
     async def batch() -> AsyncIterator[tuple[int, StreamEvent]]:
         # The batch stream's result is the synchronous body; followers of the plan id
@@ -204,7 +179,7 @@ async def _start_plan_stream(call: Call[PlanRequest, None], *, incremental: bool
                 seq += 1
                 yield seq, event
 
-    return _sse(batch())
+    return numbered_sse(batch())
 
 
 async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
@@ -226,7 +201,7 @@ def _last_event_id(request: Request) -> int:
 
 async def follow_plan_stream(call: Call[None, None]) -> Response:
     request = call.request
-    row = await load_plan_for(request, call.caller)
+    row = await load_plan(request, call.caller)
     after = _last_event_id(request)
     services = call.services
     plan_id = uuid.UUID(row.id)
@@ -269,7 +244,7 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
         for item in _numbered_after(events, after):
             yield item
 
-    return _sse(stored())
+    return numbered_sse(stored())
 
 
 _STREAM_ERRORS = (400, 401, 403, 404, 413)
