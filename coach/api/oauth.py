@@ -51,7 +51,6 @@ import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,7 +60,7 @@ from coach.api.endpoint import Endpoint
 from coach.api.responses import model_response
 from coach.api.security import authenticate_staff
 from coach.api.validation import path_uuid, read_query
-from coach.db.tables import AthleteRow, ConnectionRow, Organization, WorkoutTemplateRow
+from coach.db.tables import AthleteRow, ConnectionRow
 from coach.errors import BadRequest, NotFound
 from coach.providers.aiendurance import (
     AIEnduranceApp,
@@ -72,6 +71,7 @@ from coach.providers.aiendurance import (
 )
 from coach.providers.aiendurance_import import ImportedWorkout
 from coach.providers.base import ProviderAuthError, ProviderUnsupported
+from coach.push.imports import store_imported
 from coach.secrets import SecretsError
 from coach.services import Services, services_of
 from coach.templates.models import WorkoutTemplate
@@ -300,59 +300,18 @@ def marker_of(template: dict[str, Any]) -> str | None:
 
 
 def _upsert(
-    session: Session,
-    organization_id: int,
-    items: list[tuple[str, ImportedWorkout, WorkoutTemplate]],
+    session: Session, organization_id: int, imported: list[ImportedWorkout]
 ) -> list[ImportedTemplate]:
-    # Serialize imports per organization on PostgreSQL (SQLite ignores FOR UPDATE).
-    session.exec(
-        select(Organization).where(col(Organization.id) == organization_id).with_for_update()
-    ).first()
-    candidates = session.exec(
-        select(WorkoutTemplateRow)
-        .where(
-            col(WorkoutTemplateRow.organization_id) == organization_id,
-            cast(col(WorkoutTemplateRow.template), String).contains(MARKER_PREFIX, autoescape=True),
+    return [
+        ImportedTemplate(
+            workout_id=stored.workout_id,
+            workout_template=stored.template,
+            source_id=stored.key,
+            planned_date=stored.planned_date,
+            status=stored.status,
         )
-        .order_by(col(WorkoutTemplateRow.id))
-    ).all()
-    by_key: dict[str, WorkoutTemplateRow] = {}
-    for row in candidates:
-        key = marker_of(row.template)
-        if key is not None:
-            by_key.setdefault(key, row)
-    out = []
-    for key, workout, template in items:
-        data = template.model_dump(mode="json", exclude_none=True)
-        row = by_key.get(key)
-        status: Literal["created", "updated", "unchanged"]
-        if row is None:
-            row = WorkoutTemplateRow(
-                organization_id=organization_id,
-                name=template.name,
-                sport=template.sport,
-                template=data,
-            )
-            status = "created"
-        elif row.template != data:
-            row.name, row.sport, row.template = template.name, template.sport, data
-            status = "updated"
-        else:
-            status = "unchanged"
-        if status != "unchanged":
-            session.add(row)
-            session.flush()
-        by_key[key] = row  # the same workout twice in one answer stays one template
-        out.append(
-            ImportedTemplate(
-                workout_id=row.id or 0,
-                workout_template=template,
-                source_id=key,
-                planned_date=workout.planned_date,
-                status=status,
-            )
-        )
-    return out
+        for stored in store_imported(session, organization_id, imported)
+    ]
 
 
 async def import_workouts(request: Request) -> Response:
@@ -379,7 +338,7 @@ async def import_workouts(request: Request) -> Response:
     for workout in imported:
         key = marker_key(workout)
         items.append((key, workout, with_marker(workout.template, key)))
-    stored = await services.db.run(lambda s: _upsert(s, caller.organization_id, items))
+    stored = await services.db.run(lambda s: _upsert(s, caller.organization_id, imported))
     return model_response(ImportResult(connection_id=connection_id, workouts=stored))
 
 
