@@ -77,10 +77,10 @@ def store_imported(
         .order_by(col(WorkoutTemplateRow.id))
     ).all()
     by_key: dict[str, WorkoutTemplateRow] = {}
-    for row in candidates:
-        found = marker_of(row.template)
+    for candidate in candidates:
+        found = marker_of(candidate.template)
         if found is not None:
-            by_key.setdefault(found, row)
+            by_key.setdefault(found, candidate)
     out = []
     for workout in workouts:
         key = marker_key(workout)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, func, select
 
 from coach.db.tables import (
@@ -43,7 +43,7 @@ class Claim:
         return bool(self.in_flight)
 
 
-def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _due(now: dt.datetime) -> ColumnElement[bool]:
     return (
         (col(PlannedWorkoutRow.status) == "queued")
         & or_(

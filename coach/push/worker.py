@@ -9,6 +9,7 @@ others, and rows out of attempts, end as `failed`.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import anyio
 
@@ -66,7 +67,7 @@ class PushWorker:
             return False
         await self._push(claimed)
         for job_id in {r.push_job_id for r in claimed.rows if r.push_job_id}:
-            await self.db.run(lambda s, j=job_id: settle_job(s, j))
+            await self.db.run(partial(settle_job, job_id=job_id))
         return True
 
     @staticmethod
