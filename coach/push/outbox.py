@@ -38,10 +38,6 @@ class Claim:
     in_flight: frozenset[int]
     token: str  # carried by the claimed rows until another claim takes them
 
-    @property
-    def reconcile(self) -> bool:
-        return bool(self.in_flight)
-
 
 def _due(now: dt.datetime) -> ColumnElement[bool]:
     return (
