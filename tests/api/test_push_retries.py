@@ -2,6 +2,9 @@
 
 Before, each outbox attempt was up to 5 tries inside the adapter: a workout a provider
 kept refusing cost up to 8 x 5 = 40 calls on two different back-off curves.
+
+Each test has a database of its own: the suite's shared live server runs a push worker on
+the shared one, with default settings, and would make attempts of its own.
 """
 
 from __future__ import annotations
@@ -42,12 +45,12 @@ def own_shape_token(shape: ShapeEmulator, url: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("provider", ["terra", "shape"])
 def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
-    database_url: str, provider: str
+    own_database_url: str, provider: str
 ) -> None:
     base = 0.4
     with (
         emulators() as (terra, terra_url, shape, shape_url),
-        service(database_url, push_max_attempts=4, push_backoff_base_s=base) as live,
+        service(own_database_url, push_max_attempts=4, push_backoff_base_s=base) as live,
     ):
         emulator = terra if provider == "terra" else shape
         path = TERRA_CREATE if provider == "terra" else SHAPE_CREATE
@@ -87,10 +90,10 @@ def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
         assert 0.75 * full - 0.01 <= gap <= full + 1.0, (n, gaps)
 
 
-def test_retry_after_is_the_outbox_wait(database_url: str) -> None:
+def test_retry_after_is_the_outbox_wait(own_database_url: str) -> None:
     with (
         emulators() as (_, _, shape, shape_url),
-        service(database_url, push_backoff_base_s=0.05) as live,
+        service(own_database_url, push_backoff_base_s=0.05) as live,
     ):
         # Shape asks for 2 s, then fails twice without asking: only the first wait is long.
         shape.faults.add("status", method="POST", path=SHAPE_CREATE, status=503, retry_after="2")
@@ -141,9 +144,9 @@ def test_a_retry_after_of_days_is_capped_at_an_hour(own_database_url: str) -> No
 
 @pytest.mark.parametrize("provider", ["terra", "shape"])
 def test_a_twelve_week_push_through_timeouts_502s_and_drops_lands_once(
-    database_url: str, provider: str
+    own_database_url: str, provider: str
 ) -> None:
-    with emulators() as (terra, terra_url, shape, shape_url), service(database_url) as live:
+    with emulators() as (terra, terra_url, shape, shape_url), service(own_database_url) as live:
         emulator = terra if provider == "terra" else shape
         path = TERRA_CREATE if provider == "terra" else SHAPE_CREATE
         # The 502s before the provider commits; the timeout and the drop after it.
@@ -194,8 +197,8 @@ EASY = {
 }
 
 
-def test_a_direct_push_move_and_delete_ride_out_a_hiccup_each(database_url: str) -> None:
-    with emulators() as (terra, terra_url, _, _), service(database_url) as live:
+def test_a_direct_push_move_and_delete_ride_out_a_hiccup_each(own_database_url: str) -> None:
+    with emulators() as (terra, terra_url, _, _), service(own_database_url) as live:
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             user_id, _ = athlete_with(http, connection_body("terra", terra_url))
@@ -227,10 +230,10 @@ def test_a_direct_push_move_and_delete_ride_out_a_hiccup_each(database_url: str)
     assert len(terra.faults.injected) == 4
 
 
-def test_a_direct_push_gives_up_after_its_inline_attempts(database_url: str) -> None:
+def test_a_direct_push_gives_up_after_its_inline_attempts(own_database_url: str) -> None:
     with (
         emulators() as (terra, terra_url, _, _),
-        service(database_url, push_inline_attempts=3) as live,
+        service(own_database_url, push_inline_attempts=3) as live,
     ):
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
