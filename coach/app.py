@@ -73,7 +73,6 @@ def provider_context(settings: Settings) -> ProviderContext:
     return ProviderContext(
         http=httpx2.AsyncClient(timeout=settings.provider_timeout_s),
         timeout_s=settings.provider_timeout_s,
-        max_attempts=settings.provider_max_attempts,
         apps=apps,
     )
 

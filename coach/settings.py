@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     aiendurance_authorize_url: str = "https://aiendurance.com/authorize"
     aiendurance_api_base: str = "https://aiendurance.xyz"
     provider_timeout_s: float = Field(default=30.0, gt=0)
-    provider_max_attempts: int = Field(default=5, ge=1, le=10)
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key that encrypts provider credentials; without one a key file "
@@ -49,7 +48,23 @@ class Settings(BaseSettings):
     secret_key_file: Path = Path(".coach/secret.key")
     push_worker: bool = Field(default=True, description="Run the push worker in this process.")
     push_lease_s: float = Field(default=60.0, gt=0, description="How long a claim holds rows.")
-    push_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Adapters try once per call; the outbox owns retries (coach.providers.retry).
+    push_max_attempts: int = Field(
+        default=10, ge=1, le=50, description="Provider calls per workout before it fails."
+    )
+    push_backoff_base_s: float = Field(
+        default=1.0, gt=0, description="The first wait after a failure; doubles each time."
+    )
+    push_backoff_cap_s: float = Field(default=300.0, gt=0, description="The longest wait.")
+    push_inline_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Attempts a request waits for (POST /v2/plannedWorkouts, moves, deletes).",
+    )
+    push_inline_wait_s: float = Field(
+        default=10.0, ge=0, description="Total back-off a waiting request may spend."
+    )
     push_poll_s: float = Field(default=0.5, gt=0)
     stream_replay_keep_s: float = Field(
         default=600.0,

@@ -45,13 +45,11 @@ stored as a workout template of the organization (`/v2/workouts`, the library th
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
@@ -60,7 +58,7 @@ from coach.api.endpoint import Access, Call, Endpoint
 from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
-from coach.db.tables import AthleteRow, ConnectionRow, Organization, WorkoutTemplateRow
+from coach.db.tables import AthleteRow, ConnectionRow
 from coach.errors import BadRequest, NotFound
 from coach.providers.aiendurance import (
     AIEnduranceApp,
@@ -71,6 +69,7 @@ from coach.providers.aiendurance import (
 )
 from coach.providers.aiendurance_import import ImportedWorkout
 from coach.providers.base import ProviderAuthError, ProviderUnsupported
+from coach.push.imports import store_imported
 from coach.secrets import SecretsError
 from coach.services import Services
 from coach.templates.models import WorkoutTemplate
@@ -83,9 +82,6 @@ _SETTINGS = {  # what provider_context() needs to build the AIEnduranceApp
     "aiendurance_client_secret": "COACH_AIENDURANCE_CLIENT_SECRET",
     "aiendurance_redirect_uri": "COACH_AIENDURANCE_REDIRECT_URI",
 }
-MARKER_PREFIX = "[aiendurance:"
-_MARKER = re.compile(r"\[aiendurance:([A-Za-z0-9._:/-]{1,120})\]\s*$")
-_UNSAFE = re.compile(r"[^A-Za-z0-9._:/-]+")
 
 
 # --- models ---------------------------------------------------------------------------
@@ -277,80 +273,19 @@ async def callback(call: Call[None, CallbackQuery]) -> Response:
 # --- import ---------------------------------------------------------------------------
 
 
-def marker_key(workout: ImportedWorkout) -> str:
-    if workout.source_id:
-        key = workout.source_id
-    else:
-        day = workout.planned_date.isoformat() if workout.planned_date else "undated"
-        key = f"{day}/{workout.template.name}"
-    return _UNSAFE.sub("-", key)[:120]
-
-
-def with_marker(template: WorkoutTemplate, key: str) -> WorkoutTemplate:
-    marker = f"{MARKER_PREFIX}{key}]"
-    description = f"{template.description}\n{marker}" if template.description else marker
-    return template.model_copy(update={"description": description})
-
-
-def marker_of(template: dict[str, Any]) -> str | None:
-    match = _MARKER.search(str(template.get("description") or ""))
-    return match.group(1) if match else None
-
-
 def _upsert(
-    session: Session,
-    organization_id: int,
-    items: list[tuple[str, ImportedWorkout, WorkoutTemplate]],
+    session: Session, organization_id: int, imported: list[ImportedWorkout]
 ) -> list[ImportedTemplate]:
-    # Serialize imports per organization on PostgreSQL (SQLite ignores FOR UPDATE).
-    session.exec(
-        select(Organization).where(col(Organization.id) == organization_id).with_for_update()
-    ).first()
-    candidates = session.exec(
-        select(WorkoutTemplateRow)
-        .where(
-            col(WorkoutTemplateRow.organization_id) == organization_id,
-            cast(col(WorkoutTemplateRow.template), String).contains(MARKER_PREFIX, autoescape=True),
+    return [
+        ImportedTemplate(
+            workout_id=stored.workout_id,
+            workout_template=stored.template,
+            source_id=stored.key,
+            planned_date=stored.planned_date,
+            status=stored.status,
         )
-        .order_by(col(WorkoutTemplateRow.id))
-    ).all()
-    by_key: dict[str, WorkoutTemplateRow] = {}
-    for row in candidates:
-        key = marker_of(row.template)
-        if key is not None:
-            by_key.setdefault(key, row)
-    out = []
-    for key, workout, template in items:
-        data = template.model_dump(mode="json", exclude_none=True)
-        row = by_key.get(key)
-        status: Literal["created", "updated", "unchanged"]
-        if row is None:
-            row = WorkoutTemplateRow(
-                organization_id=organization_id,
-                name=template.name,
-                sport=template.sport,
-                template=data,
-            )
-            status = "created"
-        elif row.template != data:
-            row.name, row.sport, row.template = template.name, template.sport, data
-            status = "updated"
-        else:
-            status = "unchanged"
-        if status != "unchanged":
-            session.add(row)
-            session.flush()
-        by_key[key] = row  # the same workout twice in one answer stays one template
-        out.append(
-            ImportedTemplate(
-                workout_id=row.id or 0,
-                workout_template=template,
-                source_id=key,
-                planned_date=workout.planned_date,
-                status=status,
-            )
-        )
-    return out
+        for stored in store_imported(session, organization_id, imported)
+    ]
 
 
 async def import_workouts(call: Call[None, ImportQuery]) -> Response:
@@ -372,11 +307,7 @@ async def import_workouts(call: Call[None, ImportQuery]) -> Response:
         imported = await adapter.import_workouts(query.start_date)
     finally:
         await adapter.aclose()
-    items = []
-    for workout in imported:
-        key = marker_key(workout)
-        items.append((key, workout, with_marker(workout.template, key)))
-    stored = await services.db.run(lambda s: _upsert(s, caller.organization_id, items))
+    stored = await services.db.run(lambda s: _upsert(s, caller.organization_id, imported))
     return model_response(ImportResult(connection_id=connection_id, workouts=stored))
 
 

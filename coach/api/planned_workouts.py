@@ -23,11 +23,9 @@ from coach.api.security import owned
 from coach.api.validation import path_int
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow, utcnow
 from coach.errors import NotFound
-from coach.providers.base import ProviderError
-from coach.push import outbox
-from coach.push.lease import kept_leased
+from coach.push import direct
 from coach.services import services_of
-from coach.templates.models import CoercionWarning, WorkoutTemplate
+from coach.templates.models import CoercionWarning
 from coach.types import DbId
 
 
@@ -144,58 +142,17 @@ async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) ->
     if template_row is None or template_row.organization_id != caller.organization_id:
         raise NotFound(f"workout template {body.workout_id} not found")
     connection = await choose_connection(request, athlete, body.connection_id)
-    now = utcnow()
-    row = PlannedWorkoutRow(
+    row_id = await direct.push_new(
+        services.db,
+        services.settings,
+        lambda: services.adapter(connection, athlete),
         organization_id=caller.organization_id,
         user_id=athlete.user_id,
         connection_id=connection.id or 0,
-        workout_id=body.workout_id,
+        template_row=template_row,
         planned_date=body.planned_date,
-        status="queued",
-        idempotency_key=f"pw-{uuid.uuid4().hex}",
-        in_flight=True,
-        # Held by this request (renewed while it pushes); if the process dies the worker
-        # takes it over.
-        lease_until=now + dt.timedelta(seconds=services.settings.push_lease_s),
-        claim_token=uuid.uuid4().hex,
     )
-
-    def store(session: Session) -> PlannedWorkoutRow:
-        session.add(row)
-        session.flush()
-        return row
-
-    row = await services.db.run(store)
-    template = WorkoutTemplate.model_validate(template_row.template)
-    adapter = services.adapter(connection, athlete)
-    try:
-        async with kept_leased(
-            services.db, [row.id or 0], row.claim_token or "", services.settings.push_lease_s
-        ):
-            result = await adapter.push(
-                template, body.planned_date, idempotency_key=row.idempotency_key
-            )
-    except ProviderError as exc:
-        message = exc.message
-        await services.db.run(
-            lambda s: outbox.record_failure(
-                s, row.id or 0, error=message, retry_in=None, max_attempts=1
-            )
-        )
-        raise
-    finally:
-        await adapter.aclose()
-    warnings = [w.model_dump(mode="json") for w in result.warnings]
-    await services.db.run(
-        lambda s: outbox.record_pushed(
-            s,
-            row.id or 0,
-            provider_workout_id=result.provider_workout_id,
-            warnings=warnings,
-            artifact=result.artifact,
-        )
-    )
-    return await _one(request, row.id or 0, caller)
+    return await _one(request, row_id, caller)
 
 
 async def _load(request: Request, caller: Caller, planned_workout_id: int) -> PlannedWorkoutRow:
@@ -304,11 +261,17 @@ async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, *
 
     connection, athlete = await services.db.run(load)
     adapter = services.adapter(connection, athlete)
+    provider_workout_id, clock = row.provider_workout_id, adapter.context.clock
     try:
         if action == "move":
-            await adapter.move(row.provider_workout_id, kw["new_date"])
+            new_date = kw["new_date"]
+            await direct.call_now(
+                services.settings, clock, lambda: adapter.move(provider_workout_id, new_date)
+            )
         else:
-            await adapter.delete(row.provider_workout_id)
+            await direct.call_now(
+                services.settings, clock, lambda: adapter.delete(provider_workout_id)
+            )
     finally:
         await adapter.aclose()
 

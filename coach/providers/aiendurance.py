@@ -21,12 +21,16 @@ from coach.providers.base import (
     PushResult,
 )
 from coach.providers.capabilities import AIENDURANCE
-from coach.providers.http import Http, retrying
+from coach.providers.http import Http
+from coach.providers.retry import RetryPolicy, retry_inline
 from coach.templates.models import WorkoutTemplate
 
 TOKEN_LIFETIME_S = 36000  # the reference: access tokens expire after 36000 seconds
 # Refresh this long before expiry, so a token never runs out mid-import.
 REFRESH_MARGIN_S = 600
+# Reading the athlete's workouts is the one adapter call that tries more than once: a
+# request waits for it and no outbox stands behind it. A few tries on the one curve.
+READ_RETRY = RetryPolicy(max_attempts=3, wait_budget_s=10.0)
 
 
 class AIEnduranceApp(BaseModel):
@@ -179,13 +183,11 @@ class AIEnduranceProvider(Provider):
             return await self._get_workouts(params)
 
     async def _get_workouts(self, params: dict[str, str] | None) -> list[dict[str, Any]]:
-        async for attempt in retrying(self.context):
-            with attempt:
-                await self._fresh()
-                return _listed(
-                    await self.http.request("GET", self.app.workouts_path, params=params)
-                )
-        raise AssertionError("unreachable")
+        async def once(_again: bool) -> list[dict[str, Any]]:
+            await self._fresh()
+            return _listed(await self.http.request("GET", self.app.workouts_path, params=params))
+
+        return await retry_inline(once, READ_RETRY, self.context.clock)
 
     async def import_workouts(self, start: dt.date | None = None) -> list[ImportedWorkout]:
         """The athlete's AI Endurance run and ride workouts as our templates."""
@@ -234,5 +236,6 @@ def _listed(body: Any) -> list[dict[str, Any]]:
     if isinstance(body, dict):
         for key in ("results", "workouts", "future_workouts"):
             if isinstance(body.get(key), list):
-                return body[key]
+                items: list[dict[str, Any]] = body[key]
+                return items
     return list(body or [])

@@ -9,6 +9,7 @@ from typing import Any
 from coach.templates.models import (
     CompletionCondition,
     IntensityTarget,
+    IntensityTargetType,
     IntensityType,
     StepBlock,
     TemplateSport,
@@ -82,7 +83,7 @@ def _target(low: Any, high: Any, sport: TemplateSport) -> list[IntensityTarget] 
     if not values:
         return None
     watts = sport == "biking" or max(values) > _MAX_SPEED_M_S
-    kind = "power" if watts else "speed"
+    kind: IntensityTargetType = "power" if watts else "speed"
     # Endurance targets are an upper bound only; a one-sided range says exactly that.
     return [
         IntensityTarget(

@@ -174,7 +174,7 @@ class ProviderWorkout:
 
 class Clock(Protocol):
     def now(self) -> float:
-        """Monotonic seconds, for rate limits and backoff."""
+        """Monotonic seconds, for rate limits and back-off."""
         ...
 
     def wall(self) -> float:
@@ -210,9 +210,6 @@ class ProviderContext:
     http: Any = None  # an httpx2.AsyncClient shared by adapters; one is made if None
     clock: Clock = SYSTEM_CLOCK
     timeout_s: float = 30.0
-    max_attempts: int = 5
-    backoff_base_s: float = 1.0
-    backoff_cap_s: float = 60.0
     apps: dict[str, Any] = field(default_factory=dict)
 
 
@@ -268,9 +265,10 @@ class Provider(ABC):
     ) -> PushResult:
         """Coerce the template for the provider and put it on `planned_date` exactly once.
 
-        Failures inside the call are retried without duplicates. `reconcile=True` first
-        looks for what an earlier call with the same key may have created (a worker that
-        stopped mid-push passes it for the rows that were in flight).
+        One attempt: a failure raises a ProviderError saying whether a retry may help.
+        `reconcile=True` first looks for what an earlier call with the same key may have
+        created (the outbox passes it for every row tried before), so a retry after an
+        ambiguous failure never makes a second copy.
         """
 
     async def push_many(
@@ -289,7 +287,7 @@ class Provider(ABC):
 
     @abstractmethod
     async def delete(self, provider_workout_id: str) -> None:
-        """Remove it; a workout already gone is not an error (deletes are retried)."""
+        """Remove it; a workout already gone is not an error (so a delete can be retried)."""
 
     async def move_many(self, moves: Sequence[tuple[str, dt.date]]) -> None:
         for pid, new_date in moves:

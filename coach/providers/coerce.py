@@ -181,7 +181,7 @@ class _Coercer:
             seconds, meters = self.size(data, step)
             per_pass += seconds if cond["type"] == "time_threshold" else meters
         if cond["type"] in ("time_threshold", "distance_threshold") and per_pass > 0:
-            return max(1, math.ceil(cond["value"] / per_pass))
+            return max(1, math.ceil(float(cond["value"]) / per_pass))
         return 1
 
     def speed(self, data: dict[str, Any], step: dict[str, Any]) -> float:
@@ -190,9 +190,9 @@ class _Coercer:
                 continue  # a zone number says nothing about meters per second
             lo, hi = t.get("value_low", t.get("value")), t.get("value_high", t.get("value"))
             if lo and hi and t["target_type"] == "pace":
-                return 1000 / ((lo + hi) / 2)
+                return 1000 / ((float(lo) + float(hi)) / 2)
             if lo and hi and t["target_type"] == "speed":
-                return (lo + hi) / 2
+                return (float(lo) + float(hi)) / 2
         return DEFAULT_SPEED_M_S.get(speed_kind(data["sport"]), 0.0) or DEFAULT_SPEED_M_S["run"]
 
     def size(self, data: dict[str, Any], step: dict[str, Any]) -> tuple[float, float]:
@@ -263,9 +263,9 @@ class _Coercer:
         caps = self.caps
         kind = step["intensity_type"]
         if kind not in caps.intensity_types:
-            new = caps.intensity_fallback.get(kind, "active")
-            self.warn(f"{path}.intensity_type", kind, new, f"{caps.name} has no {kind} steps")
-            step["intensity_type"] = new
+            fallback = caps.intensity_fallback.get(kind, "active")
+            self.warn(f"{path}.intensity_type", kind, fallback, f"{caps.name} has no {kind} steps")
+            step["intensity_type"] = fallback
         notes: list[str] = [step["notes"]] if step.get("notes") else []
         self.duration(data, step, path, notes)
         kept: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
@@ -342,11 +342,13 @@ class _Coercer:
         is_zone = _zone(t)
         if kind in caps.target_types or kind in caps.relative_targets:
             if is_zone and not caps.zone_targets and kind != "open":
-                return self.drop(t, path, notes, f"{caps.name} takes no zone targets")
+                self.drop(t, path, notes, f"{caps.name} takes no zone targets")
+                return None
             return self.precision(t, path)
         new = self.convert(t, is_zone)
         if new is None:
-            return self.drop(t, path, notes, f"{caps.name} cannot hold {kind} targets")
+            self.drop(t, path, notes, f"{caps.name} cannot hold {kind} targets")
+            return None
         before = {k: t[k] for k in _VALUES if k in t}
         after = {k: new[k] for k in _VALUES if k in new}
         self.warn(

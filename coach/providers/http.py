@@ -1,19 +1,12 @@
-"""Shared HTTP plumbing for adapters: one client, status -> typed error, tenacity retries."""
+"""Shared HTTP plumbing for adapters: one client, one attempt, status -> typed error."""
 
 from __future__ import annotations
 
 import email.utils
-import random
 import time
 from typing import Any
 
 import httpx2
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
 
 from coach.providers.base import (
     ProviderAuthError,
@@ -27,7 +20,11 @@ from coach.providers.base import (
 
 
 class Http:
-    """A provider's HTTP session: maps transport failures and statuses to provider errors."""
+    """A provider's HTTP session: maps transport failures and statuses to provider errors.
+
+    It never retries: the error says whether trying again may help (and when), and the
+    caller's RetryPolicy decides (coach.providers.retry).
+    """
 
     def __init__(
         self, provider: str, context: ProviderContext, base_url: str, headers: dict[str, str]
@@ -137,33 +134,4 @@ def raise_for_status(provider: str, resp: httpx2.Response) -> None:
         retryable=retryable,
         provider_status=code,
         retry_after=retry_after_seconds(resp.headers.get("retry-after")),
-    )
-
-
-def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and exc.retryable
-
-
-class _Wait:
-    """Retry-After when the provider gave one, else exponential backoff with full jitter."""
-
-    def __init__(self, base: float, cap: float) -> None:
-        self.base, self.cap = base, cap
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ProviderError) and exc.retry_after is not None:
-            # Capped so a hostile header can't park a worker for a day.
-            return min(exc.retry_after, self.cap * 60)
-        return random.uniform(0, min(self.cap, self.base * 2 ** (state.attempt_number - 1)))
-
-
-def retrying(context: ProviderContext) -> AsyncRetrying:
-    """`async for attempt in retrying(ctx): with attempt: ...` with the context's clock."""
-    return AsyncRetrying(
-        sleep=context.clock.sleep,
-        stop=stop_after_attempt(context.max_attempts),
-        wait=_Wait(context.backoff_base_s, context.backoff_cap_s),
-        retry=retry_if_exception(_retryable),
-        reraise=True,
     )

@@ -36,11 +36,15 @@ class RateLimiter:
                     await self._sleep(pause)
                     continue
                 item = RateItem("calls", self._now_ms())
-                if self._bucket.put(item):
+                # InMemoryBucket answers at once; the base class also allows async buckets.
+                accepted = self._bucket.put(item)
+                assert isinstance(accepted, bool)
+                if accepted:
                     return
                 wait_ms = self._bucket.waiting(item)
+                assert isinstance(wait_ms, int)
                 # +1 ms: the window edge is inclusive on the provider's side too.
-                await self._sleep(max(int(wait_ms), 0) / 1000 + 0.001)
+                await self._sleep(max(wait_ms, 0) / 1000 + 0.001)
 
     def pause(self, seconds: float) -> None:
         """The provider said 429 / Retry-After: nobody sharing this quota calls before then."""

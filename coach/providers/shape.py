@@ -22,13 +22,16 @@ from coach.providers.base import (
 )
 from coach.providers.capabilities import SHAPE
 from coach.providers.coerce import coerce
-from coach.providers.http import Http, retrying
+from coach.providers.http import Http
 from coach.providers.limiter import HOUR, MINUTE, RateLimiter, shared_limiter
+from coach.providers.retry import RETRY_AFTER_CAP_S
 from coach.providers.shape_format import to_activity
 from coach.templates.models import WorkoutTemplate
 
 BATCH = 100  # the reference's batch endpoints take up to 100 items
 PAGE = 200  # the list endpoint's largest page
+# Shape's activities as it sends them (the class's own `list` method shadows the builtin).
+_Activities = list[dict[str, Any]]
 
 
 class ShapeCredentials(BaseModel):
@@ -73,13 +76,14 @@ class ShapeProvider(Provider):
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
-        """One rate-limited request, retried on 429/5xx/timeouts unless told otherwise."""
+        """One rate-limited request; a 429 holds back everyone sharing the quota."""
         await self.limiter.acquire()
         self.requests += 1
         try:
             return await self.http.request(method, path, **kw)
         except ProviderRateLimited as exc:
-            self.limiter.pause(exc.retry_after if exc.retry_after is not None else MINUTE)
+            pause = exc.retry_after if exc.retry_after is not None else MINUTE
+            self.limiter.pause(min(pause, RETRY_AFTER_CAP_S))
             raise
 
     # --------------------------------------------------------------------- push
@@ -122,41 +126,31 @@ class ShapeProvider(Provider):
         reconcile: bool,
     ) -> None:
         pending = {item.idempotency_key: (item, body, res) for item, body, res in chunk}
-        ambiguous = reconcile
-        async for attempt in retrying(self.context):
-            with attempt:
-                if ambiguous:
-                    # The failed call may have created some or all of them: take those
-                    # found by marker, and send only the rest again.
-                    days = [i.planned_date for i, _, _ in pending.values()]
-                    for act in await self._list_raw(min(days), max(days)):
-                        key = find_marker(act.get("description"))
-                        if key in pending:
-                            _, _, res = pending.pop(key)
-                            results[key] = _done(res, act, existed=True)
-                    if not pending:
-                        return
-                ambiguous = False
-                try:
-                    created = await self._create([b for _, b, _ in pending.values()])
-                except ProviderError as exc:
-                    # A 429 or a 4xx was refused before anything was written.
-                    ambiguous = not isinstance(exc, ProviderRateLimited) and exc.retryable
-                    raise
-                for act in created:
-                    key = find_marker(act.get("description"))
-                    if key in pending:
-                        _, _, res = pending.pop(key)
-                        results[key] = _done(res, act, existed=False)
-                if pending:
-                    ambiguous = True  # it may hold them without having listed them
-                    raise ProviderError(
-                        f"shape returned {len(created)} of "
-                        f"{len(created) + len(pending)} activities",
-                        retryable=True,
-                    )
+        if reconcile:
+            # An earlier try may have created some or all of them: take those found by
+            # marker, and send only the rest.
+            days = [i.planned_date for i, _, _ in pending.values()]
+            for act in await self._list_raw(min(days), max(days)):
+                key = find_marker(act.get("description"))
+                if key in pending:
+                    _, _, res = pending.pop(key)
+                    results[key] = _done(res, act, existed=True)
+            if not pending:
+                return
+        created = await self._create([b for _, b, _ in pending.values()])
+        for act in created:
+            key = find_marker(act.get("description"))
+            if key in pending:
+                _, _, res = pending.pop(key)
+                results[key] = _done(res, act, existed=False)
+        if pending:
+            # Shape may hold them without having listed them: the retry reconciles.
+            raise ProviderError(
+                f"shape returned {len(created)} of {len(created) + len(pending)} activities",
+                retryable=True,
+            )
 
-    async def _create(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _create(self, bodies: _Activities) -> _Activities:
         if len(bodies) == 1:
             return [(await self._call("POST", "/activities", json=bodies[0]))["activity"]]
         answer = await self._call("POST", "/activities/batch", json={"activities": bodies})
@@ -168,41 +162,33 @@ class ShapeProvider(Provider):
         await self.move_many([(provider_workout_id, new_date)])
 
     async def move_many(self, moves: Sequence[tuple[str, dt.date]]) -> None:
+        # Setting a date is idempotent: a caller may simply try a failed move again.
         for start in range(0, len(moves), BATCH):
             chunk = moves[start : start + BATCH]
-            async for attempt in retrying(self.context):
-                with attempt:  # setting a date is idempotent: plain retries are safe
-                    if len(chunk) == 1:
-                        pid, day = chunk[0]
-                        await self._call(
-                            "PATCH", f"/activities/{pid}", json={"date": day.isoformat()}
-                        )
-                    else:
-                        await self._call(
-                            "PATCH",
-                            "/activities/batch",
-                            json={
-                                "activities": [
-                                    {"id": pid, "date": day.isoformat()} for pid, day in chunk
-                                ]
-                            },
-                        )
+            if len(chunk) == 1:
+                pid, day = chunk[0]
+                await self._call("PATCH", f"/activities/{pid}", json={"date": day.isoformat()})
+            else:
+                await self._call(
+                    "PATCH",
+                    "/activities/batch",
+                    json={
+                        "activities": [{"id": pid, "date": day.isoformat()} for pid, day in chunk]
+                    },
+                )
 
     async def delete(self, provider_workout_id: str) -> None:
-        async for attempt in retrying(self.context):
-            with attempt:
-                try:
-                    await self._call("DELETE", f"/activities/{provider_workout_id}")
-                except ProviderNotFound:
-                    return  # gone already, e.g. the first try deleted it
+        try:
+            await self._call("DELETE", f"/activities/{provider_workout_id}")
+        except ProviderNotFound:
+            return  # gone already, e.g. an earlier try deleted it
 
     async def delete_many(self, provider_workout_ids: Sequence[str]) -> None:
         ids = list(provider_workout_ids)
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            async for attempt in retrying(self.context):
-                with attempt:
-                    await self._call("DELETE", "/activities/batch", json={"ids": chunk})
+            await self._call(
+                "DELETE", "/activities/batch", json={"ids": ids[start : start + BATCH]}
+            )
 
     # --------------------------------------------------------------------- list
 
@@ -218,8 +204,8 @@ class ShapeProvider(Provider):
             if not a.get("completed")
         ]
 
-    async def _list_raw(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    async def _list_raw(self, start: dt.date, end: dt.date) -> _Activities:
+        out: _Activities = []
         offset = 0
         while True:
             params = {
@@ -236,10 +222,8 @@ class ShapeProvider(Provider):
                 return out
 
     async def _list_page(self, params: dict[str, Any]) -> dict[str, Any]:
-        async for attempt in retrying(self.context):
-            with attempt:
-                return await self._call("GET", "/activities", params=params)
-        raise AssertionError("unreachable")
+        page: dict[str, Any] = await self._call("GET", "/activities", params=params)
+        return page
 
 
 def _done(res: PushResult, activity: dict[str, Any], *, existed: bool) -> PushResult:

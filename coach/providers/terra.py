@@ -19,11 +19,13 @@ from coach.providers.base import (
 )
 from coach.providers.capabilities import ICS, capabilities_for
 from coach.providers.coerce import coerce
-from coach.providers.http import Http, retrying
+from coach.providers.http import Http
 from coach.templates.models import CoercionWarning, WorkoutTemplate
 
 # With no device named, Terra gets the template as it is and coerces on its side.
 _TERRA_ANY = ICS.model_copy(update={"name": "terra"})
+# Terra's objects as it sends them (the class's own `list` method shadows the builtin).
+_Items = list[dict[str, Any]]
 
 
 class TerraCredentials(BaseModel):
@@ -92,18 +94,13 @@ class TerraProvider(Provider):
         )
 
     async def _template(self, body: dict[str, Any], key: str, reconcile: bool) -> int:
-        async for attempt in retrying(self.context):
-            with attempt:
-                if reconcile or attempt.retry_state.attempt_number > 1:
-                    # The first try may have created it before failing: find it by marker.
-                    found = await self._find_template(key)
-                    if found is not None:
-                        return found
-                created = await self.http.request(
-                    "POST", "/v2/workouts", json={"workout_template": body}
-                )
-                return int(created["workout_id"])
-        raise AssertionError("unreachable")  # tenacity re-raises the last error
+        if reconcile:
+            # An earlier try may have created it before failing: find it by marker.
+            found = await self._find_template(key)
+            if found is not None:
+                return found
+        created = await self.http.request("POST", "/v2/workouts", json={"workout_template": body})
+        return int(created["workout_id"])
 
     async def _find_template(self, key: str) -> int | None:
         listed = await self.http.request("GET", "/v2/workouts")
@@ -115,47 +112,38 @@ class TerraProvider(Provider):
     async def _planned(
         self, workout_id: int, day: dt.date, reconcile: bool
     ) -> tuple[dict[str, Any], bool]:
-        async for attempt in retrying(self.context):
-            with attempt:
-                if reconcile or attempt.retry_state.attempt_number > 1:
-                    # The template is this push's own, so a planned workout using it on
-                    # that date can only be the one a failed try created.
-                    for item in await self._list_raw(day, day):
-                        if item.get("workout_id") == workout_id:
-                            return item, True
-                created = await self.http.request(
-                    "POST",
-                    "/v2/plannedWorkouts",
-                    params={"user_id": self.credentials.user_id},
-                    json={"workout_id": workout_id, "planned_date": day.isoformat()},
-                )
-                return created, False
-        raise AssertionError("unreachable")
+        if reconcile:
+            # The template is this push's own, so a planned workout using it on that date
+            # can only be the one a failed try created.
+            for item in await self._list_raw(day, day):
+                if item.get("workout_id") == workout_id:
+                    return item, True
+        created: dict[str, Any] = await self.http.request(
+            "POST",
+            "/v2/plannedWorkouts",
+            params={"user_id": self.credentials.user_id},
+            json={"workout_id": workout_id, "planned_date": day.isoformat()},
+        )
+        return created, False
 
     # ------------------------------------------------------------ move, delete
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
-        async for attempt in retrying(self.context):
-            with attempt:
-                await self.http.request(
-                    "PATCH",
-                    f"/v2/plannedWorkouts/{provider_workout_id}",
-                    json={"planned_date": new_date.isoformat()},
-                )
+        await self.http.request(
+            "PATCH",
+            f"/v2/plannedWorkouts/{provider_workout_id}",
+            json={"planned_date": new_date.isoformat()},
+        )
 
     async def delete(self, provider_workout_id: str) -> None:
-        async for attempt in retrying(self.context):
-            with attempt:
-                try:
-                    planned = await self.http.request(
-                        "GET", f"/v2/plannedWorkouts/{provider_workout_id}"
-                    )
-                except ProviderNotFound:
-                    return
-                await self._delete(f"/v2/plannedWorkouts/{provider_workout_id}")
-                # The template was made for this push alone; keep the account tidy.
-                if planned and planned.get("workout_id") is not None:
-                    await self._delete(f"/v2/workouts/{planned['workout_id']}")
+        try:
+            planned = await self.http.request("GET", f"/v2/plannedWorkouts/{provider_workout_id}")
+        except ProviderNotFound:
+            return
+        await self._delete(f"/v2/plannedWorkouts/{provider_workout_id}")
+        # The template was made for this push alone; keep the account tidy.
+        if planned and planned.get("workout_id") is not None:
+            await self._delete(f"/v2/workouts/{planned['workout_id']}")
 
     async def _delete(self, path: str) -> None:
         try:
@@ -176,28 +164,26 @@ class TerraProvider(Provider):
             for item in await self._list_raw(start, end)
         ]
 
-    async def _list_raw(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-        async for attempt in retrying(self.context):
-            with attempt:
-                listed = await self.http.request(
-                    "GET",
-                    "/v2/plannedWorkouts",
-                    params={
-                        "user_id": self.credentials.user_id,
-                        "start_date": start.isoformat(),
-                        "end_date": end.isoformat(),
-                    },
-                )
-                return _items(listed, "planned_workouts")
-        raise AssertionError("unreachable")
+    async def _list_raw(self, start: dt.date, end: dt.date) -> _Items:
+        listed = await self.http.request(
+            "GET",
+            "/v2/plannedWorkouts",
+            params={
+                "user_id": self.credentials.user_id,
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+            },
+        )
+        return _items(listed, "planned_workouts")
 
 
-def _items(body: Any, key: str) -> list[dict[str, Any]]:
+def _items(body: Any, key: str) -> _Items:
     # The reference shows no list bodies: accept our own /v2 shape ({key: [...]}) or a list.
     if isinstance(body, list):
         return body
     if isinstance(body, dict) and isinstance(body.get(key), list):
-        return body[key]
+        items: _Items = body[key]
+        return items
     raise ProviderError(f"terra list answer has no {key!r} list", retryable=False)
 
 

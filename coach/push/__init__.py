@@ -1,1 +1,1 @@
-"""Pushing planned workouts to providers: the outbox rows, the worker, push jobs."""
+"""Syncing with providers: the planned-workout outbox, the worker, push jobs, imports."""

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Collection
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from coach.db.database import Database
@@ -24,7 +24,7 @@ from coach.db.tables import PlannedWorkoutRow, utcnow
 log = logging.getLogger("coach.push")
 
 
-def _held(row_ids: Collection[int], token: str):  # type: ignore[no-untyped-def]
+def _held(row_ids: Collection[int], token: str) -> ColumnElement[bool]:
     return (
         col(PlannedWorkoutRow.id).in_(list(row_ids))
         & (col(PlannedWorkoutRow.claim_token) == token)

@@ -2,9 +2,9 @@
 
 A worker claims due rows of one connection with a lease (on PostgreSQL under
 `FOR UPDATE SKIP LOCKED`, so several workers never claim the same row), pushes them and
-records the result. A worker that dies leaves its rows leased; when the lease runs out
-they are claimed again, and because they are marked `in_flight` the adapter first looks
-for what the dead worker may already have created (the idempotency key) before creating.
+records the result. A row stays `in_flight` from its first claim until it is pushed: a
+worker that died, or an attempt that failed, may have reached the provider, so the next
+attempt has the adapter look for what is there (the idempotency key) before creating.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, func, select
 
 from coach.db.tables import (
@@ -33,11 +33,13 @@ class Claim:
     athlete: AthleteRow | None
     rows: list[PlannedWorkoutRow]
     templates: dict[int, WorkoutTemplateRow]
-    reconcile: bool  # some row was in flight when a worker stopped
+    # Rows tried before (a failed attempt, a worker that stopped): they may be on the
+    # provider already, so their push reconciles first.
+    in_flight: frozenset[int]
     token: str  # carried by the claimed rows until another claim takes them
 
 
-def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _due(now: dt.datetime) -> ColumnElement[bool]:
     return (
         (col(PlannedWorkoutRow.status) == "queued")
         & or_(
@@ -110,8 +112,8 @@ def claim(session: Session, *, lease_s: float, limit_for: Callable[[str], int]) 
             select(WorkoutTemplateRow).where(col(WorkoutTemplateRow.id).in_(ids))
         ).all()
     }
-    reconcile = any(was_in_flight.get(r.id) for r in rows)
-    return Claim(connection, athlete, rows, templates, reconcile, token)
+    in_flight = frozenset(r.id for r in rows if r.id is not None and was_in_flight.get(r.id))
+    return Claim(connection, athlete, rows, templates, in_flight, token)
 
 
 def record_pushed(
@@ -138,20 +140,35 @@ def record_pushed(
 
 
 def record_failure(
-    session: Session, row_id: int, *, error: str, retry_in: float | None, max_attempts: int
+    session: Session,
+    row_id: int,
+    *,
+    error: str,
+    retry_in: float | None,
+    hold: bool = False,
+    now: dt.datetime | None = None,
 ) -> None:
-    """`retry_in` None: final. A row that may have reached the provider stays in flight."""
+    """One failed attempt. `retry_in` None: the row has failed for good (the RetryPolicy
+    said so). Else it is due again in `retry_in` seconds: released to any worker, or kept
+    by a caller that makes the next attempt itself (`hold`, the claim stays). Rows that
+    failed in one call pass one `now`, so they come due together and go out as one batch.
+
+    The row stays in flight: the attempt may have reached the provider.
+    """
     row = session.get(PlannedWorkoutRow, row_id)
     assert row is not None
+    now = now or utcnow()
     row.attempts += 1
     row.last_error = error
-    row.lease_until = None
-    row.claim_token = None
-    row.updated_at = utcnow()
-    if retry_in is None or row.attempts >= max_attempts:
+    row.updated_at = now
+    if retry_in is None:
         row.status = "failed"
     else:
-        row.next_attempt_at = utcnow() + dt.timedelta(seconds=retry_in)
+        # Also for a held row: if its holder dies, whoever takes it over keeps the wait.
+        row.next_attempt_at = now + dt.timedelta(seconds=retry_in)
+    if retry_in is None or not hold:
+        row.lease_until = None
+        row.claim_token = None
     session.add(row)
 
 

@@ -1,30 +1,27 @@
 """The push worker: claims due planned workouts and pushes them through their adapters.
 
 It runs as a background task of the service (one per process; on PostgreSQL any number
-of processes may run one). Retryable provider failures come back after a back-off (or
-the provider's Retry-After); others, and rows out of attempts, end as `failed`.
+of processes may run one). Each pass makes one attempt per row: a retryable failure
+brings the row back after the outbox policy's wait (or the provider's Retry-After);
+others, and rows out of attempts, end as `failed`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
+from functools import partial
 
 import anyio
 
 from coach.db.database import Database
 from coach.db.tables import PlannedWorkoutRow
 from coach.providers import registry
-from coach.providers.base import (
-    Provider,
-    ProviderContext,
-    ProviderError,
-    PushItem,
-    PushResult,
-)
+from coach.providers.base import ProviderContext, PushItem
 from coach.push.adapters import adapter_for
-from coach.push.lease import kept_leased, renew
-from coach.push.outbox import Claim, claim, record_failure, record_pushed, settle_job
+from coach.push.attempt import push_attempt
+from coach.push.lease import kept_leased
+from coach.push.outbox import Claim, claim, record_failure, settle_job
+from coach.push.policy import outbox_policy
 from coach.secrets import CredentialBox, SecretsError
 from coach.settings import Settings
 from coach.templates.models import WorkoutTemplate
@@ -40,11 +37,6 @@ UNREADABLE_CREDENTIALS = (
 )
 
 
-def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:
-    # Exponential with jitter, as openai-python does: spreads retries of many rows.
-    return min(cap, base * 2 ** max(0, attempt - 1)) * (1 - 0.25 * random.random())
-
-
 class PushWorker:
     def __init__(
         self, settings: Settings, db: Database, box: CredentialBox, context: ProviderContext
@@ -53,6 +45,7 @@ class PushWorker:
         self.db = db
         self.box = box
         self.context = context
+        self.policy = outbox_policy(settings)
 
     async def run(self) -> None:
         """Work until cancelled; sleep `push_poll_s` whenever nothing is due."""
@@ -74,7 +67,7 @@ class PushWorker:
             return False
         await self._push(claimed)
         for job_id in {r.push_job_id for r in claimed.rows if r.push_job_id}:
-            await self.db.run(lambda s, j=job_id: settle_job(s, j))
+            await self.db.run(partial(settle_job, job_id=job_id))
         return True
 
     @staticmethod
@@ -95,72 +88,35 @@ class PushWorker:
                 claimed.connection.id,
             )
             for row in claimed.rows:
-                await self._fail(row.id or 0, UNREADABLE_CREDENTIALS, None)
+                await self._fail(row.id or 0, UNREADABLE_CREDENTIALS)
             return
         token = claimed.token
         lease_s = self.settings.push_lease_s
         try:
             async with kept_leased(self.db, [r.id or 0 for r in claimed.rows], token, lease_s):
-                ready = []
+                ready: list[tuple[PlannedWorkoutRow, PushItem]] = []
                 for row in claimed.rows:
                     template_row = claimed.templates.get(row.workout_id)
                     if template_row is None:
-                        await self._fail(row.id or 0, "the workout template was deleted", None)
+                        await self._fail(row.id or 0, "the workout template was deleted")
                         continue
                     template = WorkoutTemplate.model_validate(template_row.template)
                     ready.append((row, PushItem(template, row.planned_date, row.idempotency_key)))
                 size = max(1, adapter.batch_size)
                 for start in range(0, len(ready), size):
                     chunk = ready[start : start + size]
-                    # The fence: push only rows no other worker has claimed meanwhile.
-                    ids = [row.id or 0 for row, _ in chunk]
-                    held = await self.db.run(lambda s, ids=ids: renew(s, ids, token, lease_s))
-                    chunk = [(row, item) for row, item in chunk if row.id in held]
-                    if chunk:
-                        await self._push_many(adapter, chunk, claimed.reconcile)
+                    await push_attempt(
+                        self.db,
+                        adapter,
+                        chunk,
+                        token=token,
+                        lease_s=lease_s,
+                        reconcile=any(row.id in claimed.in_flight for row, _ in chunk),
+                        policy=self.policy,
+                    )
         finally:
             await adapter.aclose()
 
-    async def _push_many(
-        self, adapter: Provider, chunk: list[tuple[PlannedWorkoutRow, PushItem]], reconcile: bool
-    ) -> None:
-        try:
-            results: list[PushResult] = await adapter.push_many(
-                [item for _, item in chunk], reconcile=reconcile
-            )
-        except ProviderError as exc:
-            retry_in = None
-            if exc.retryable:
-                attempt = max(row.attempts for row, _ in chunk) + 1
-                retry_in = exc.retry_after or backoff_seconds(attempt)
-            log.warning(
-                "push to %s failed (%s): %s",
-                adapter.name,
-                "will retry" if retry_in is not None else "final",
-                exc.message,
-            )
-            for row, _ in chunk:
-                await self._fail(row.id or 0, exc.message, retry_in)
-            return
-        for (row, _), result in zip(chunk, results, strict=True):
-            warnings = [w.model_dump(mode="json") for w in result.warnings]
-            await self.db.run(
-                lambda s, r=row, res=result, w=warnings: record_pushed(
-                    s,
-                    r.id or 0,
-                    provider_workout_id=res.provider_workout_id,
-                    warnings=w,
-                    artifact=res.artifact,
-                )
-            )
-
-    async def _fail(self, row_id: int, error: str, retry_in: float | None) -> None:
-        await self.db.run(
-            lambda s: record_failure(
-                s,
-                row_id,
-                error=error,
-                retry_in=retry_in,
-                max_attempts=self.settings.push_max_attempts,
-            )
-        )
+    async def _fail(self, row_id: int, error: str) -> None:
+        """A failure no retry can mend: the row ends `failed` with `error`."""
+        await self.db.run(lambda s: record_failure(s, row_id, error=error, retry_in=None))

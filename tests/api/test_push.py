@@ -145,7 +145,7 @@ def test_move_and_delete_reach_the_provider(database_url: str) -> None:
 def test_provider_errors_map_to_408_501_502(database_url: str) -> None:
     with (
         emulators() as (terra, terra_url, _, _),
-        service(database_url, provider_max_attempts=1) as live,
+        service(database_url, push_inline_attempts=1) as live,
     ):
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:

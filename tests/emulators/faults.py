@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -45,6 +46,7 @@ class Fault:
     remaining: int
     status: int
     after_commit: bool
+    retry_after: str | None
 
 
 class Faults:
@@ -55,6 +57,9 @@ class Faults:
     - status: answer `status` (default 502) without committing; `after_commit=True`
       commits first (Terra's 408 "push timed out" is like that).
     - drop: commit, then close the connection mid-answer.
+
+    `retry_after` puts a Retry-After header on a status answer. `injected_at` holds when
+    (monotonic seconds) each fault struck, for tests of the waits between attempts.
     """
 
     def __init__(self, hang_s: float = 1.5) -> None:
@@ -62,6 +67,7 @@ class Faults:
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
         self.injected: list[tuple[str, str, str]] = []
+        self.injected_at: list[float] = []
 
     def add(
         self,
@@ -72,10 +78,11 @@ class Faults:
         times: int = 1,
         status: int = 502,
         after_commit: bool | None = None,
+        retry_after: str | None = None,
     ) -> None:
         commit = after_commit if after_commit is not None else kind != "status"
         with self._lock:
-            self._rules.append(Fault(kind, method, path, times, status, commit))
+            self._rules.append(Fault(kind, method, path, times, status, commit, retry_after))
 
     def clear(self) -> None:
         with self._lock:
@@ -91,6 +98,7 @@ class Faults:
                 ):
                     rule.remaining -= 1
                     self.injected.append((rule.kind, method, path))
+                    self.injected_at.append(time.monotonic())
                     return rule
         return None
 
@@ -108,14 +116,20 @@ class Faults:
             if fault.kind == "timeout":
                 await anyio.sleep(self.hang_s)
                 return error(504, "gateway timeout")
-            return error(fault.status, "injected fault")
+            return _with_retry_after(error(fault.status, "injected fault"), fault)
         response = await commit()
         if fault.kind == "timeout":
             await anyio.sleep(self.hang_s)
             return response
         if fault.kind == "drop":
             return DroppedResponse()
-        return error(fault.status, "injected fault after commit")
+        return _with_retry_after(error(fault.status, "injected fault after commit"), fault)
+
+
+def _with_retry_after(response: Response, fault: Fault) -> Response:
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = fault.retry_after
+    return response
 
 
 def json_error(body_key: str = "error") -> Callable[[int, str], JSONResponse]:

@@ -161,7 +161,7 @@ async def test_a_refused_or_stale_authorization_gives_no_token(
         await exchange_code(app, code, ctx)
 
 
-async def test_token_endpoint_hiccups_are_retried(
+async def test_a_workouts_read_hiccup_is_retried(
     app: AIEnduranceApp, emulator: AIEnduranceEmulator, clock: FakeClock
 ) -> None:
     ctx = ProviderContext(clock=clock, apps={"aiendurance": app})
@@ -169,6 +169,9 @@ async def test_token_endpoint_hiccups_are_retried(
     emulator.faults.add("status", path="/o/future_workout_static/", status=502)
     async with registry.create("aiendurance", creds, {}, ctx) as adapter:
         assert len(await adapter.import_workouts()) == 3  # type: ignore[attr-defined]
+    # The read a request waits for is tried again on the one back-off curve (1 s first).
+    assert emulator.calls["GET /o/future_workout_static/"] == 2
+    assert 0.75 <= clock.slept <= 1.0
 
 
 def test_endurance_and_interval_workouts_become_templates() -> None:

@@ -7,9 +7,16 @@ import math
 
 import pytest
 
-from coach.providers.base import ProviderAuthError, ProviderError
+from coach.providers.base import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    PushItem,
+    PushResult,
+)
 from coach.providers.capabilities import SHAPE
 from coach.providers.coerce import coerce
+from coach.providers.retry import RetryPolicy, retry_inline
 from coach.providers.shape import ShapeProvider
 from coach.providers.shape_format import to_activity
 from coach.templates.convert import workout_to_template
@@ -57,16 +64,28 @@ async def test_a_429_is_honoured_and_nothing_is_duplicated(clock: FakeClock) -> 
     # The provider is stricter than the adapter was told: 429s come, Retry-After rules.
     emulator = ShapeEmulator({"shape_strict"}, clock=clock, per_minute=2, per_hour=200)
     with serve_app(emulator.app()) as url:
-        async with shape_adapter(
-            url + "/api/v1", clock, token="shape_strict", max_attempts=8
-        ) as adapter:
+        async with shape_adapter(url + "/api/v1", clock, token="shape_strict") as adapter:
             items = plan_items(1)
-            for item in items:
-                await adapter.push(
-                    item.template, item.planned_date, idempotency_key=item.idempotency_key
-                )
+            first = items[0]
+            await adapter.push(first.template, first.planned_date, idempotency_key="a")
+            await adapter.push(first.template, first.planned_date, idempotency_key="b")
+            with pytest.raises(ProviderRateLimited) as caught:
+                await adapter.push(first.template, first.planned_date, idempotency_key="c")
+            assert caught.value.retryable and caught.value.retry_after == 60
+            # The caller's policy waits Retry-After; the limiter holds everyone as long.
+            start = clock.now()
+            for item in items[2:]:
+
+                async def push(again: bool, item: PushItem = item) -> PushResult:
+                    key = item.idempotency_key
+                    return await adapter.push(
+                        item.template, item.planned_date, idempotency_key=key, reconcile=again
+                    )
+
+                await retry_inline(push, RetryPolicy(), clock)
+            assert clock.now() - start >= 60
     assert emulator.rate_limited >= 1
-    assert len(emulator.activities) == len(items)
+    assert len(emulator.activities) == 2 + len(items[2:])
 
 
 async def test_batch_deletes_and_moves_use_the_batch_endpoints(
@@ -95,11 +114,12 @@ async def test_persistent_502s_end_in_a_retryable_error(
     shape_url: str, shape_emulator: ShapeEmulator, clock: FakeClock
 ) -> None:
     shape_emulator.faults.add("status", status=502, times=100)
-    async with shape_adapter(shape_url, clock, max_attempts=3) as adapter:
+    async with shape_adapter(shape_url, clock) as adapter:
         item = plan_items(1)[0]
         with pytest.raises(ProviderError) as caught:
             await adapter.push(item.template, item.planned_date, idempotency_key="k1")
     assert caught.value.retryable and caught.value.status == 502
+    assert shape_emulator.requests == 1  # one attempt: retrying is the caller's call
     assert shape_emulator.activities == {}
 
 

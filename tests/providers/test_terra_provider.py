@@ -12,7 +12,9 @@ from coach.providers.base import (
     ProviderNotFound,
     ProviderTimeout,
     ProviderUnsupported,
+    PushResult,
 )
+from coach.providers.retry import RetryPolicy, retry_inline
 from coach.templates.convert import workout_to_template
 from tests.emulators.clock import FakeClock
 from tests.emulators.terra import TerraEmulator
@@ -77,7 +79,7 @@ async def test_terra_errors_that_no_retry_helps(
         (502, ProviderError, 502),
     ],
 )
-async def test_terra_408_and_502_are_retried_then_surface_typed(
+async def test_terra_408_and_502_are_one_call_typed_and_retryable(
     terra_url: str,
     terra_emulator: TerraEmulator,
     clock: FakeClock,
@@ -89,12 +91,16 @@ async def test_terra_408_and_502_are_retried_then_surface_typed(
         "status", method="POST", path="/v2/plannedWorkouts", status=status, times=99
     )
     item = plan_items(1)[0]
-    async with terra_adapter(terra_url, clock, max_attempts=3) as adapter:
-        with pytest.raises(error) as caught:
-            await adapter.push(item.template, item.planned_date, idempotency_key="k")
-    assert caught.value.status == ours and caught.value.retryable
-    assert terra_emulator.calls["POST /v2/plannedWorkouts"] == 3
-    assert terra_emulator.calls["POST /v2/workouts"] == 1  # the template is reused
+    async with terra_adapter(terra_url, clock) as adapter:
+        for again in (False, True):
+            with pytest.raises(error) as caught:
+                await adapter.push(
+                    item.template, item.planned_date, idempotency_key="k", reconcile=again
+                )
+            assert caught.value.status == ours and caught.value.retryable
+    assert terra_emulator.calls["POST /v2/plannedWorkouts"] == 2  # one per push
+    assert terra_emulator.calls["POST /v2/workouts"] == 1  # the retry found the template
+    assert len(terra_emulator.templates) == 1 and terra_emulator.planned == {}
 
 
 async def test_terra_408_after_it_pushed_is_reconciled_not_duplicated(
@@ -106,7 +112,11 @@ async def test_terra_408_after_it_pushed_is_reconciled_not_duplicated(
     )
     items = plan_items(1)
     async with terra_adapter(terra_url, clock) as adapter:
-        results = await adapter.push_many(items)
+
+        async def push(again: bool) -> list[PushResult]:
+            return await adapter.push_many(items, reconcile=again)
+
+        results = await retry_inline(push, RetryPolicy(), clock)
     assert len(terra_emulator.planned) == len(items)
     assert all(r.existed for r in results[:3]) and not any(r.existed for r in results[3:])
 
