@@ -6,28 +6,32 @@ same whichever endpoint asked for it.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 
 import anyio
 from sqlmodel import Session, select
 
 from coach.accounts import Caller
 from coach.db.tables import Organization, WorkoutTemplateRow
-from coach.engines.base import (
-    GenerationContext,
-    PlanEvent,
-    PlanTotal,
-    PlanWarning,
-    WeekDone,
-    WorkoutReady,
-)
-from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import EchoedRequest, GenerationRequest, PlanRequest, PlanResponse
+from coach.engines.base import GenerationContext
+from coach.engines.events import PlanAccumulator
+from coach.plans.models import Workout
+from coach.plans.requests import GenerationRequest, PlanRequest, echo
 from coach.plans.store import fail_plan, finish_plan, start_plan
 from coach.principles import resolve
 from coach.services import Services
+
+# PlanAccumulator and echo live lower down (coach.engines.events, coach.plans.requests);
+# they are re-exported for the API modules that import them from here.
+__all__ = [
+    "PlanAccumulator",
+    "build_context",
+    "echo",
+    "library_workouts",
+    "record_failure",
+    "record_finish",
+    "record_start",
+]
 
 
 def library_workouts(session: Session, organization_id: int) -> list[Workout]:
@@ -66,44 +70,6 @@ async def build_context(
         directory=services.settings.principles_dir,
     )
     return GenerationContext(request=request, principle=principle, library=library)
-
-
-def echo(request: GenerationRequest) -> EchoedRequest:
-    return EchoedRequest.model_validate(
-        {**request.model_dump(mode="json"), "generated_at": dt.datetime.now(dt.UTC)}
-    )
-
-
-@dataclass
-class PlanAccumulator:
-    """Adds an engine's events up to the plan they describe."""
-
-    workouts: list[Workout] = field(default_factory=list)
-    weekly_info: dict[int, WeekInfo] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    total: int | None = None
-
-    def apply(self, event: PlanEvent) -> None:
-        if isinstance(event, WorkoutReady):
-            self.workouts.append(event.workout)
-        elif isinstance(event, WeekDone):
-            self.weekly_info[event.week] = event.info
-        elif isinstance(event, PlanWarning):
-            self.warnings.append(event.message)
-        elif isinstance(event, PlanTotal):
-            self.total = event.total
-
-    def response(
-        self, *, plan_id: uuid.UUID, principle_text: str, request: PlanRequest
-    ) -> PlanResponse:
-        return PlanResponse(
-            plan_id=plan_id,
-            content=self.workouts,
-            weekly_info={str(k): v for k, v in sorted(self.weekly_info.items())},
-            training_principle=principle_text,
-            request=echo(request),
-            warnings=self.warnings,
-        )
 
 
 async def record_start(

@@ -9,11 +9,35 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Literal
 
-from coach.plans.models import WeekInfo, Workout
+from coach.engines.events import (
+    DraftEvent,
+    DraftProgress,
+    DraftText,
+    PlanEvent,
+    PlanTotal,
+    PlanWarning,
+    WeekDone,
+    WorkoutReady,
+)
+from coach.plans.models import Workout
 from coach.plans.requests import GenerationRequest, PlanRequest
 from coach.principles import ResolvedPrinciple
+
+# The events live in coach.engines.events; engines import them from here with the contract.
+__all__ = [
+    "DraftEvent",
+    "DraftProgress",
+    "DraftText",
+    "EngineError",
+    "GenerationContext",
+    "PlanEngine",
+    "PlanEvent",
+    "PlanTotal",
+    "PlanWarning",
+    "WeekDone",
+    "WorkoutReady",
+]
 
 
 @dataclass(frozen=True)
@@ -23,55 +47,6 @@ class GenerationContext:
     request: GenerationRequest
     principle: ResolvedPrinciple
     library: list[Workout] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DraftProgress:
-    status: str
-    message: str
-    progress: int
-    type: Literal["draft_progress"] = "draft_progress"
-
-
-@dataclass(frozen=True)
-class DraftText:
-    """A piece of the draft text, in order; the draft is the concatenation of all pieces."""
-
-    text: str
-    type: Literal["draft_text"] = "draft_text"
-
-
-@dataclass(frozen=True)
-class WorkoutReady:
-    workout: Workout
-    type: Literal["workout"] = "workout"
-
-
-@dataclass(frozen=True)
-class WeekDone:
-    week: int
-    info: WeekInfo
-    type: Literal["week_done"] = "week_done"
-
-
-@dataclass(frozen=True)
-class PlanWarning:
-    """A draft line the engine could not read, or a day it could not fill."""
-
-    message: str
-    type: Literal["warning"] = "warning"
-
-
-@dataclass(frozen=True)
-class PlanTotal:
-    """How many workouts the plan will have, sent before the first workout."""
-
-    total: int
-    type: Literal["total"] = "total"
-
-
-DraftEvent = DraftProgress | DraftText
-PlanEvent = WorkoutReady | WeekDone | PlanWarning | PlanTotal
 
 
 class EngineError(Exception):

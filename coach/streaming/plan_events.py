@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from coach.engines.base import PlanEvent, PlanTotal, WeekDone, WorkoutReady
-from coach.generation import PlanAccumulator
+from coach.engines.events import PlanAccumulator, PlanEvent, PlanTotal, WeekDone, WorkoutReady
 from coach.plans.models import WeekInfo, Workout
 from coach.streaming.events import DONE, PlanStreamResult, Progress, StreamEvent
 
