@@ -7,6 +7,7 @@ same whichever endpoint asked for it.
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 import anyio
 from sqlmodel import Session, select
@@ -49,9 +50,15 @@ def library_workouts(session: Session, organization_id: int) -> list[Workout]:
     return workouts
 
 
+Request = TypeVar("Request", bound=GenerationRequest)
+
+
 async def build_context(
-    services: Services, caller: Caller, request: GenerationRequest
-) -> GenerationContext:
+    services: Services, caller: Caller, request: Request
+) -> GenerationContext[Request]:
+    """The context for `request`: a draft context for a GenerationRequest, a plan context
+    (PlanContext) for a PlanRequest."""
+
     def load(session: Session) -> tuple[str | None, list[Workout]]:
         org = session.get(Organization, request.organization_id)
         assert org is not None

@@ -7,8 +7,9 @@ response, so the synchronous and streaming endpoints share a single code path.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from coach.engines.events import (
     DraftEvent,
@@ -26,11 +27,13 @@ from coach.principles import ResolvedPrinciple
 
 # The events live in coach.engines.events; engines import them from here with the contract.
 __all__ = [
+    "DraftContext",
     "DraftEvent",
     "DraftProgress",
     "DraftText",
     "EngineError",
     "GenerationContext",
+    "PlanContext",
     "PlanEngine",
     "PlanEvent",
     "PlanTotal",
@@ -40,13 +43,24 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class GenerationContext:
-    """Everything an engine may use: the request, the resolved principle, the org's library."""
+R = TypeVar("R", bound=GenerationRequest, covariant=True)
 
-    request: GenerationRequest
+
+@dataclass(frozen=True)
+class GenerationContext(Generic[R]):
+    """Everything an engine may use: the request, the resolved principle, the org's library.
+
+    Covariant in the request, so a plan's context also serves the code that needs only the
+    fields every generation request has.
+    """
+
+    request: R
     principle: ResolvedPrinciple
     library: list[Workout] = field(default_factory=list)
+
+
+DraftContext = GenerationContext[GenerationRequest]
+PlanContext = GenerationContext[PlanRequest]
 
 
 class EngineError(Exception):
@@ -54,16 +68,21 @@ class EngineError(Exception):
 
 
 class PlanEngine(ABC):
-    """A way to write drafts and structured plans. Registered by name in coach.engines.registry."""
+    """A way to write drafts and structured plans. Registered by name in coach.engines.registry.
+
+    Both methods return async generators that may hold open upstream requests and tasks:
+    iterate one in a single task and close it with `aclose()` (contextlib.aclosing) when
+    stopping early, in the same cancel scope it was iterated in.
+    """
 
     name: str
 
     @abstractmethod
-    def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         """Yield progress and the draft text in pieces."""
 
     @abstractmethod
-    def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+    def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
         """Yield PlanTotal first, then workouts in plan order, each week's WeekDone after its
         last workout, and warnings whenever they arise."""
 

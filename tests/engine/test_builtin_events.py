@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from builtin_helpers import MakeCtx
 
@@ -38,7 +39,8 @@ def test_plan_events(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(weeks=4, instructions="10k race")
     draft = write_draft(ctx) + "gibberish line\n"
     request = PlanRequest(**ctx.request.model_dump(), refined_draft=draft)
-    events = asyncio.run(_collect(BuiltinEngine().plan(ctx, request)))
+    plan_ctx = replace(ctx, request=request)
+    events = asyncio.run(_collect(BuiltinEngine().plan(plan_ctx)))
     assert isinstance(events[0], PlanTotal)
     workouts = [e.workout for e in events if isinstance(e, WorkoutReady)]
     assert events[0].total == len(workouts) == len(build_plan(ctx, draft).workouts)

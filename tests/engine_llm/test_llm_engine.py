@@ -156,7 +156,7 @@ async def test_draft_without_workout_lines_fails_before_any_request() -> None:
         async with engine_for(url) as engine:
             events = []
             with pytest.raises(EngineError, match="no workout lines"):
-                async for event in engine.plan(context(request), request):
+                async for event in engine.plan(context(request)):
                     events.append(event)
     assert [type(e) for e in events] == [PlanWarning]
     assert llm.requests == []

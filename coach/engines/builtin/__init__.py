@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncGenerator
 
 from coach.engines.base import (
+    DraftContext,
     DraftEvent,
     DraftProgress,
     DraftText,
-    GenerationContext,
+    PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
@@ -21,7 +21,6 @@ from coach.engines.builtin.draft import draft_pieces, generate, write_draft
 from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.reconcile import BuiltPlan, build_plan
 from coach.plans.models import Workout
-from coach.plans.requests import PlanRequest
 
 __all__ = [
     "BuiltPlan",
@@ -40,7 +39,7 @@ class BuiltinEngine(PlanEngine):
 
     name = "builtin"
 
-    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         yield DraftProgress(
             status="planning", message="Laying out weeks, days and volumes", progress=5
         )
@@ -56,10 +55,8 @@ class BuiltinEngine(PlanEngine):
                 )
         yield DraftProgress(status="done", message="Draft ready", progress=100)
 
-    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
-        if ctx.request is not request:
-            ctx = replace(ctx, request=request)
-        built = build_plan(ctx, request.refined_draft, request)
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        built = build_plan(ctx, ctx.request.refined_draft)
         yield PlanTotal(len(built.workouts))
         for message in built.warnings:
             yield PlanWarning(message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.planner import (
     PlanSettings,
     WeekPlan,
@@ -15,7 +15,6 @@ from coach.engines.builtin.planner import (
 )
 from coach.plans.draft_format import WEEKDAYS, DraftEntry, DraftWeek, render_week
 from coach.plans.models import Workout
-from coach.plans.requests import GenerationRequest
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,8 @@ class Generated:
     slots: list[Slot]
 
 
-def generate(ctx: GenerationContext, request: GenerationRequest | None = None) -> Generated:
-    settings = settings_from(ctx, request)
+def generate(ctx: DraftContext) -> Generated:
+    settings = settings_from(ctx)
     weeks = plan_weeks(settings)
     slots: list[Slot] = []
     for week in weeks:
@@ -53,7 +52,7 @@ def generate(ctx: GenerationContext, request: GenerationRequest | None = None) -
     return Generated(settings, weeks, slots)
 
 
-def _intro(ctx: GenerationContext, gen: Generated) -> str:
+def _intro(ctx: DraftContext, gen: Generated) -> str:
     s = gen.settings
     principle = ctx.principle
     if principle.principle is None:
@@ -91,7 +90,7 @@ def _intro(ctx: GenerationContext, gen: Generated) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[str]:
+def draft_pieces(ctx: DraftContext, gen: Generated | None = None) -> list[str]:
     """The draft as pieces: the intro, then one piece per week."""
     gen = gen or generate(ctx)
     s = gen.settings
@@ -125,7 +124,7 @@ def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[s
     return pieces
 
 
-def write_draft(ctx: GenerationContext) -> str:
+def write_draft(ctx: DraftContext) -> str:
     """The coach-editable draft text for the request in `ctx`."""
     return "".join(draft_pieces(ctx))
 

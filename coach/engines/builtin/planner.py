@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.days import choose_roles
 from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.layout import WeekFrame, lay_out
@@ -14,7 +14,6 @@ from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
 from coach.plans.models import HARD_TYPES, Workout
-from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleRules, default_principle
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
@@ -124,8 +123,8 @@ class WeekPlan:
         return focus
 
 
-def settings_from(ctx: GenerationContext, request: GenerationRequest | None = None) -> PlanSettings:
-    req = request or ctx.request
+def settings_from(ctx: DraftContext) -> PlanSettings:
+    req = ctx.request
     resolved = ctx.principle.principle or default_principle()
     instructions = parse_instructions(req.instructions)
     race = instructions.race

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.draft import Generated, Slot, generate
 from coach.engines.builtin.instructions import parse_instructions
 from coach.engines.builtin.planner import (
@@ -24,7 +24,6 @@ from coach.plans.draft_format import (
     parse_draft,
 )
 from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import GenerationRequest
 from coach.plans.validate import RIDE_TYPES, SWIM_TYPES, validate_plan
 
 _STEADY = frozenset(
@@ -206,15 +205,13 @@ def from_generated(gen: Generated, warnings: list[str]) -> BuiltPlan:
     return BuiltPlan(workouts, _weekly_info(gen, workouts, {}), warnings)
 
 
-def build_plan(
-    ctx: GenerationContext, refined_draft: str, request: GenerationRequest | None = None
-) -> BuiltPlan:
+def build_plan(ctx: DraftContext, refined_draft: str) -> BuiltPlan:
     """The structured plan for the coach's refined draft (see docs/draft-format.md).
 
     Unchanged lines give exactly the workouts the engine drafted; edited or added lines are
     rebuilt from what they say; unreadable lines and broken coaching rules are warnings.
     """
-    gen = generate(ctx, request)
+    gen = generate(ctx)
     settings = gen.settings
     parsed = parse_draft(refined_draft, sport=settings.sport, first_weekday=settings.first_weekday)
     warnings = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +14,12 @@ import anyio
 import openai
 
 from coach.engines.base import (
+    DraftContext,
     DraftEvent,
     DraftProgress,
     DraftText,
     EngineError,
-    GenerationContext,
+    PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
@@ -34,7 +35,7 @@ from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.schema import WEEK_FORMAT
 from coach.engines.llm.week import DONE, WeekWriter
 from coach.plans.models import HARD_TYPES, WeekInfo, Workout
-from coach.plans.requests import GenerationRequest, PlanRequest
+from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleFileError, PrincipleRules, default_principle
 from coach.settings import Settings
 
@@ -115,7 +116,7 @@ class LLMEngine(PlanEngine):
 
     # -- draft -----------------------------------------------------------------------
 
-    def _request_vars(self, ctx: GenerationContext) -> dict[str, Any]:
+    def _request_vars(self, ctx: DraftContext) -> dict[str, Any]:
         request = ctx.request
         return {
             "principle": ctx.principle.text,
@@ -127,7 +128,7 @@ class LLMEngine(PlanEngine):
             "instructions": request.instructions,
         }
 
-    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         messages = self.prompts.messages("draft", **self._request_vars(ctx))
         yield DraftProgress("prompt", "Prompt built", 5)
         # ~6 lines of ~30 characters per week: enough for a progress figure, and capped.
@@ -150,7 +151,8 @@ class LLMEngine(PlanEngine):
 
     # -- plan ------------------------------------------------------------------------
 
-    def _specs(self, ctx: GenerationContext, request: PlanRequest, draft: Draft) -> list[WeekSpec]:
+    def _specs(self, ctx: PlanContext, draft: Draft) -> list[WeekSpec]:
+        request = ctx.request
         rules = _rules(ctx, self.settings)
         specs = []
         for number in range(1, request.weeks + 1):
@@ -172,7 +174,8 @@ class LLMEngine(PlanEngine):
             )
         return specs
 
-    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        request = ctx.request
         draft = parse_draft(request.refined_draft, weeks=request.weeks, sport=request.sport)
         for warning in draft.warnings:
             yield PlanWarning(warning)
@@ -182,7 +185,7 @@ class LLMEngine(PlanEngine):
                 "'W1 D2 Easy run, 40 min, 7 km')"
             )
         yield PlanTotal(draft.total)
-        specs = self._specs(ctx, request, draft)
+        specs = self._specs(ctx, draft)
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
         inbox: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
         gate = asyncio.Semaphore(self.settings.llm_concurrency)
@@ -271,7 +274,7 @@ class LLMEngine(PlanEngine):
             emit(EngineError(f"week {spec.week}: {exc}"))
 
 
-def _rules(ctx: GenerationContext, settings: Settings) -> PrincipleRules | None:
+def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
     """The principle's rules; a free-text principle is held to the default one's rules."""
     if ctx.principle.principle is not None:
         return ctx.principle.principle.rules
