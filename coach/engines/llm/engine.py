@@ -177,14 +177,15 @@ class LLMEngine(PlanEngine):
     async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
         request = ctx.request
         draft = parse_draft(request.refined_draft, weeks=request.weeks, sport=request.sport)
-        for warning in draft.warnings:
-            yield PlanWarning(warning)
         if draft.total == 0:
             raise EngineError(
                 "the refined draft has no workout lines (expected lines like "
                 "'W1 D2 Easy run, 40 min, 7 km')"
             )
+        # The total comes first, always: clients size their progress by it.
         yield PlanTotal(draft.total)
+        for warning in draft.warnings:
+            yield PlanWarning(warning)
         specs = self._specs(ctx, draft)
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
         inbox: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
