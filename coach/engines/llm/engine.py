@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict, deque
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import openai
 
 from coach.engines.base import (
@@ -24,17 +21,16 @@ from coach.engines.base import (
     PlanEvent,
     PlanTotal,
     PlanWarning,
-    WeekDone,
-    WorkoutReady,
 )
-from coach.engines.llm.checks import EASY_TYPE, week_warnings
 from coach.engines.llm.client import make_client, transport_error
-from coach.engines.llm.convert import WeekSpec, easy_version
+from coach.engines.llm.convert import WeekSpec
 from coach.engines.llm.draftlines import Draft, default_phase, parse_draft
+from coach.engines.llm.messages import Report
 from coach.engines.llm.prompts import Message, Prompts
+from coach.engines.llm.release import in_plan_order
 from coach.engines.llm.schema import WEEK_FORMAT
-from coach.engines.llm.week import DONE, WeekWriter
-from coach.plans.models import HARD_TYPES, WeekInfo, Workout
+from coach.engines.llm.week import WeekWriter
+from coach.engines.llm.weeks import run_weeks
 from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleFileError, PrincipleRules, default_principle
 from coach.settings import Settings
@@ -90,7 +86,7 @@ class LLMEngine(PlanEngine):
 
     async def _stream(
         self, messages: list[Message], *, max_tokens: int, **extra: Any
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The answer's text as it streams. `async with` on the SDK stream closes the HTTP
         response whenever this generator is closed or cancelled (client disconnect)."""
         try:
@@ -188,91 +184,21 @@ class LLMEngine(PlanEngine):
             yield PlanWarning(warning)
         specs = self._specs(ctx, draft)
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
-        inbox: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
-        gate = asyncio.Semaphore(self.settings.llm_concurrency)
-        tasks = [
-            asyncio.create_task(self._week_task(spec, system, inbox, gate), name=f"week-{n}")
-            for n, spec in enumerate(specs, start=1)
-            if spec.draft.lines
-        ]
-        try:
-            async for event in self._in_plan_order(specs, inbox):
-                yield event
-        finally:
-            # Consumer gone, failed or finished: stop every week and close its HTTP stream.
-            for task in tasks:
-                task.cancel()
-            with anyio.move_on_after(2, shield=True):
-                await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _in_plan_order(
-        self, specs: list[WeekSpec], inbox: asyncio.Queue[tuple[int, object]]
-    ) -> AsyncIterator[PlanEvent]:
-        """Release week 1 as it arrives, buffer later weeks; fail fast on any week's error."""
-        buffers: dict[int, deque[object]] = defaultdict(deque)
-        previous: Workout | None = None
-        plan: list[Workout] = []
-        for spec in specs:
-            released: list[Workout] = []
-            while spec.draft.lines:
-                if not buffers[spec.week]:
-                    week, item = await inbox.get()
-                    if isinstance(item, BaseException):
-                        raise item
-                    buffers[week].append(item)
-                    continue
-                item = buffers[spec.week].popleft()
-                if item is DONE:
-                    break
-                if isinstance(item, str):
-                    yield PlanWarning(item)
-                    continue
-                assert isinstance(item, Workout)
-                if previous and _back_to_back(previous, item):
-                    # Weeks are written independently, so the day 7 / day 1 pair across
-                    # a week boundary is only seen here, after day 7 has gone out; days
-                    # built from draft lines are caught here too.
-                    item = easy_version(item, spec, EASY_TYPE[spec.sport])
-                    yield PlanWarning(
-                        f"week {item.week} day {item.day}: hard session the day after a hard "
-                        "session; made it easy"
-                    )
-                released.append(item)
-                plan.append(item)
-                previous = item
-                yield WorkoutReady(item)
-            info = WeekInfo(
-                phase=spec.phase,
-                focus=spec.focus,
-                total_distance=sum(w.distance for w in released),
+        async def write(spec: WeekSpec, report: Report) -> None:
+            writer = WeekWriter(
+                spec, self._stream, self.prompts, system, report, self.week_format(spec)
             )
-            yield WeekDone(spec.week, info)
-            for warning in week_warnings(plan, spec):
-                yield PlanWarning(warning)
+            await writer.run(attempts=self.settings.llm_repair_attempts + 1)
 
-    async def _week_task(
-        self,
-        spec: WeekSpec,
-        system: str,
-        inbox: asyncio.Queue[tuple[int, object]],
-        gate: asyncio.Semaphore,
-    ) -> None:
-        def emit(item: object) -> None:
-            # Workouts, warning texts, DONE or the week's EngineError, in that week's order.
-            inbox.put_nowait((spec.week, item))
-
-        try:
-            async with gate:
-                writer = WeekWriter(
-                    spec, self._stream, self.prompts, system, emit, self.week_format(spec)
-                )
-                await writer.run(attempts=self.settings.llm_repair_attempts + 1)
-            emit(DONE)
-        except EngineError as exc:
-            emit(exc)
-        except Exception as exc:  # a bug in one week must end the plan, not hang it
-            log.exception("week %s failed", spec.week)
-            emit(EngineError(f"week {spec.week}: {exc}"))
+        weeks = [spec for spec in specs if spec.draft.lines]
+        # The weeks' task group stays open while this generator yields: callers iterate and
+        # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
+        # their HTTP streams before aclose() returns.
+        async with run_weeks(weeks, write, self.settings.llm_concurrency) as messages:
+            async with aclosing(in_plan_order(specs, messages)) as events:
+                async for event in events:
+                    yield event
 
 
 def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
@@ -286,8 +212,3 @@ def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
             "no default principle in %s: coaching rules not checked", settings.principles_dir
         )
         return None
-
-
-def _back_to_back(before: Workout, after: Workout) -> bool:
-    consecutive = (after.week - before.week) * 7 + after.day - before.day == 1
-    return consecutive and before.type in HARD_TYPES and after.type in HARD_TYPES
