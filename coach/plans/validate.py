@@ -7,12 +7,12 @@ means training time (seconds) of the week, without races: a goal race is not tra
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
 from coach.plans.models import HARD_TYPES, Segment, Step, Workout
+from coach.plans.weeks import by_week
 from coach.principles import PrincipleRules
 
 LONG_TYPES = frozenset({"long-run", "long-ride"})
@@ -163,7 +163,6 @@ def validate_plan(
     instructions asked for more sessions); without `level` the advanced count applies.
     """
     found: list[Violation] = []
-    by_week: dict[int, list[Workout]] = defaultdict(list)
     slots: dict[tuple[int, int], Workout] = {}
     for w in workouts:
         if not 1 <= w.week <= weeks:
@@ -185,7 +184,6 @@ def validate_plan(
                 )
             )
         slots[(w.week, w.day)] = w
-        by_week[w.week].append(w)
         found.extend(_check_workout(w, start_date))
     if start_date is None:
         anchors = {
@@ -199,8 +197,9 @@ def validate_plan(
                     week=None, day=None, rule="date", message="dates do not follow one calendar"
                 )
             )
+    in_weeks = by_week(workouts)
     for week in range(1, weeks + 1):
-        if week not in by_week:
+        if week not in in_weeks:
             found.append(
                 Violation(
                     week=week, day=None, rule="week-missing", message="no workouts in this week"
@@ -212,9 +211,9 @@ def validate_plan(
         if max_quality is not None
         else (getattr(rules.quality_days, level) if level else rules.quality_days.advanced)
     )
-    volumes = {week: _week_volume(ws) for week, ws in by_week.items()}
-    for week in sorted(by_week):
-        found.extend(_week_rules(week, by_week[week], volumes, rules, quality_cap))
+    volumes = {week: _week_volume(ws) for week, ws in in_weeks.items()}
+    for week in sorted(in_weeks):
+        found.extend(_week_rules(week, in_weeks[week], volumes, rules, quality_cap))
     found.sort(key=lambda v: (v.week or 0, v.day or 0))
     return found
 

@@ -20,7 +20,7 @@ from coach.engines.base import (
 from coach.engines.builtin.draft import draft_pieces, generate, write_draft
 from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.reconcile import BuiltPlan, build_plan
-from coach.plans.models import Workout
+from coach.plans.weeks import by_week
 
 __all__ = [
     "BuiltPlan",
@@ -60,10 +60,8 @@ class BuiltinEngine(PlanEngine):
         yield PlanTotal(len(built.workouts))
         for message in built.warnings:
             yield PlanWarning(message)
-        by_week: dict[int, list[Workout]] = {}
-        for workout in built.workouts:
-            by_week.setdefault(workout.week, []).append(workout)
+        weeks = by_week(built.workouts)
         for week in sorted(built.weekly_info):
-            for workout in by_week.get(week, []):
+            for workout in weeks.get(week, []):
                 yield WorkoutReady(workout)
             yield WeekDone(week, built.weekly_info[week])

@@ -15,6 +15,7 @@ from coach.engines.builtin.planner import (
 )
 from coach.plans.draft_format import WEEKDAYS, DraftEntry, DraftWeek, render_week
 from coach.plans.models import Workout
+from coach.plans.weeks import by_week
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,11 @@ def draft_pieces(ctx: DraftContext, gen: Generated | None = None) -> list[str]:
     """The draft as pieces: the intro, then one piece per week."""
     gen = gen or generate(ctx)
     s = gen.settings
-    by_week: dict[int, list[Slot]] = {}
-    for slot in gen.slots:
-        by_week.setdefault(slot.week, []).append(slot)
+    slots = by_week(gen.slots)
     pieces = [_intro(ctx, gen)]
     for week in gen.weeks:
         entries = []
-        for slot in by_week.get(week.frame.week, []):
+        for slot in slots.get(week.frame.week, []):
             shown = slot.shown
             note = (
                 "no library match"

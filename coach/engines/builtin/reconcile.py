@@ -25,6 +25,7 @@ from coach.plans.draft_format import (
 )
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.validate import RIDE_TYPES, SWIM_TYPES, validate_plan
+from coach.plans.weeks import by_week
 
 _STEADY = frozenset(
     {
@@ -94,9 +95,7 @@ class _Reconciler:
         self.gen = gen
         self.settings = gen.settings
         self.weeks = {w.frame.week: w for w in gen.weeks}
-        self.by_week: dict[int, list[Slot]] = {}
-        for slot in gen.slots:
-            self.by_week.setdefault(slot.week, []).append(slot)
+        self.by_week = by_week(gen.slots)
         self.by_slot = {(s.week, s.day): s for s in gen.slots}
         self.used: set[tuple[int, int]] = set()
         self.warnings: list[str] = []
