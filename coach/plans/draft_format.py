@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.plans.sports import RIDE_WORDS
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PHASES = ("base", "build", "peak", "taper", "recovery")
 _WEEKDAY_PATTERN = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
@@ -51,7 +53,6 @@ _TRAILING_RE = re.compile(
 _ANNOTATION_RE = re.compile(r"\s*\[[^\]]*\]\s*$")
 
 # Title keywords, most specific first; the first match decides the workout type.
-_RIDE = r"\b(ride|bike|cycl\w*|spin|trainer|zwift)\b"
 _SWIM = r"\b(swim\w*|pool|drills?)\b"
 _KEYWORDS: tuple[tuple[str, dict[str, str]], ...] = (
     (r"\brace\b|\bgran\s*fondo\b|\btime[\s-]*trial\b|\bparkrun\b", {"any": "race"}),
@@ -239,7 +240,6 @@ def parse_main_set(title: str) -> MainSet | None:
     return MainSet(reps, rep_seconds=round(size * 60), pace=pace)
 
 
-_RIDE_RE = re.compile(_RIDE)
 _SWIM_RE = re.compile(_SWIM)
 _RUN_RE = re.compile(r"\b(run|jog|track)\b")
 _KEYWORD_RES = tuple((re.compile(pattern), by_sport) for pattern, by_sport in _KEYWORDS)
@@ -249,7 +249,7 @@ _KEYWORD_RES = tuple((re.compile(pattern), by_sport) for pattern, by_sport in _K
 def type_from_title(title: str, sport: str) -> str | None:
     """The workout type a title names, for the plan's sport; None if it names none."""
     text = title.lower()
-    if _RIDE_RE.search(text):
+    if RIDE_WORDS.search(text):
         context = "cycling"
     elif _SWIM_RE.search(text):
         context = "swimming"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
 from coach.plans.models import (
     Phase,
@@ -16,6 +15,7 @@ from coach.plans.models import (
     Workout,
     WorkoutType,
 )
+from coach.plans.sports import RIDE_WORDS, Discipline, type_sport
 from coach.templates.models import (
     CYCLING_SPORTS,
     RUNNING_SPORTS,
@@ -29,31 +29,12 @@ from coach.templates.models import (
     WorkoutTemplate,
 )
 
-# Workout types that name their sport whatever the plan's sport is; the others (tempo,
-# intervals, vo2max, ...) exist in every endurance sport and follow the plan.
-_TYPE_SPORT: dict[str, TemplateSport] = {
-    "easy-run": "running",
-    "recovery-run": "running",
-    "long-run": "running",
-    "easy-ride": "biking",
-    "recovery-ride": "biking",
-    "long-ride": "biking",
-    "sweet-spot": "biking",
-    # A brick starts on the bike; the template model has no multisport.
-    "brick": "biking",
-    "endurance-swim": "swimming_swimming_pool",
-    "technique-swim": "swimming_swimming_pool",
-    "swim-intervals": "swimming_swimming_pool",
-    "strength": "strength_training",
-}
-_PLAN_SPORT: dict[str, TemplateSport] = {
+# A brick counts as a ride (it starts on the bike): the template model has no multisport.
+_TEMPLATE_SPORT: dict[Discipline, TemplateSport] = {
     "running": "running",
     "cycling": "biking",
     "swimming": "swimming_swimming_pool",
 }
-# Triathlon sessions of the generic types name the bike in their title ("Threshold ride",
-# "Bike hill repeats"), as the draft parser reads them (coach/plans/draft_format.py).
-_RIDE_WORDS = re.compile(r"\b(ride|bike|cycl\w*|spin|trainer|zwift)\b", re.IGNORECASE)
 # Target types whose lone `value` may be a zone number (the reference: "zones or <unit>").
 _ZONE_TYPES = frozenset({"pace", "heart_rate", "power", "speed"})
 _PLAN_TARGET_TYPES = frozenset({"pace", "heart_rate", "power", "speed", "rpe", "open"})
@@ -90,14 +71,17 @@ _DURATION_WORDS = {
 
 def template_sport_for(workout: Workout, plan_sport: Sport) -> TemplateSport:
     """The template sport of one plan workout, from its type first and the plan's sport next."""
-    if workout.type in _TYPE_SPORT:
-        return _TYPE_SPORT[workout.type]
-    if plan_sport in _PLAN_SPORT:
-        return _PLAN_SPORT[plan_sport]
-    # Triathlon: vo2max is a ride type; the generic types (tempo, intervals, ...) are bike
-    # sessions when their title says so or they are steered by power, runs otherwise. Power
-    # alone is not enough: without an FTP the engine gives rides heart-rate targets.
-    if workout.type == "vo2max" or _RIDE_WORDS.search(workout.title):
+    if workout.type == "strength":
+        return "strength_training"
+    named = type_sport(workout.type)
+    if named is not None:
+        return _TEMPLATE_SPORT[named]
+    if plan_sport != "triathlon":
+        return _TEMPLATE_SPORT[plan_sport]
+    # Triathlon: the generic types (tempo, intervals, ...) are bike sessions when their
+    # title says so or they are steered by power, runs otherwise. Power alone is not
+    # enough: without an FTP the engine gives rides heart-rate targets.
+    if RIDE_WORDS.search(workout.title):
         return "biking"
     for seg in workout.segments:
         for step in seg.steps:

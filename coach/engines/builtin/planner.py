@@ -13,7 +13,7 @@ from coach.engines.builtin.sessions import SessionInput, build_session
 from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
-from coach.plans.models import HARD_TYPES, Workout
+from coach.plans.models import HARD_TYPES, Sport, Workout
 from coach.principles import PrincipleRules, default_principle
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
@@ -70,7 +70,7 @@ class PlanSettings:
 
     weeks: int
     level: str
-    sport: str
+    sport: Sport
     rules: PrincipleRules
     instructions: Instructions
     race: RaceGoal | None

@@ -24,7 +24,8 @@ from coach.plans.draft_format import (
     parse_draft,
 )
 from coach.plans.models import WeekInfo, Workout
-from coach.plans.validate import RIDE_TYPES, SWIM_TYPES, validate_plan
+from coach.plans.sports import sport_of
+from coach.plans.validate import validate_plan
 from coach.plans.weeks import by_week
 
 _STEADY = frozenset(
@@ -65,16 +66,6 @@ def _same(line: ParsedLine, shown: Workout) -> bool:
     ):
         return False
     return line.meters is None or format_km(line.meters) == format_km(shown.distance)
-
-
-def _sport_of(kind: str, settings: PlanSettings) -> str:
-    if kind in RIDE_TYPES:
-        return "cycling"
-    if kind in SWIM_TYPES:
-        return "swimming"
-    if settings.sport != "triathlon":
-        return settings.sport
-    return "running"
 
 
 def _default_seconds(kind: str, week: WeekPlan, settings: PlanSettings) -> int:
@@ -141,7 +132,7 @@ class _Reconciler:
             )
             distance_changed = shown is None or format_km(meters) != format_km(shown.distance)
             by_distance = seconds is None or (same_time and distance_changed)
-        sport = _sport_of(line.type, settings)
+        sport = sport_of(line.type, settings.sport)
         if seconds is None:
             if meters is not None:
                 pace = intensities(settings, "running" if sport == "triathlon" else sport)
