@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.plans.models import Phase
+from coach.plans.phases import PHASES
 from coach.plans.sports import RIDE_WORDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-PHASES = ("base", "build", "peak", "taper", "recovery")
 _WEEKDAY_PATTERN = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 _LINE_RE = re.compile(
     rf"^\s*(?:w(?:ee)?k?\s*(\d+)\s*[,/.\-]?\s*)?d(?:ay)?\s*(\d+)\b\s*[,.:]?\s*"
@@ -136,7 +137,7 @@ class ParsedLine:
 
 @dataclass(frozen=True)
 class WeekHeader:
-    phase: str | None
+    phase: Phase | None
     focus: str | None
 
 

@@ -14,6 +14,7 @@ from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
 from coach.plans.models import HARD_TYPES, Sport, Workout
+from coach.plans.phases import FOCUS
 from coach.principles import PrincipleRules, default_principle
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
@@ -52,13 +53,6 @@ _PHASE_FRONT = {
     "peak": ("intervals", "threshold", "tempo"),
     "taper": ("intervals", "threshold", "tempo"),
     "recovery": ("fartlek", "progression", "tempo", "hills"),
-}
-_FOCUS = {
-    "base": "aerobic base and durability",
-    "build": "threshold work and volume",
-    "peak": "race-specific sharpness",
-    "taper": "freshen up, keep the legs sharp",
-    "recovery": "absorb the training, lower volume",
 }
 _TRI_QUALITY_SPORTS = ("running", "cycling", "swimming")
 _TRI_EASY_SPORTS = ("swimming", "running", "cycling")
@@ -117,7 +111,7 @@ class WeekPlan:
 
     @property
     def focus(self) -> str:
-        focus = _FOCUS[self.frame.phase]
+        focus = FOCUS[self.frame.phase]
         if self.frame.kind == "race":
             return "race week: short and sharp, arrive fresh"
         return focus

@@ -23,7 +23,7 @@ from coach.plans.draft_format import (
     format_km,
     parse_draft,
 )
-from coach.plans.models import WeekInfo, Workout
+from coach.plans.models import Phase, WeekInfo, Workout
 from coach.plans.sports import sport_of
 from coach.plans.validate import validate_plan
 from coach.plans.weeks import by_week
@@ -135,7 +135,7 @@ class _Reconciler:
         sport = sport_of(line.type, settings.sport)
         if seconds is None:
             if meters is not None:
-                pace = intensities(settings, "running" if sport == "triathlon" else sport)
+                pace = intensities(settings, sport)
                 seconds = round(meters * pace.pace("easy") / 1000)
             else:
                 seconds = _default_seconds(line.type, week, settings)
@@ -175,14 +175,14 @@ def _with_race(settings: PlanSettings, title: str) -> PlanSettings:
 
 
 def _weekly_info(
-    gen: Generated, workouts: list[Workout], overrides: dict[int, tuple[str | None, str | None]]
+    gen: Generated, workouts: list[Workout], overrides: dict[int, tuple[Phase | None, str | None]]
 ) -> dict[int, WeekInfo]:
     info: dict[int, WeekInfo] = {}
     for week in gen.weeks:
         number = week.frame.week
         phase, focus = overrides.get(number, (None, None))
         info[number] = WeekInfo(
-            phase=phase or week.frame.phase,  # type: ignore[arg-type]
+            phase=phase or week.frame.phase,
             focus=focus or week.focus,
             total_distance=sum(w.distance for w in workouts if w.week == number),
         )

@@ -24,26 +24,20 @@ from coach.engines.base import (
 )
 from coach.engines.llm.client import make_client, transport_error
 from coach.engines.llm.convert import WeekSpec
-from coach.engines.llm.draftlines import Draft, default_phase, parse_draft
+from coach.engines.llm.draftlines import Draft, parse_draft
 from coach.engines.llm.messages import Report
 from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.release import in_plan_order
 from coach.engines.llm.schema import WEEK_FORMAT
 from coach.engines.llm.week import WeekWriter
 from coach.engines.llm.weeks import run_weeks
+from coach.plans.phases import FOCUS, default_phase
 from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleFileError, PrincipleRules, default_principle
 from coach.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FOCUS = {
-    "base": "Aerobic base",
-    "build": "Building fitness",
-    "peak": "Race-specific sharpening",
-    "taper": "Taper: fresh for the goal",
-    "recovery": "Recovery",
-}
 DRAFT_TOKENS_PER_WEEK = 220
 
 
