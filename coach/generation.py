@@ -21,6 +21,8 @@ from coach.plans.requests import GenerationRequest, PlanRequest, echo
 from coach.plans.store import fail_plan, finish_plan, start_plan
 from coach.principles import resolve
 from coach.services import Services
+from coach.templates.convert import template_to_workout
+from coach.templates.models import WorkoutTemplate
 
 # PlanAccumulator and echo live lower down (coach.engines.events, coach.plans.requests);
 # they are re-exported for the API modules that import them from here.
@@ -37,9 +39,6 @@ __all__ = [
 
 def library_workouts(session: Session, organization_id: int) -> list[Workout]:
     """The organization's templates as plan workouts, for prefer/strict_existing."""
-    from coach.templates.convert import template_to_workout
-    from coach.templates.models import WorkoutTemplate
-
     rows = session.exec(
         select(WorkoutTemplateRow).where(WorkoutTemplateRow.organization_id == organization_id)
     ).all()

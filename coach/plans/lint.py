@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from coach.plans.instructions import parse_instructions
 from coach.plans.models import Workout
 from coach.plans.validate import validate_plan
 from coach.principles import Principle, PrincipleFileError, default_principle, load_builtin
@@ -97,10 +98,7 @@ def _max_quality(request: dict[str, Any], rules_quality: int) -> int | None:
     instructions = request.get("instructions")
     if not isinstance(instructions, str):
         return None
-    # Imported here so the validator stays free of engine code; lint reads the instructions
-    # the way the built-in engine does.
-    from coach.engines.builtin.instructions import parse_instructions
-
+    # Lint reads the instructions the way the built-in engine does.
     asked = parse_instructions(instructions).quality_per_week
     return max(asked, rules_quality) if asked else None
 

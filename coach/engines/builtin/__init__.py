@@ -18,8 +18,8 @@ from coach.engines.base import (
     WorkoutReady,
 )
 from coach.engines.builtin.draft import draft_pieces, generate, write_draft
-from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.reconcile import BuiltPlan, build_plan
+from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
 from coach.plans.weeks import by_week
 
 __all__ = [

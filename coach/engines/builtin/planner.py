@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from coach.engines.base import DraftContext
 from coach.engines.builtin.days import choose_roles
-from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.layout import WeekFrame, lay_out
 from coach.engines.builtin.sessions import SessionInput, build_session
 from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
+from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
 from coach.plans.models import HARD_TYPES, Sport, Workout
 from coach.plans.phases import FOCUS
 from coach.principles import PrincipleRules, default_principle

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 
 from coach.engines.base import DraftContext
 from coach.engines.builtin.draft import Generated, Slot, generate
-from coach.engines.builtin.instructions import parse_instructions
 from coach.engines.builtin.planner import (
     DayPlan,
     PlanSettings,
@@ -23,6 +22,7 @@ from coach.plans.draft_format import (
     format_km,
     parse_draft,
 )
+from coach.plans.instructions import parse_instructions
 from coach.plans.models import Phase, WeekInfo, Workout
 from coach.plans.sports import sport_of
 from coach.plans.validate import validate_plan

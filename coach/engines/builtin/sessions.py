@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.engines.builtin.instructions import RaceGoal
 from coach.engines.builtin.targets import Intensities, describe_target
 from coach.plans.draft_format import MainSet
+from coach.plans.instructions import RaceGoal
 from coach.plans.models import Intensity, Segment, SegmentKind, Step
 
 Level = str
