@@ -7,20 +7,21 @@ same whichever endpoint asked for it.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import anyio
 from sqlmodel import Session, select
 
 from coach.accounts import Caller
+from coach.db.database import Database
 from coach.db.tables import Organization, WorkoutTemplateRow
-from coach.engines.base import GenerationContext
+from coach.engines.base import GenerationContext, PlanContext, PlanEngine
 from coach.engines.events import PlanAccumulator
 from coach.plans.models import Workout
 from coach.plans.requests import GenerationRequest, PlanRequest, echo
 from coach.plans.store import fail_plan, finish_plan, start_plan
 from coach.principles import resolve
-from coach.services import Services
+from coach.settings import Settings
 from coach.templates.convert import template_to_workout
 from coach.templates.models import WorkoutTemplate
 
@@ -35,6 +36,19 @@ __all__ = [
     "record_finish",
     "record_start",
 ]
+
+
+class GenerationServices(Protocol):
+    """What a generation needs of the app's services (coach.services.Services has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def engine(self) -> PlanEngine: ...
 
 
 def library_workouts(session: Session, organization_id: int) -> list[Workout]:
@@ -53,7 +67,7 @@ Request = TypeVar("Request", bound=GenerationRequest)
 
 
 async def build_context(
-    services: Services, caller: Caller, request: Request
+    services: GenerationServices, caller: Caller, request: Request
 ) -> GenerationContext[Request]:
     """The context for `request`: a draft context for a GenerationRequest, a plan context
     (PlanContext) for a PlanRequest."""
@@ -79,7 +93,7 @@ async def build_context(
 
 
 async def record_start(
-    services: Services, caller: Caller, request: PlanRequest, ctx: GenerationContext
+    services: GenerationServices, caller: Caller, request: PlanRequest, ctx: PlanContext
 ) -> uuid.UUID:
     plan_id = uuid.uuid4()
     await services.db.run(
@@ -96,7 +110,9 @@ async def record_start(
     return plan_id
 
 
-async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumulator) -> None:
+async def record_finish(
+    services: GenerationServices, plan_id: uuid.UUID, plan: PlanAccumulator
+) -> None:
     await services.db.run(
         lambda s: finish_plan(
             s,
@@ -108,7 +124,7 @@ async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumu
     )
 
 
-async def record_failure(services: Services, plan_id: uuid.UUID, error: str) -> None:
+async def record_failure(services: GenerationServices, plan_id: uuid.UUID, error: str) -> None:
     # Shielded: this also runs while the request is being cancelled (client went away).
     with anyio.CancelScope(shield=True):
         await services.db.run(lambda s: fail_plan(s, plan_id=plan_id, error=error))
