@@ -114,6 +114,14 @@ def default_principle(directory: Path | None = None) -> Principle:
     return next(p for p in load_builtin(directory).values() if p.rules.default)
 
 
+def rules_for(resolved: ResolvedPrinciple, directory: Path | None = None) -> PrincipleRules:
+    """The rules a generation keeps: its principle's own, or for a free-text principle those
+    of the default principle in `directory` (the repository's principles/ when None)."""
+    if resolved.principle is not None:
+        return resolved.principle.rules
+    return default_principle(directory).rules
+
+
 def principle_by_text(text: str, directory: Path | None = None) -> Principle | None:
     """A stored or requested principle may be a built-in's name; then its rules apply."""
     return load_builtin(directory).get(text.strip().lower())

@@ -45,7 +45,7 @@ async def create(name: str, settings: Settings) -> PlanEngine:
 
 
 async def _builtin(settings: Settings) -> PlanEngine:
-    return BuiltinEngine()
+    return BuiltinEngine(settings.principles_dir)
 
 
 async def _openai(settings: Settings) -> PlanEngine:

@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _principle(name: str | None, body: dict[str, Any]) -> Principle:
-    builtins = load_builtin()
+def _principle(name: str | None, body: dict[str, Any], directory: Path) -> Principle:
+    builtins = load_builtin(directory)
     if name is not None:
         if name not in builtins:
             raise LintInputError(
@@ -60,7 +60,7 @@ def _principle(name: str | None, body: dict[str, Any]) -> Principle:
         for principle in builtins.values():
             if stored.strip() in (principle.name, principle.text.strip()):
                 return principle
-    return default_principle()
+    return default_principle(directory)
 
 
 def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
@@ -103,15 +103,16 @@ def _max_quality(request: dict[str, Any], rules_quality: int) -> int | None:
     return max(asked, rules_quality) if asked else None
 
 
-def lint_main(argv: list[str]) -> int:
-    """Run the lint command; returns the process exit code."""
+def lint_main(argv: list[str], *, principles_dir: Path) -> int:
+    """Run the lint command with the principles in `principles_dir` (the service's
+    Settings.principles_dir); returns the process exit code."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         workouts, body = _load(args.plan)
-        principle = _principle(args.principle, body)
+        principle = _principle(args.principle, body, principles_dir)
     except (LintInputError, PrincipleFileError) as exc:
         sys.stderr.write(f"coach lint: {exc}\n")
         return 2

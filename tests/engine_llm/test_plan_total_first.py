@@ -7,6 +7,7 @@ import pytest
 
 from coach.engines.base import PlanEngine, PlanEvent, PlanTotal, PlanWarning, WorkoutReady
 from coach.engines.builtin import BuiltinEngine
+from coach.principles import default_principles_dir
 from tests.engine_llm.answers import LINES, context, draft_text, engine_for, good_responder
 from tests.engine_llm.answers import plan_request as llm_plan_request
 from tests.support.live import serve_app
@@ -34,7 +35,7 @@ def _assert_total_first(events: list[PlanEvent]) -> None:
 
 
 async def test_builtin_engine_sends_the_total_before_the_draft_warnings() -> None:
-    _assert_total_first(await _events(BuiltinEngine()))
+    _assert_total_first(await _events(BuiltinEngine(default_principles_dir())))
 
 
 async def test_llm_engine_sends_the_total_before_the_draft_warnings() -> None:

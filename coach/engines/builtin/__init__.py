@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
 from coach.engines.base import (
     DraftContext,
@@ -39,11 +40,15 @@ class BuiltinEngine(PlanEngine):
 
     name = "builtin"
 
+    def __init__(self, principles_dir: Path) -> None:
+        # A free-text principle keeps the rules of the default principle in this directory.
+        self.principles_dir = principles_dir
+
     async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         yield DraftProgress(
             status="planning", message="Laying out weeks, days and volumes", progress=5
         )
-        gen = generate(ctx)
+        gen = generate(ctx, principles_dir=self.principles_dir)
         pieces = draft_pieces(ctx, gen)
         for index, piece in enumerate(pieces):
             yield DraftText(piece)
@@ -56,7 +61,7 @@ class BuiltinEngine(PlanEngine):
         yield DraftProgress(status="done", message="Draft ready", progress=100)
 
     async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
-        built = build_plan(ctx, ctx.request.refined_draft)
+        built = build_plan(ctx, ctx.request.refined_draft, principles_dir=self.principles_dir)
         yield PlanTotal(len(built.workouts))
         for message in built.warnings:
             yield PlanWarning(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from coach.engines.base import DraftContext
 from coach.engines.builtin.planner import (
@@ -41,8 +42,9 @@ class Generated:
     slots: list[Slot]
 
 
-def generate(ctx: DraftContext) -> Generated:
-    settings = settings_from(ctx)
+def generate(ctx: DraftContext, *, principles_dir: Path | None = None) -> Generated:
+    """The plan for the request in `ctx`; see settings_from for `principles_dir`."""
+    settings = settings_from(ctx, principles_dir=principles_dir)
     weeks = plan_weeks(settings)
     slots: list[Slot] = []
     for week in weeks:
@@ -91,9 +93,8 @@ def _intro(ctx: DraftContext, gen: Generated) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def draft_pieces(ctx: DraftContext, gen: Generated | None = None) -> list[str]:
-    """The draft as pieces: the intro, then one piece per week."""
-    gen = gen or generate(ctx)
+def draft_pieces(ctx: DraftContext, gen: Generated) -> list[str]:
+    """The draft of `gen` as pieces: the intro, then one piece per week."""
     s = gen.settings
     slots = by_week(gen.slots)
     pieces = [_intro(ctx, gen)]
@@ -123,9 +124,9 @@ def draft_pieces(ctx: DraftContext, gen: Generated | None = None) -> list[str]:
     return pieces
 
 
-def write_draft(ctx: DraftContext) -> str:
+def write_draft(ctx: DraftContext, *, principles_dir: Path | None = None) -> str:
     """The coach-editable draft text for the request in `ctx`."""
-    return "".join(draft_pieces(ctx))
+    return "".join(draft_pieces(ctx, generate(ctx, principles_dir=principles_dir)))
 
 
 __all__ = ["Generated", "Slot", "draft_pieces", "generate", "write_draft"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coach.engines.base import DraftContext
 from coach.engines.builtin.days import choose_roles
@@ -15,7 +16,7 @@ from coach.plans.draft_format import MainSet
 from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
 from coach.plans.models import HARD_TYPES, Sport, Workout
 from coach.plans.phases import FOCUS
-from coach.principles import PrincipleRules, default_principle
+from coach.principles import PrincipleRules, rules_for
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
 VOLUME = {
@@ -117,9 +118,11 @@ class WeekPlan:
         return focus
 
 
-def settings_from(ctx: DraftContext) -> PlanSettings:
+def settings_from(ctx: DraftContext, *, principles_dir: Path | None = None) -> PlanSettings:
+    """`principles_dir` holds the default principle whose rules a free-text principle keeps
+    (the repository's principles/ when None)."""
     req = ctx.request
-    resolved = ctx.principle.principle or default_principle()
+    rules = rules_for(ctx.principle, principles_dir)
     instructions = parse_instructions(req.instructions)
     race = instructions.race
     if race is not None and req.sport == "triathlon" and race.distance_m is not None:
@@ -136,7 +139,7 @@ def settings_from(ctx: DraftContext) -> PlanSettings:
         weeks=req.weeks,
         level=req.experience_level,
         sport=req.sport,
-        rules=resolved.rules,
+        rules=rules,
         instructions=instructions,
         race=race,
         start_date=req.start_date,
@@ -145,7 +148,7 @@ def settings_from(ctx: DraftContext) -> PlanSettings:
         days_per_week=max(1, min(wanted, len(available))),
         long_weekday=instructions.long_day if instructions.long_day is not None else 6,
         intensities=intens,
-        principle_name=resolved.rules.name,
+        principle_name=rules.name,
         library=tuple(ctx.library),
         content_source=req.content_source,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from coach.engines.base import DraftContext
 from coach.engines.builtin.draft import Generated, Slot, generate
@@ -195,13 +196,15 @@ def from_generated(gen: Generated, warnings: list[str]) -> BuiltPlan:
     return BuiltPlan(workouts, _weekly_info(gen, workouts, {}), warnings)
 
 
-def build_plan(ctx: DraftContext, refined_draft: str) -> BuiltPlan:
+def build_plan(
+    ctx: DraftContext, refined_draft: str, *, principles_dir: Path | None = None
+) -> BuiltPlan:
     """The structured plan for the coach's refined draft (see docs/draft-format.md).
 
     Unchanged lines give exactly the workouts the engine drafted; edited or added lines are
     rebuilt from what they say; unreadable lines and broken coaching rules are warnings.
     """
-    gen = generate(ctx)
+    gen = generate(ctx, principles_dir=principles_dir)
     settings = gen.settings
     parsed = parse_draft(refined_draft, sport=settings.sport, first_weekday=settings.first_weekday)
     warnings = [

@@ -33,7 +33,7 @@ from coach.engines.llm.week import WeekWriter
 from coach.engines.llm.weeks import run_weeks
 from coach.plans.phases import FOCUS, default_phase
 from coach.plans.requests import GenerationRequest
-from coach.principles import PrincipleFileError, PrincipleRules, default_principle
+from coach.principles import PrincipleFileError, PrincipleRules, rules_for
 from coach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -197,10 +197,8 @@ class LLMEngine(PlanEngine):
 
 def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
     """The principle's rules; a free-text principle is held to the default one's rules."""
-    if ctx.principle.principle is not None:
-        return ctx.principle.principle.rules
     try:
-        return default_principle(settings.principles_dir).rules
+        return rules_for(ctx.principle, settings.principles_dir)
     except (PrincipleFileError, OSError, StopIteration):
         log.warning(
             "no default principle in %s: coaching rules not checked", settings.principles_dir
