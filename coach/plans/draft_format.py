@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coach.plans.models import Phase
+from coach.plans.models import Phase, WorkoutType
 from coach.plans.phases import PHASES
 from coach.plans.sports import RIDE_WORDS
 
@@ -55,7 +55,7 @@ _ANNOTATION_RE = re.compile(r"\s*\[[^\]]*\]\s*$")
 
 # Title keywords, most specific first; the first match decides the workout type.
 _SWIM = r"\b(swim\w*|pool|drills?)\b"
-_KEYWORDS: tuple[tuple[str, dict[str, str]], ...] = (
+_KEYWORDS: tuple[tuple[str, dict[str, WorkoutType]], ...] = (
     (r"\brace\b|\bgran\s*fondo\b|\btime[\s-]*trial\b|\bparkrun\b", {"any": "race"}),
     (r"\bbrick\b", {"any": "brick"}),
     (r"\b(strength|gym|core)\b", {"any": "strength"}),
@@ -128,7 +128,7 @@ class ParsedLine:
     week: int
     day: int
     title: str
-    type: str
+    type: WorkoutType
     seconds: int | None
     meters: int | None
     main_set: MainSet | None
@@ -247,7 +247,7 @@ _KEYWORD_RES = tuple((re.compile(pattern), by_sport) for pattern, by_sport in _K
 
 
 @lru_cache(maxsize=4096)
-def type_from_title(title: str, sport: str) -> str | None:
+def type_from_title(title: str, sport: str) -> WorkoutType | None:
     """The workout type a title names, for the plan's sport; None if it names none."""
     text = title.lower()
     if RIDE_WORDS.search(text):

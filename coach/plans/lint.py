@@ -116,7 +116,8 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
     except (LintInputError, PrincipleFileError) as exc:
         sys.stderr.write(f"coach lint: {exc}\n")
         return 2
-    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    stored = body.get("request")
+    request: dict[str, Any] = stored if isinstance(stored, dict) else {}
     weeks = args.weeks or request.get("weeks") or max((w.week for w in workouts), default=0)
     level = args.level or request.get("experience_level")
     if level not in (None, "beginner", "intermediate", "advanced"):
@@ -131,7 +132,7 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         sys.stderr.write("coach lint: the plan has no workouts and no --weeks\n")
         return 2
     rules = principle.rules
-    level_quality = getattr(rules.quality_days, level) if level else rules.quality_days.advanced
+    level_quality = rules.quality_days.for_level(level)
     violations = validate_plan(
         workouts,
         weeks=weeks,

@@ -196,11 +196,7 @@ def validate_plan(
                 )
             )
     found.extend(_hard_days(slots))
-    quality_cap = (
-        max_quality
-        if max_quality is not None
-        else (getattr(rules.quality_days, level) if level else rules.quality_days.advanced)
-    )
+    quality_cap = max_quality if max_quality is not None else rules.quality_days.for_level(level)
     volumes = {week: _week_volume(ws) for week, ws in in_weeks.items()}
     for week in sorted(in_weeks):
         found.extend(_week_rules(week, in_weeks[week], volumes, rules, quality_cap))

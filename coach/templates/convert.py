@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import get_args
 
 from coach.plans.models import (
     Phase,
@@ -12,6 +13,7 @@ from coach.plans.models import (
     Sport,
     Step,
     Target,
+    TargetType,
     Workout,
     WorkoutType,
 )
@@ -22,6 +24,7 @@ from coach.templates.models import (
     STRENGTH_SPORTS,
     SWIM_SPORTS,
     CompletionCondition,
+    Environment,
     IntensityTarget,
     StepBlock,
     TemplateSport,
@@ -37,7 +40,8 @@ _TEMPLATE_SPORT: dict[Discipline, TemplateSport] = {
 }
 # Target types whose lone `value` may be a zone number (the reference: "zones or <unit>").
 _ZONE_TYPES = frozenset({"pace", "heart_rate", "power", "speed"})
-_PLAN_TARGET_TYPES = frozenset({"pace", "heart_rate", "power", "speed", "rpe", "open"})
+# The template target types a plan Target can hold, as the plan's type.
+_PLAN_TARGET_TYPES: dict[str, TargetType] = {kind: kind for kind in get_args(TargetType)}
 _MAX_ZONE = 7
 _MAX_REPEATS = 100
 
@@ -90,7 +94,7 @@ def template_sport_for(workout: Workout, plan_sport: Sport) -> TemplateSport:
     return "running"
 
 
-def environment_for(sport: TemplateSport) -> str:
+def environment_for(sport: TemplateSport) -> Environment:
     if sport == "swimming_swimming_pool":
         return "pool"
     if sport in STRENGTH_SPORTS or sport in {
@@ -175,15 +179,15 @@ def describe_target(target: IntensityTarget) -> str:
     return " ".join(p for p in (target.target_type.replace("_", " "), text, unit) if p)
 
 
-def _target_from_template(target: IntensityTarget) -> Target:
-    if target.target_type == "open":
+def _target_from_template(target: IntensityTarget, kind: TargetType) -> Target:
+    if kind == "open":
         return Target(type="open")
     value = target.value
     if value is not None:
-        if target.target_type in _ZONE_TYPES and value == int(value) and 1 <= value <= _MAX_ZONE:
-            return Target(type=target.target_type, zone=int(value))
-        return Target(type=target.target_type, low=value, high=value)
-    return Target(type=target.target_type, low=target.value_low, high=target.value_high)
+        if kind in _ZONE_TYPES and value == int(value) and 1 <= value <= _MAX_ZONE:
+            return Target(type=kind, zone=int(value))
+        return Target(type=kind, low=value, high=value)
+    return Target(type=kind, low=target.value_low, high=target.value_high)
 
 
 def _extras(step: WorkoutStep) -> list[str]:
@@ -206,8 +210,9 @@ def _step_from_template(step: WorkoutStep) -> Step:
     target: Target | None = None
     words = _extras(step)
     for it in step.intensity_targets or []:
-        if target is None and it.target_type in _PLAN_TARGET_TYPES:
-            target = _target_from_template(it)
+        kind = _PLAN_TARGET_TYPES.get(it.target_type)
+        if target is None and kind is not None:
+            target = _target_from_template(it, kind)
         else:
             words.append(describe_target(it))
     if step.duration_type in ("time", "distance_meters", "open"):

@@ -14,7 +14,7 @@ from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
 from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
-from coach.plans.models import HARD_TYPES, Sport, Workout
+from coach.plans.models import HARD_TYPES, Sport, Workout, WorkoutType
 from coach.plans.phases import FOCUS
 from coach.principles import PrincipleRules, rules_for
 
@@ -31,7 +31,7 @@ DAYS_PER_WEEK = {
     "swimming": {"beginner": 3, "intermediate": 4, "advanced": 5},
     "triathlon": {"beginner": 5, "intermediate": 6, "advanced": 6},
 }
-_CYCLING = {
+_CYCLING: dict[str, WorkoutType] = {
     "easy-run": "easy-ride",
     "recovery-run": "recovery-ride",
     "long-run": "long-ride",
@@ -42,7 +42,7 @@ _CYCLING = {
     "hills": "hills",
     "threshold": "threshold",
 }
-_STEADY_TYPES = {
+_STEADY_TYPES: dict[str, dict[str, WorkoutType]] = {
     "running": {"easy": "easy-run", "recovery": "recovery-run", "long": "long-run"},
     "cycling": {"easy": "easy-ride", "recovery": "recovery-ride", "long": "long-ride"},
     "swimming": {"easy": "endurance-swim", "recovery": "technique-swim", "long": "endurance-swim"},
@@ -89,14 +89,14 @@ class PlanSettings:
 
     def max_quality(self) -> int:
         asked = self.instructions.quality_per_week or 0
-        return max(getattr(self.rules.quality_days, self.level), asked)
+        return max(self.rules.quality_days.for_level(self.level), asked)
 
 
 @dataclass(frozen=True)
 class DayPlan:
     week: int
     day: int
-    type: str
+    type: WorkoutType
     sport: str
     seconds: int
     meters: int | None = None
@@ -161,7 +161,7 @@ def intensities(settings: PlanSettings, sport: str) -> Intensities:
 
 
 def _quality_count(settings: PlanSettings, frame: WeekFrame, n: int) -> int:
-    base = getattr(settings.rules.quality_days, settings.level)
+    base = settings.rules.quality_days.for_level(settings.level)
     asked = settings.instructions.quality_per_week
     if frame.kind == "recovery":
         count = max(base, asked or 0) - 1
@@ -174,13 +174,13 @@ def _quality_count(settings: PlanSettings, frame: WeekFrame, n: int) -> int:
     return max(0, min(count, 3, n - 1))
 
 
-def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[str]:
+def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[WorkoutType]:
     front = _PHASE_FRONT[frame.phase]
     order = sorted(
         settings.rules.quality_sessions, key=lambda t: front.index(t) if t in front else len(front)
     )
-    top = order[: 3 if frame.phase == "build" else 2] or ["tempo"]
-    picks: list[str] = []
+    top: list[WorkoutType] = order[: 3 if frame.phase == "build" else 2] or ["tempo"]
+    picks: list[WorkoutType] = []
     asked_type = settings.instructions.quality_type
     if asked_type and settings.instructions.quality_per_week:
         picks = [asked_type] * min(settings.instructions.quality_per_week, count)
@@ -191,7 +191,7 @@ def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[
     return picks
 
 
-def _sport_type(kind: str, sport: str) -> str:
+def _sport_type(kind: WorkoutType, sport: str) -> WorkoutType:
     if sport == "cycling":
         return _CYCLING.get(kind, kind)
     if sport == "swimming":
@@ -214,13 +214,13 @@ def _week_volume(settings: PlanSettings, frame: WeekFrame, last_load: int | None
 
 def _typed_days(
     settings: PlanSettings, frame: WeekFrame, roles: tuple[tuple[int, str], ...], quality: int
-) -> list[tuple[int, str, str, str]]:
+) -> list[tuple[int, str, WorkoutType, str]]:
     """(day, role, workout type, sport) for each training day of the week."""
     kinds = iter(quality_types(settings, frame, quality))
     easy_index = quality_index = 0
-    typed = []
+    typed: list[tuple[int, str, WorkoutType, str]] = []
     for day, role in roles:
-        sport = settings.sport
+        sport: str = settings.sport
         if role == "race":
             typed.append((day, role, "race", sport))
             continue
@@ -350,7 +350,7 @@ def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
         date=settings.date(day.week, day.day),
         title=session.title,
         phase=week.frame.phase,
-        type=session.type,  # type: ignore[arg-type]
+        type=session.type,
         description=session.description,
         duration=session.duration,
         distance=session.distance,

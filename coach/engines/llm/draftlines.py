@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coach.plans.draft_format import parse_draft as parse_draft_text
-from coach.plans.models import Phase
+from coach.plans.models import Phase, WorkoutType
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class DraftLine:
     week: int
     day: int
     title: str
-    type: str
+    type: WorkoutType
     minutes: float | None
     km: float | None
     text: str

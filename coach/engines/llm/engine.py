@@ -86,7 +86,7 @@ class LLMEngine(PlanEngine):
         try:
             stream = await self.client.chat.completions.create(
                 model=self.settings.llm_model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 temperature=self.settings.llm_temperature,
                 max_tokens=max_tokens,
                 stream=True,
