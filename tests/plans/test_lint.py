@@ -13,7 +13,7 @@ import pytest
 from coach.engines.base import GenerationContext
 from coach.engines.builtin import build_plan, write_draft
 from coach.plans.lint import lint_main
-from coach.plans.requests import GenerationRequest
+from coach.plans.requests import ExperienceLevel, GenerationRequest
 from coach.principles import default_principles_dir, resolve
 from tests.support.principles import club_principles
 
@@ -23,7 +23,11 @@ def lint(argv: list[str]) -> int:
 
 
 def _response_body(
-    tmp_path: Path, *, weeks: int = 6, level: str = "beginner", principle_name: str = "pyramidal"
+    tmp_path: Path,
+    *,
+    weeks: int = 6,
+    level: ExperienceLevel = "beginner",
+    principle_name: str = "pyramidal",
 ) -> dict:
     request = GenerationRequest(
         weeks=weeks,

@@ -30,7 +30,7 @@ from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.release import in_plan_order
 from coach.engines.llm.schema import WEEK_FORMAT
 from coach.engines.llm.week import WeekWriter
-from coach.engines.llm.weeks import run_weeks
+from coach.engines.llm.week_tasks import run_weeks
 from coach.plans.phases import FOCUS, default_phase
 from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleFileError, PrincipleRules, rules_for
