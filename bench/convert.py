@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from coach.engines.base import GenerationContext
 from coach.engines.builtin import build_plan, write_draft
 from coach.plans.models import Sport, Workout
-from coach.plans.requests import AthleteThresholds, GenerationRequest, PlanRequest
+from coach.plans.requests import AthleteThresholds, GenerationRequest
 from coach.principles import resolve
 from coach.templates.convert import workout_to_template
 from coach.templates.fit import template_to_fit
@@ -43,7 +43,7 @@ def built_plan(sport: Sport) -> list[Workout]:
     principle = resolve(override=None, coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     draft = write_draft(ctx)
-    plan = build_plan(ctx, draft, PlanRequest(**request.model_dump(), refined_draft=draft))
+    plan = build_plan(ctx, draft)
     return plan.workouts
 
 

@@ -19,7 +19,13 @@ from typing import Any
 
 from _common import out  # puts the repo on the path
 
-from coach.engines.base import DraftText, GenerationContext, PlanWarning, WorkoutReady
+from coach.engines.base import (
+    DraftText,
+    GenerationContext,
+    PlanContext,
+    PlanWarning,
+    WorkoutReady,
+)
 from coach.engines.llm import LLMEngine
 from coach.principles import resolve
 from tests.engine_llm.answers import (
@@ -35,7 +41,7 @@ from tests.support.live import serve_app
 from tests.support.scripted_llm import Reply, ScriptedLLM, count_tokens
 
 
-def _context(weeks: int, stub: bool = False) -> GenerationContext:
+def _context(weeks: int, stub: bool = False) -> PlanContext:
     """The principle the service would use by default (a real principle file), or the
     one-sentence stub of the engine tests."""
     if stub:
@@ -64,7 +70,7 @@ async def _plan(weeks: int, responder: Any, stub: bool = False) -> dict[str, Any
     with serve_app(llm.app) as url:
         engine = LLMEngine(settings_for(url))
         try:
-            events = [e async for e in engine.plan(ctx, ctx.request)]  # type: ignore[arg-type]
+            events = [e async for e in engine.plan(ctx)]
         finally:
             await engine.aclose()
     workouts = sum(isinstance(e, WorkoutReady) for e in events)

@@ -15,6 +15,7 @@ from coach.accounts import COACH_AGENT_FEATURE, create_key, create_member, creat
 from coach.db.database import Database
 from coach.db.migrate import upgrade
 from coach.db.tables import ROLES
+from coach.plans.lint import lint_main
 from coach.settings import Settings
 
 log = logging.getLogger("coach.cli")
@@ -118,9 +119,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
-    from coach.plans.lint import lint_main
-
-    return lint_main(args.rest)
+    return lint_main(args.rest, principles_dir=settings.principles_dir)
 
 
 def build_parser() -> argparse.ArgumentParser:

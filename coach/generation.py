@@ -6,35 +6,53 @@ same whichever endpoint asked for it.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import anyio
 from sqlmodel import Session, select
 
 from coach.accounts import Caller
+from coach.db.database import Database
 from coach.db.tables import Organization, WorkoutTemplateRow
-from coach.engines.base import (
-    GenerationContext,
-    PlanEvent,
-    PlanTotal,
-    PlanWarning,
-    WeekDone,
-    WorkoutReady,
-)
-from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import EchoedRequest, GenerationRequest, PlanRequest, PlanResponse
+from coach.engines.base import GenerationContext, PlanContext, PlanEngine
+from coach.engines.events import PlanAccumulator
+from coach.plans.models import Workout
+from coach.plans.requests import GenerationRequest, PlanRequest, echo
 from coach.plans.store import fail_plan, finish_plan, start_plan
 from coach.principles import resolve
-from coach.services import Services
+from coach.settings import Settings
+from coach.templates.convert import template_to_workout
+from coach.templates.models import WorkoutTemplate
+
+# PlanAccumulator and echo live lower down (coach.engines.events, coach.plans.requests);
+# they are re-exported for the API modules that import them from here.
+__all__ = [
+    "PlanAccumulator",
+    "build_context",
+    "echo",
+    "library_workouts",
+    "record_failure",
+    "record_finish",
+    "record_start",
+]
+
+
+class GenerationServices(Protocol):
+    """What a generation needs of the app's services (coach.services.Services has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def engine(self) -> PlanEngine: ...
 
 
 def library_workouts(session: Session, organization_id: int) -> list[Workout]:
     """The organization's templates as plan workouts, for prefer/strict_existing."""
-    from coach.templates.convert import template_to_workout
-    from coach.templates.models import WorkoutTemplate
-
     rows = session.exec(
         select(WorkoutTemplateRow).where(WorkoutTemplateRow.organization_id == organization_id)
     ).all()
@@ -45,9 +63,15 @@ def library_workouts(session: Session, organization_id: int) -> list[Workout]:
     return workouts
 
 
+Request = TypeVar("Request", bound=GenerationRequest)
+
+
 async def build_context(
-    services: Services, caller: Caller, request: GenerationRequest
-) -> GenerationContext:
+    services: GenerationServices, caller: Caller, request: Request
+) -> GenerationContext[Request]:
+    """The context for `request`: a draft context for a GenerationRequest, a plan context
+    (PlanContext) for a PlanRequest."""
+
     def load(session: Session) -> tuple[str | None, list[Workout]]:
         org = session.get(Organization, request.organization_id)
         assert org is not None
@@ -68,46 +92,8 @@ async def build_context(
     return GenerationContext(request=request, principle=principle, library=library)
 
 
-def echo(request: GenerationRequest) -> EchoedRequest:
-    return EchoedRequest.model_validate(
-        {**request.model_dump(mode="json"), "generated_at": dt.datetime.now(dt.UTC)}
-    )
-
-
-@dataclass
-class PlanAccumulator:
-    """Adds an engine's events up to the plan they describe."""
-
-    workouts: list[Workout] = field(default_factory=list)
-    weekly_info: dict[int, WeekInfo] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    total: int | None = None
-
-    def apply(self, event: PlanEvent) -> None:
-        if isinstance(event, WorkoutReady):
-            self.workouts.append(event.workout)
-        elif isinstance(event, WeekDone):
-            self.weekly_info[event.week] = event.info
-        elif isinstance(event, PlanWarning):
-            self.warnings.append(event.message)
-        elif isinstance(event, PlanTotal):
-            self.total = event.total
-
-    def response(
-        self, *, plan_id: uuid.UUID, principle_text: str, request: PlanRequest
-    ) -> PlanResponse:
-        return PlanResponse(
-            plan_id=plan_id,
-            content=self.workouts,
-            weekly_info={str(k): v for k, v in sorted(self.weekly_info.items())},
-            training_principle=principle_text,
-            request=echo(request),
-            warnings=self.warnings,
-        )
-
-
 async def record_start(
-    services: Services, caller: Caller, request: PlanRequest, ctx: GenerationContext
+    services: GenerationServices, caller: Caller, request: PlanRequest, ctx: PlanContext
 ) -> uuid.UUID:
     plan_id = uuid.uuid4()
     await services.db.run(
@@ -124,7 +110,9 @@ async def record_start(
     return plan_id
 
 
-async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumulator) -> None:
+async def record_finish(
+    services: GenerationServices, plan_id: uuid.UUID, plan: PlanAccumulator
+) -> None:
     await services.db.run(
         lambda s: finish_plan(
             s,
@@ -136,7 +124,7 @@ async def record_finish(services: Services, plan_id: uuid.UUID, plan: PlanAccumu
     )
 
 
-async def record_failure(services: Services, plan_id: uuid.UUID, error: str) -> None:
+async def record_failure(services: GenerationServices, plan_id: uuid.UUID, error: str) -> None:
     # Shielded: this also runs while the request is being cancelled (client went away).
     with anyio.CancelScope(shield=True):
         await services.db.run(lambda s: fail_plan(s, plan_id=plan_id, error=error))

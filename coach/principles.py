@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.plans.models import WorkoutType
+
 PrincipleSource = Literal["request", "coach", "organization", "default"]
 
 
@@ -27,6 +29,14 @@ class QualityDays(BaseModel):
     beginner: int = Field(ge=0, le=3)
     intermediate: int = Field(ge=0, le=3)
     advanced: int = Field(ge=0, le=4)
+
+    def for_level(self, level: str | None) -> int:
+        """Hard sessions a week at `level`; the advanced count when the level is unknown."""
+        if level == "beginner":
+            return self.beginner
+        if level == "intermediate":
+            return self.intermediate
+        return self.advanced
 
 
 class PrincipleRules(BaseModel):
@@ -47,7 +57,7 @@ class PrincipleRules(BaseModel):
     long_run_max_share: float = Field(ge=0.15, le=0.5, description="Long run share of week volume.")
     long_run_max_minutes: int = Field(ge=60, le=240)
     quality_days: QualityDays
-    quality_sessions: list[str] = Field(
+    quality_sessions: list[WorkoutType] = Field(
         min_length=1, description="Workout types used for quality days, in order of preference."
     )
     phase_shares: dict[str, float] = Field(
@@ -114,6 +124,14 @@ def default_principle(directory: Path | None = None) -> Principle:
     return next(p for p in load_builtin(directory).values() if p.rules.default)
 
 
+def rules_for(resolved: ResolvedPrinciple, directory: Path | None = None) -> PrincipleRules:
+    """The rules a generation keeps: its principle's own, or for a free-text principle those
+    of the default principle in `directory` (the repository's principles/ when None)."""
+    if resolved.principle is not None:
+        return resolved.principle.rules
+    return default_principle(directory).rules
+
+
 def principle_by_text(text: str, directory: Path | None = None) -> Principle | None:
     """A stored or requested principle may be a built-in's name; then its rules apply."""
     return load_builtin(directory).get(text.strip().lower())
@@ -126,11 +144,12 @@ def resolve(
     organization_setting: str | None,
     directory: Path | None = None,
 ) -> ResolvedPrinciple:
-    for value, source in (
+    settings: tuple[tuple[str | None, PrincipleSource], ...] = (
         (override, "request"),
         (coach_setting, "coach"),
         (organization_setting, "organization"),
-    ):
+    )
+    for value, source in settings:
         if value and value.strip():
             builtin = principle_by_text(value, directory)
             text = builtin.text if builtin else value.strip()

@@ -52,7 +52,7 @@ async def generate_plan(call: Call[PlanRequest, None]) -> Response:
     plan_id = await record_start(services, caller, body, ctx)
     plan = PlanAccumulator()
     try:
-        async for event in services.engine.plan(ctx, body):
+        async for event in services.engine.plan(ctx):
             plan.apply(event)
     except EngineError as exc:
         await record_failure(services, plan_id, str(exc))

@@ -124,7 +124,7 @@ async def _plan_events(
     plan_id = translator.plan_id
     try:
         try:
-            async with aclosing(services.engine.plan(ctx, body)) as stream:
+            async with aclosing(services.engine.plan(ctx)) as stream:
                 async for engine_event in stream:
                     for event in translator.on_event(engine_event):
                         yield channel.publish(event), event

@@ -7,71 +7,60 @@ response, so the synchronous and streaming endpoints share a single code path.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, TypeVar
 
-from coach.plans.models import WeekInfo, Workout
+from coach.engines.events import (
+    DraftEvent,
+    DraftProgress,
+    DraftText,
+    PlanEvent,
+    PlanTotal,
+    PlanWarning,
+    WeekDone,
+    WorkoutReady,
+)
+from coach.plans.models import Workout
 from coach.plans.requests import GenerationRequest, PlanRequest
 from coach.principles import ResolvedPrinciple
 
+# The events live in coach.engines.events; engines import them from here with the contract.
+__all__ = [
+    "DraftContext",
+    "DraftEvent",
+    "DraftProgress",
+    "DraftText",
+    "EngineError",
+    "GenerationContext",
+    "PlanContext",
+    "PlanEngine",
+    "PlanEvent",
+    "PlanTotal",
+    "PlanWarning",
+    "WeekDone",
+    "WorkoutReady",
+]
+
+
+R = TypeVar("R", bound=GenerationRequest, covariant=True)
+
 
 @dataclass(frozen=True)
-class GenerationContext:
-    """Everything an engine may use: the request, the resolved principle, the org's library."""
+class GenerationContext(Generic[R]):
+    """Everything an engine may use: the request, the resolved principle, the org's library.
 
-    request: GenerationRequest
+    Covariant in the request, so a plan's context also serves the code that needs only the
+    fields every generation request has.
+    """
+
+    request: R
     principle: ResolvedPrinciple
     library: list[Workout] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class DraftProgress:
-    status: str
-    message: str
-    progress: int
-    type: Literal["draft_progress"] = "draft_progress"
-
-
-@dataclass(frozen=True)
-class DraftText:
-    """A piece of the draft text, in order; the draft is the concatenation of all pieces."""
-
-    text: str
-    type: Literal["draft_text"] = "draft_text"
-
-
-@dataclass(frozen=True)
-class WorkoutReady:
-    workout: Workout
-    type: Literal["workout"] = "workout"
-
-
-@dataclass(frozen=True)
-class WeekDone:
-    week: int
-    info: WeekInfo
-    type: Literal["week_done"] = "week_done"
-
-
-@dataclass(frozen=True)
-class PlanWarning:
-    """A draft line the engine could not read, or a day it could not fill."""
-
-    message: str
-    type: Literal["warning"] = "warning"
-
-
-@dataclass(frozen=True)
-class PlanTotal:
-    """How many workouts the plan will have, sent before the first workout."""
-
-    total: int
-    type: Literal["total"] = "total"
-
-
-DraftEvent = DraftProgress | DraftText
-PlanEvent = WorkoutReady | WeekDone | PlanWarning | PlanTotal
+DraftContext = GenerationContext[GenerationRequest]
+PlanContext = GenerationContext[PlanRequest]
 
 
 class EngineError(Exception):
@@ -79,16 +68,21 @@ class EngineError(Exception):
 
 
 class PlanEngine(ABC):
-    """A way to write drafts and structured plans. Registered by name in coach.engines.registry."""
+    """A way to write drafts and structured plans. Registered by name in coach.engines.registry.
+
+    Both methods return async generators that may hold open upstream requests and tasks:
+    iterate one in a single task and close it with `aclose()` (contextlib.aclosing) when
+    stopping early, in the same cancel scope it was iterated in.
+    """
 
     name: str
 
     @abstractmethod
-    def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         """Yield progress and the draft text in pieces."""
 
     @abstractmethod
-    def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+    def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
         """Yield PlanTotal first, then workouts in plan order, each week's WeekDone after its
         last workout, and warnings whenever they arise."""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from coach.engines.base import PlanEngine
+from coach.engines.builtin import BuiltinEngine
+from coach.engines.llm import LLMEngine, start_local_engine
 from coach.settings import Settings
 
 EngineFactory = Callable[[Settings], Awaitable[PlanEngine]]
@@ -43,20 +45,14 @@ async def create(name: str, settings: Settings) -> PlanEngine:
 
 
 async def _builtin(settings: Settings) -> PlanEngine:
-    from coach.engines.builtin import BuiltinEngine
-
-    return BuiltinEngine()
+    return BuiltinEngine(settings.principles_dir)
 
 
 async def _openai(settings: Settings) -> PlanEngine:
-    from coach.engines.llm import LLMEngine
-
     return LLMEngine(settings)
 
 
 async def _local(settings: Settings) -> PlanEngine:
-    from coach.engines.llm import start_local_engine
-
     return await start_local_engine(settings)
 
 

@@ -14,8 +14,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.plans.models import Phase, WorkoutType
+from coach.plans.phases import PHASES
+from coach.plans.sports import RIDE_WORDS
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-PHASES = ("base", "build", "peak", "taper", "recovery")
 _WEEKDAY_PATTERN = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 _LINE_RE = re.compile(
     rf"^\s*(?:w(?:ee)?k?\s*(\d+)\s*[,/.\-]?\s*)?d(?:ay)?\s*(\d+)\b\s*[,.:]?\s*"
@@ -51,9 +54,8 @@ _TRAILING_RE = re.compile(
 _ANNOTATION_RE = re.compile(r"\s*\[[^\]]*\]\s*$")
 
 # Title keywords, most specific first; the first match decides the workout type.
-_RIDE = r"\b(ride|bike|cycl\w*|spin|trainer|zwift)\b"
 _SWIM = r"\b(swim\w*|pool|drills?)\b"
-_KEYWORDS: tuple[tuple[str, dict[str, str]], ...] = (
+_KEYWORDS: tuple[tuple[str, dict[str, WorkoutType]], ...] = (
     (r"\brace\b|\bgran\s*fondo\b|\btime[\s-]*trial\b|\bparkrun\b", {"any": "race"}),
     (r"\bbrick\b", {"any": "brick"}),
     (r"\b(strength|gym|core)\b", {"any": "strength"}),
@@ -126,7 +128,7 @@ class ParsedLine:
     week: int
     day: int
     title: str
-    type: str
+    type: WorkoutType
     seconds: int | None
     meters: int | None
     main_set: MainSet | None
@@ -135,7 +137,7 @@ class ParsedLine:
 
 @dataclass(frozen=True)
 class WeekHeader:
-    phase: str | None
+    phase: Phase | None
     focus: str | None
 
 
@@ -239,17 +241,16 @@ def parse_main_set(title: str) -> MainSet | None:
     return MainSet(reps, rep_seconds=round(size * 60), pace=pace)
 
 
-_RIDE_RE = re.compile(_RIDE)
 _SWIM_RE = re.compile(_SWIM)
 _RUN_RE = re.compile(r"\b(run|jog|track)\b")
 _KEYWORD_RES = tuple((re.compile(pattern), by_sport) for pattern, by_sport in _KEYWORDS)
 
 
 @lru_cache(maxsize=4096)
-def type_from_title(title: str, sport: str) -> str | None:
+def type_from_title(title: str, sport: str) -> WorkoutType | None:
     """The workout type a title names, for the plan's sport; None if it names none."""
     text = title.lower()
-    if _RIDE_RE.search(text):
+    if RIDE_WORDS.search(text):
         context = "cycling"
     elif _SWIM_RE.search(text):
         context = "swimming"

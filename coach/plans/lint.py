@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from coach.plans.instructions import parse_instructions
 from coach.plans.models import Workout
 from coach.plans.validate import validate_plan
 from coach.principles import Principle, PrincipleFileError, default_principle, load_builtin
@@ -45,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _principle(name: str | None, body: dict[str, Any]) -> Principle:
-    builtins = load_builtin()
+def _principle(name: str | None, body: dict[str, Any], directory: Path) -> Principle:
+    builtins = load_builtin(directory)
     if name is not None:
         if name not in builtins:
             raise LintInputError(
@@ -59,7 +60,7 @@ def _principle(name: str | None, body: dict[str, Any]) -> Principle:
         for principle in builtins.values():
             if stored.strip() in (principle.name, principle.text.strip()):
                 return principle
-    return default_principle()
+    return default_principle(directory)
 
 
 def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
@@ -97,27 +98,26 @@ def _max_quality(request: dict[str, Any], rules_quality: int) -> int | None:
     instructions = request.get("instructions")
     if not isinstance(instructions, str):
         return None
-    # Imported here so the validator stays free of engine code; lint reads the instructions
-    # the way the built-in engine does.
-    from coach.engines.builtin.instructions import parse_instructions
-
+    # Lint reads the instructions the way the built-in engine does.
     asked = parse_instructions(instructions).quality_per_week
     return max(asked, rules_quality) if asked else None
 
 
-def lint_main(argv: list[str]) -> int:
-    """Run the lint command; returns the process exit code."""
+def lint_main(argv: list[str], *, principles_dir: Path) -> int:
+    """Run the lint command with the principles in `principles_dir` (the service's
+    Settings.principles_dir); returns the process exit code."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         workouts, body = _load(args.plan)
-        principle = _principle(args.principle, body)
+        principle = _principle(args.principle, body, principles_dir)
     except (LintInputError, PrincipleFileError) as exc:
         sys.stderr.write(f"coach lint: {exc}\n")
         return 2
-    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    stored = body.get("request")
+    request: dict[str, Any] = stored if isinstance(stored, dict) else {}
     weeks = args.weeks or request.get("weeks") or max((w.week for w in workouts), default=0)
     level = args.level or request.get("experience_level")
     if level not in (None, "beginner", "intermediate", "advanced"):
@@ -132,7 +132,7 @@ def lint_main(argv: list[str]) -> int:
         sys.stderr.write("coach lint: the plan has no workouts and no --weeks\n")
         return 2
     rules = principle.rules
-    level_quality = getattr(rules.quality_days, level) if level else rules.quality_days.advanced
+    level_quality = rules.quality_days.for_level(level)
     violations = validate_plan(
         workouts,
         weeks=weeks,

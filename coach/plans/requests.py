@@ -64,6 +64,13 @@ class EchoedRequest(BaseModel):
     generated_at: dt.datetime
 
 
+def echo(request: GenerationRequest) -> EchoedRequest:
+    """The request as answered: its fields and the time of the answer."""
+    return EchoedRequest.model_validate(
+        {**request.model_dump(mode="json"), "generated_at": dt.datetime.now(dt.UTC)}
+    )
+
+
 class DraftResponse(BaseModel):
     draft: str
     training_principle: str

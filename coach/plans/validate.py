@@ -7,17 +7,16 @@ means training time (seconds) of the week, without races: a goal race is not tra
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
 from coach.plans.models import HARD_TYPES, Segment, Step, Workout
+from coach.plans.sports import MIN_MINUTES, max_minutes
+from coach.plans.weeks import by_week
 from coach.principles import PrincipleRules
 
 LONG_TYPES = frozenset({"long-run", "long-ride"})
-RIDE_TYPES = frozenset({"easy-ride", "recovery-ride", "long-ride", "sweet-spot", "vo2max", "brick"})
-SWIM_TYPES = frozenset({"endurance-swim", "technique-swim", "swim-intervals"})
 # Tolerances absorb rounding (whole seconds, whole meters, minutes in a draft), not real slack.
 TIME_TOLERANCE = (30.0, 0.01)  # seconds, share
 DISTANCE_TOLERANCE = (50.0, 0.01)  # meters, share
@@ -90,17 +89,6 @@ def _off(actual: float, expected: float, tolerance: tuple[float, float]) -> bool
     return abs(actual - expected) > max(tolerance[0], tolerance[1] * expected)
 
 
-def _sport(kind: str) -> str:
-    if kind in RIDE_TYPES:
-        return "cycling"
-    if kind in SWIM_TYPES:
-        return "swimming"
-    return "running"
-
-
-_MAX_MINUTES = {"running": 240, "cycling": 360, "swimming": 180}
-
-
 def _check_workout(w: Workout, start_date: dt.date | None) -> Iterable[Violation]:
     if start_date is not None:
         expected = start_date + dt.timedelta(days=(w.week - 1) * 7 + w.day - 1)
@@ -134,13 +122,15 @@ def _check_workout(w: Workout, start_date: dt.date | None) -> Iterable[Violation
                 message=f"segments add up to {meters:.0f} m, distance is {w.distance} m",
             )
     if w.type != "race":
-        limit = 240 if w.type == "strength" else _MAX_MINUTES[_sport(w.type)]
-        if not 600 <= w.duration <= limit * 60:
+        # The plan's sport is not known here: the generic types are held to a run's cap.
+        limit = max_minutes(w.type, "running")
+        if not MIN_MINUTES * 60 <= w.duration <= limit * 60:
             yield Violation(
                 week=w.week,
                 day=w.day,
                 rule="duration",
-                message=f"{w.duration / 60:.0f} min is outside 10..{limit} min for {w.type}",
+                message=f"{w.duration / 60:.0f} min is outside {MIN_MINUTES}..{limit} min "
+                f"for {w.type}",
             )
 
 
@@ -163,7 +153,6 @@ def validate_plan(
     instructions asked for more sessions); without `level` the advanced count applies.
     """
     found: list[Violation] = []
-    by_week: dict[int, list[Workout]] = defaultdict(list)
     slots: dict[tuple[int, int], Workout] = {}
     for w in workouts:
         if not 1 <= w.week <= weeks:
@@ -185,7 +174,6 @@ def validate_plan(
                 )
             )
         slots[(w.week, w.day)] = w
-        by_week[w.week].append(w)
         found.extend(_check_workout(w, start_date))
     if start_date is None:
         anchors = {
@@ -199,22 +187,19 @@ def validate_plan(
                     week=None, day=None, rule="date", message="dates do not follow one calendar"
                 )
             )
+    in_weeks = by_week(workouts)
     for week in range(1, weeks + 1):
-        if week not in by_week:
+        if week not in in_weeks:
             found.append(
                 Violation(
                     week=week, day=None, rule="week-missing", message="no workouts in this week"
                 )
             )
     found.extend(_hard_days(slots))
-    quality_cap = (
-        max_quality
-        if max_quality is not None
-        else (getattr(rules.quality_days, level) if level else rules.quality_days.advanced)
-    )
-    volumes = {week: _week_volume(ws) for week, ws in by_week.items()}
-    for week in sorted(by_week):
-        found.extend(_week_rules(week, by_week[week], volumes, rules, quality_cap))
+    quality_cap = max_quality if max_quality is not None else rules.quality_days.for_level(level)
+    volumes = {week: _week_volume(ws) for week, ws in in_weeks.items()}
+    for week in sorted(in_weeks):
+        found.extend(_week_rules(week, in_weeks[week], volumes, rules, quality_cap))
     found.sort(key=lambda v: (v.week or 0, v.day or 0))
     return found
 

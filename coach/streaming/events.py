@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -55,8 +56,6 @@ class StreamEvent:
 
 
 def _json(payload: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(payload, separators=(",", ":"))
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from coach.engines.base import PlanEvent, PlanTotal, WeekDone, WorkoutReady
-from coach.generation import PlanAccumulator
+from coach.engines.events import PlanAccumulator, PlanEvent, PlanTotal, WeekDone, WorkoutReady
 from coach.plans.models import WeekInfo, Workout
+from coach.plans.weeks import by_week
 from coach.streaming.events import DONE, PlanStreamResult, Progress, StreamEvent
 
 
@@ -73,11 +73,9 @@ def replay_events(
     """The incremental stream of a stored, complete plan."""
     translator = PlanStreamTranslator(plan_id, incremental=True)
     yield from translator.on_event(PlanTotal(len(workouts)))
-    by_week: dict[int, list[Workout]] = {}
-    for workout in workouts:
-        by_week.setdefault(workout.week, []).append(workout)
-    for week in sorted(set(by_week) | set(weekly_info)):
-        for workout in by_week.get(week, []):
+    weeks = by_week(workouts)
+    for week in sorted(set(weeks) | set(weekly_info)):
+        for workout in weeks.get(week, []):
             yield from translator.on_event(WorkoutReady(workout))
         if week in weekly_info:
             yield from translator.on_event(WeekDone(week, weekly_info[week]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
+from typing import get_args
 
 from coach.plans.models import (
     Phase,
@@ -13,15 +13,18 @@ from coach.plans.models import (
     Sport,
     Step,
     Target,
+    TargetType,
     Workout,
     WorkoutType,
 )
+from coach.plans.sports import RIDE_WORDS, Discipline, type_sport
 from coach.templates.models import (
     CYCLING_SPORTS,
     RUNNING_SPORTS,
     STRENGTH_SPORTS,
     SWIM_SPORTS,
     CompletionCondition,
+    Environment,
     IntensityTarget,
     StepBlock,
     TemplateSport,
@@ -29,34 +32,16 @@ from coach.templates.models import (
     WorkoutTemplate,
 )
 
-# Workout types that name their sport whatever the plan's sport is; the others (tempo,
-# intervals, vo2max, ...) exist in every endurance sport and follow the plan.
-_TYPE_SPORT: dict[str, TemplateSport] = {
-    "easy-run": "running",
-    "recovery-run": "running",
-    "long-run": "running",
-    "easy-ride": "biking",
-    "recovery-ride": "biking",
-    "long-ride": "biking",
-    "sweet-spot": "biking",
-    # A brick starts on the bike; the template model has no multisport.
-    "brick": "biking",
-    "endurance-swim": "swimming_swimming_pool",
-    "technique-swim": "swimming_swimming_pool",
-    "swim-intervals": "swimming_swimming_pool",
-    "strength": "strength_training",
-}
-_PLAN_SPORT: dict[str, TemplateSport] = {
+# A brick counts as a ride (it starts on the bike): the template model has no multisport.
+_TEMPLATE_SPORT: dict[Discipline, TemplateSport] = {
     "running": "running",
     "cycling": "biking",
     "swimming": "swimming_swimming_pool",
 }
-# Triathlon sessions of the generic types name the bike in their title ("Threshold ride",
-# "Bike hill repeats"), as the draft parser reads them (coach/plans/draft_format.py).
-_RIDE_WORDS = re.compile(r"\b(ride|bike|cycl\w*|spin|trainer|zwift)\b", re.IGNORECASE)
 # Target types whose lone `value` may be a zone number (the reference: "zones or <unit>").
 _ZONE_TYPES = frozenset({"pace", "heart_rate", "power", "speed"})
-_PLAN_TARGET_TYPES = frozenset({"pace", "heart_rate", "power", "speed", "rpe", "open"})
+# The template target types a plan Target can hold, as the plan's type.
+_PLAN_TARGET_TYPES: dict[str, TargetType] = {kind: kind for kind in get_args(TargetType)}
 _MAX_ZONE = 7
 _MAX_REPEATS = 100
 
@@ -90,14 +75,17 @@ _DURATION_WORDS = {
 
 def template_sport_for(workout: Workout, plan_sport: Sport) -> TemplateSport:
     """The template sport of one plan workout, from its type first and the plan's sport next."""
-    if workout.type in _TYPE_SPORT:
-        return _TYPE_SPORT[workout.type]
-    if plan_sport in _PLAN_SPORT:
-        return _PLAN_SPORT[plan_sport]
-    # Triathlon: vo2max is a ride type; the generic types (tempo, intervals, ...) are bike
-    # sessions when their title says so or they are steered by power, runs otherwise. Power
-    # alone is not enough: without an FTP the engine gives rides heart-rate targets.
-    if workout.type == "vo2max" or _RIDE_WORDS.search(workout.title):
+    if workout.type == "strength":
+        return "strength_training"
+    named = type_sport(workout.type)
+    if named is not None:
+        return _TEMPLATE_SPORT[named]
+    if plan_sport != "triathlon":
+        return _TEMPLATE_SPORT[plan_sport]
+    # Triathlon: the generic types (tempo, intervals, ...) are bike sessions when their
+    # title says so or they are steered by power, runs otherwise. Power alone is not
+    # enough: without an FTP the engine gives rides heart-rate targets.
+    if RIDE_WORDS.search(workout.title):
         return "biking"
     for seg in workout.segments:
         for step in seg.steps:
@@ -106,7 +94,7 @@ def template_sport_for(workout: Workout, plan_sport: Sport) -> TemplateSport:
     return "running"
 
 
-def environment_for(sport: TemplateSport) -> str:
+def environment_for(sport: TemplateSport) -> Environment:
     if sport == "swimming_swimming_pool":
         return "pool"
     if sport in STRENGTH_SPORTS or sport in {
@@ -191,15 +179,15 @@ def describe_target(target: IntensityTarget) -> str:
     return " ".join(p for p in (target.target_type.replace("_", " "), text, unit) if p)
 
 
-def _target_from_template(target: IntensityTarget) -> Target:
-    if target.target_type == "open":
+def _target_from_template(target: IntensityTarget, kind: TargetType) -> Target:
+    if kind == "open":
         return Target(type="open")
     value = target.value
     if value is not None:
-        if target.target_type in _ZONE_TYPES and value == int(value) and 1 <= value <= _MAX_ZONE:
-            return Target(type=target.target_type, zone=int(value))
-        return Target(type=target.target_type, low=value, high=value)
-    return Target(type=target.target_type, low=target.value_low, high=target.value_high)
+        if kind in _ZONE_TYPES and value == int(value) and 1 <= value <= _MAX_ZONE:
+            return Target(type=kind, zone=int(value))
+        return Target(type=kind, low=value, high=value)
+    return Target(type=kind, low=target.value_low, high=target.value_high)
 
 
 def _extras(step: WorkoutStep) -> list[str]:
@@ -222,8 +210,9 @@ def _step_from_template(step: WorkoutStep) -> Step:
     target: Target | None = None
     words = _extras(step)
     for it in step.intensity_targets or []:
-        if target is None and it.target_type in _PLAN_TARGET_TYPES:
-            target = _target_from_template(it)
+        kind = _PLAN_TARGET_TYPES.get(it.target_type)
+        if target is None and kind is not None:
+            target = _target_from_template(it, kind)
         else:
             words.append(describe_target(it))
     if step.duration_type in ("time", "distance_meters", "open"):

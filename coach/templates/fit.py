@@ -127,13 +127,11 @@ def _is_zone(target: IntensityTarget, zone_field: str | None) -> bool:
 def _bounds(target: IntensityTarget) -> tuple[float, float] | None:
     if target.value is not None:
         return target.value, target.value
-    low, high = target.value_low, target.value_high
-    if low is None and high is None:
-        return None
     # FIT needs both bounds; a one-sided range becomes that single value.
-    low = high if low is None else low
-    high = low if high is None else high
-    return min(low, high), max(low, high)  # type: ignore[type-var]
+    bounds = [v for v in (target.value_low, target.value_high) if v is not None]
+    if not bounds:
+        return None
+    return min(bounds), max(bounds)
 
 
 class _Writer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event
+from icalendar import TRANSP, Calendar, Event
 from pydantic import BaseModel, ConfigDict, Field
 
 PRODID = "-//Coach Agent//Planned workouts//EN"
@@ -50,7 +50,8 @@ def planned_workouts_to_ics(
             end=item.date + dt.timedelta(days=1),
             sequence=item.sequence,
             # A workout does not block the athlete's time like a meeting does.
-            transparency="TRANSPARENT",
+            transparency=TRANSP.TRANSPARENT,
         )
         cal.add_component(event)
-    return cal.to_ical()
+    # bytes() for the type checker: icalendar does not annotate to_ical.
+    return bytes(cal.to_ical())

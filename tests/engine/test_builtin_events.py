@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from builtin_helpers import MakeCtx
 
@@ -17,6 +18,7 @@ from coach.engines.base import (
 )
 from coach.engines.builtin import BuiltinEngine, build_plan, write_draft
 from coach.plans.requests import PlanRequest
+from coach.principles import default_principles_dir
 
 
 async def _collect(stream) -> list:
@@ -25,7 +27,7 @@ async def _collect(stream) -> list:
 
 def test_draft_events(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(weeks=6)
-    engine = BuiltinEngine()
+    engine = BuiltinEngine(default_principles_dir())
     assert isinstance(engine, PlanEngine) and engine.name == "builtin"
     events = asyncio.run(_collect(engine.draft(ctx)))
     assert isinstance(events[0], DraftProgress) and events[-1].progress == 100
@@ -38,7 +40,8 @@ def test_plan_events(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(weeks=4, instructions="10k race")
     draft = write_draft(ctx) + "gibberish line\n"
     request = PlanRequest(**ctx.request.model_dump(), refined_draft=draft)
-    events = asyncio.run(_collect(BuiltinEngine().plan(ctx, request)))
+    plan_ctx = replace(ctx, request=request)
+    events = asyncio.run(_collect(BuiltinEngine(default_principles_dir()).plan(plan_ctx)))
     assert isinstance(events[0], PlanTotal)
     workouts = [e.workout for e in events if isinstance(e, WorkoutReady)]
     assert events[0].total == len(workouts) == len(build_plan(ctx, draft).workouts)

@@ -180,3 +180,12 @@ def test_tolerant_line_forms(make_ctx: MakeCtx) -> None:
     ]
     assert built.workouts[1].duration == 3600
     assert abs(built.workouts[2].distance - 12000) <= 1
+
+
+def test_a_run_added_to_a_cycling_plan_is_planned_at_running_pace(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx(weeks=2, sport="cycling")
+    built = build_plan(ctx, write_draft(ctx) + "\nW1 D2 Easy run, 40 min\n")
+    run = _at(built.workouts, 1, 2)
+    assert run is not None and run.type == "easy-run" and run.duration == 2400
+    # 40 easy minutes on foot cover 5-8 km, not the 15+ km of an easy ride.
+    assert 5000 <= run.distance <= 8000

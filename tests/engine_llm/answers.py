@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from coach.engines.base import GenerationContext, PlanEvent
+from coach.engines.base import GenerationContext, PlanContext, PlanEvent
 from coach.engines.llm import LLMEngine
 from coach.plans.requests import PlanRequest
 from coach.principles import ResolvedPrinciple
@@ -145,7 +145,7 @@ def plan_request(weeks: int, draft: str | None = None, **override: Any) -> PlanR
     return PlanRequest.model_validate(values)
 
 
-def context(request: PlanRequest) -> GenerationContext:
+def context(request: PlanRequest) -> PlanContext:
     principle = ResolvedPrinciple(text=PRINCIPLE, source="request", principle=None)
     return GenerationContext(request=request, principle=principle)
 
@@ -160,4 +160,4 @@ async def engine_for(base_url: str, **override: Any) -> AsyncIterator[LLMEngine]
 
 
 async def collect(engine: LLMEngine, request: PlanRequest) -> list[PlanEvent]:
-    return [event async for event in engine.plan(context(request), request)]
+    return [event async for event in engine.plan(context(request))]

@@ -28,7 +28,7 @@ async def test_local_model_writes_a_valid_one_week_plan() -> None:
     try:
         assert engine.name == "local"
         request = plan_request(1, draft=DRAFT)
-        events = [e async for e in engine.plan(context(request), request)]
+        events = [e async for e in engine.plan(context(request))]
         draft = [e async for e in engine.draft(context(request))]
     finally:
         await engine.aclose()

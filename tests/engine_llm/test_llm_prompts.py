@@ -8,9 +8,10 @@ import pytest
 from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
-from coach.engines.llm.draftlines import default_phase, parse_draft
+from coach.engines.llm.draftlines import parse_draft
 from coach.engines.llm.prompts import Prompts
 from coach.engines.llm.schema import WEEK_FORMAT, LLMWeek, strict_schema
+from coach.plans.phases import default_phase
 from coach.settings import REPO_ROOT
 from tests.engine_llm.answers import draft_text, week_answer
 

@@ -51,7 +51,7 @@ async def test_week_one_goes_first_even_when_week_two_answers_first() -> None:
     order = []
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
-            async for event in engine.plan(context(request), request):
+            async for event in engine.plan(context(request)):
                 if isinstance(event, WorkoutReady | WeekDone):
                     order.append(
                         event.workout.week if isinstance(event, WorkoutReady) else event.week
@@ -65,7 +65,7 @@ async def test_first_workout_arrives_while_the_week_is_still_streaming() -> None
     request = plan_request(1)
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
-            async for event in engine.plan(context(request), request):
+            async for event in engine.plan(context(request)):
                 if isinstance(event, WorkoutReady):
                     with llm.lock:
                         unsent, finished = llm.unsent[0], 0 in llm.finished
@@ -81,7 +81,7 @@ async def test_cancelling_the_consumer_closes_the_upstream_streams() -> None:
     got_first = anyio.Event()
 
     async def consume() -> None:
-        async for event in engine.plan(context(request), request):
+        async for event in engine.plan(context(request)):
             if isinstance(event, WorkoutReady):
                 got_first.set()
 
@@ -108,7 +108,7 @@ async def test_breaking_out_of_the_plan_closes_the_upstream_streams() -> None:
     request = plan_request(4)
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
-            plan = engine.plan(context(request), request)
+            plan = engine.plan(context(request))
             assert isinstance(await anext(plan), PlanTotal)
             await anext(plan)
             await plan.aclose()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,19 +13,30 @@ import pytest
 from coach.engines.base import GenerationContext
 from coach.engines.builtin import build_plan, write_draft
 from coach.plans.lint import lint_main
-from coach.plans.requests import GenerationRequest
-from coach.principles import resolve
+from coach.plans.requests import ExperienceLevel, GenerationRequest
+from coach.principles import default_principles_dir, resolve
+from tests.support.principles import club_principles
 
 
-def _response_body(tmp_path: Path) -> dict:
+def lint(argv: list[str]) -> int:
+    return lint_main(argv, principles_dir=default_principles_dir())
+
+
+def _response_body(
+    tmp_path: Path,
+    *,
+    weeks: int = 6,
+    level: ExperienceLevel = "beginner",
+    principle_name: str = "pyramidal",
+) -> dict:
     request = GenerationRequest(
-        weeks=6,
-        experience_level="beginner",
+        weeks=weeks,
+        experience_level=level,
         organization_id=1,
         start_date="2025-03-03",
         instructions="two track sessions per week",
     )
-    principle = resolve(override="pyramidal", coach_setting=None, organization_setting=None)
+    principle = resolve(override=principle_name, coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     built = build_plan(ctx, write_draft(ctx))
     return {
@@ -42,12 +56,12 @@ def _write(tmp_path: Path, data: object) -> str:
 
 def test_good_plan_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = _response_body(tmp_path)
-    assert lint_main([_write(tmp_path, body)]) == 0
+    assert lint([_write(tmp_path, body)]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "principle pyramidal: no violations" in captured.err
     # A bare list of workouts works too.
     assert (
-        lint_main(
+        lint(
             [
                 _write(tmp_path, body["content"]),
                 "--level",
@@ -77,7 +91,7 @@ def test_broken_plan_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     )
     easy["type"] = "tempo"
     workouts[0]["duration"] += 900
-    assert lint_main([_write(tmp_path, body)]) == 1
+    assert lint([_write(tmp_path, body)]) == 1
     out = capsys.readouterr().out.splitlines()
     first = workouts[0]
     assert f"week {first['week']} day {first['day']}: segment-totals: " in "\n".join(out)
@@ -88,11 +102,44 @@ def test_broken_plan_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert lint_main([_write(tmp_path, "not json {")]) == 2
+    assert lint([_write(tmp_path, "not json {")]) == 2
     assert "is not JSON" in capsys.readouterr().err
-    assert lint_main([str(tmp_path / "missing.json")]) == 2
-    assert lint_main([_write(tmp_path, {"content": [{"week": 99}]})]) == 2
+    assert lint([str(tmp_path / "missing.json")]) == 2
+    assert lint([_write(tmp_path, {"content": [{"week": 99}]})]) == 2
     assert "not a valid list of workouts" in capsys.readouterr().err
-    assert lint_main([_write(tmp_path, {"plan": 1})]) == 2
-    assert lint_main([_write(tmp_path, []), "--principle", "nope", "--weeks", "1"]) == 2
-    assert lint_main(["--bogus"]) == 2
+    assert lint([_write(tmp_path, {"plan": 1})]) == 2
+    assert lint([_write(tmp_path, []), "--principle", "nope", "--weeks", "1"]) == 2
+    assert lint(["--bogus"]) == 2
+
+
+def _coach_lint(path: str, *, principles_dir: Path | None) -> subprocess.CompletedProcess[str]:
+    """`coach lint PATH` as a user runs it, with COACH_PRINCIPLES_DIR set or unset."""
+    env = {k: v for k, v in os.environ.items() if k != "COACH_PRINCIPLES_DIR"}
+    if principles_dir is not None:
+        env["COACH_PRINCIPLES_DIR"] = str(principles_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "coach.cli", "lint", path],
+        env=env,
+        cwd=Path(path).parent,  # no .env file there
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_coach_lint_reads_the_principles_of_the_settings(tmp_path: Path) -> None:
+    body = _response_body(tmp_path, weeks=12, level="intermediate", principle_name="polarized")
+    assert max(w["duration"] for w in body["content"] if w["type"] == "long-run") > 3600
+    path = _write(tmp_path, body)
+
+    repository = _coach_lint(path, principles_dir=None)
+    assert repository.returncode == 0, repository.stderr
+    assert "principle polarized: no violations" in repository.stderr
+
+    # A principles_dir without polarized: the plan is held to that directory's default
+    # principle, whose long runs stop at 60 minutes.
+    (tmp_path / "principles").mkdir()
+    custom = _coach_lint(path, principles_dir=club_principles(tmp_path / "principles"))
+    assert custom.returncode == 1, custom.stderr
+    assert "principle club:" in custom.stderr
+    assert ": long-run-minutes: " in custom.stdout

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 
 import anyio
 
 from coach.engines import registry
 from coach.engines.base import (
+    DraftContext,
     DraftEvent,
     DraftText,
     EngineError,
-    GenerationContext,
+    PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
@@ -21,7 +22,6 @@ from coach.engines.base import (
     WorkoutReady,
 )
 from coach.plans.models import Segment, Step, WeekInfo, Workout
-from coach.plans.requests import PlanRequest
 from coach.settings import Settings
 
 
@@ -58,14 +58,15 @@ class ScriptedEngine(PlanEngine):
         self.closed = threading.Event()
         self.sent = 0
 
-    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         for week in range(1, ctx.request.weeks + 1):
             await anyio.sleep(self.delay)
             if self.fail_after is not None and week > self.fail_after:
                 raise EngineError("the model stopped answering")
             yield DraftText(f"Week {week}\nW{week} D1 Easy run, 30 min, 5.0 km\n")
 
-    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        request = ctx.request
         try:
             yield PlanTotal(request.weeks * self.per_week)
             for week in range(1, request.weeks + 1):

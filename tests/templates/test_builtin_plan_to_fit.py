@@ -22,7 +22,7 @@ from coach.engines.base import GenerationContext
 from coach.engines.builtin import build_plan, write_draft
 from coach.engines.builtin.draft import generate
 from coach.plans.models import Sport, Target, Workout, WorkoutType
-from coach.plans.requests import AthleteThresholds, GenerationRequest, PlanRequest
+from coach.plans.requests import AthleteThresholds, GenerationRequest
 from coach.principles import resolve
 from coach.templates.convert import workout_to_template
 from coach.templates.fit import encode_fit
@@ -113,7 +113,7 @@ def built(case: PlanCase) -> BuiltCase:
     principle = resolve(override=case.principle, coach_setting=None, organization_setting=None)
     ctx = GenerationContext(request=request, principle=principle)
     draft = write_draft(ctx) + "".join(f"\n{line}" for line in case.added_lines)
-    plan = build_plan(ctx, draft, PlanRequest(**request.model_dump(), refined_draft=draft))
+    plan = build_plan(ctx, draft)
     day_sports = {
         (d.week, d.day, d.type): d.sport for week in generate(ctx).weeks for d in week.days
     }

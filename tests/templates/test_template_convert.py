@@ -124,6 +124,8 @@ def test_every_workout_type_round_trips_with_its_totals(kind: WorkoutType) -> No
         ("tempo", "cycling", "biking", "outdoor"),
         ("intervals", "swimming", "swimming_swimming_pool", "pool"),
         ("sweet-spot", "triathlon", "biking", "outdoor"),
+        # vo2max is the cycling name of VO2max work, in any plan.
+        ("vo2max", "running", "biking", "outdoor"),
         ("endurance-swim", "triathlon", "swimming_swimming_pool", "pool"),
         ("tempo", "triathlon", "running", "outdoor"),
         ("strength", "running", "strength_training", "indoor"),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncGenerator
+from pathlib import Path
 
 from coach.engines.base import (
+    DraftContext,
     DraftEvent,
     DraftProgress,
     DraftText,
-    GenerationContext,
+    PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
@@ -18,10 +19,9 @@ from coach.engines.base import (
     WorkoutReady,
 )
 from coach.engines.builtin.draft import draft_pieces, generate, write_draft
-from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.reconcile import BuiltPlan, build_plan
-from coach.plans.models import Workout
-from coach.plans.requests import PlanRequest
+from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
+from coach.plans.weeks import by_week
 
 __all__ = [
     "BuiltPlan",
@@ -40,11 +40,15 @@ class BuiltinEngine(PlanEngine):
 
     name = "builtin"
 
-    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    def __init__(self, principles_dir: Path) -> None:
+        # A free-text principle keeps the rules of the default principle in this directory.
+        self.principles_dir = principles_dir
+
+    async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         yield DraftProgress(
             status="planning", message="Laying out weeks, days and volumes", progress=5
         )
-        gen = generate(ctx)
+        gen = generate(ctx, principles_dir=self.principles_dir)
         pieces = draft_pieces(ctx, gen)
         for index, piece in enumerate(pieces):
             yield DraftText(piece)
@@ -56,17 +60,13 @@ class BuiltinEngine(PlanEngine):
                 )
         yield DraftProgress(status="done", message="Draft ready", progress=100)
 
-    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
-        if ctx.request is not request:
-            ctx = replace(ctx, request=request)
-        built = build_plan(ctx, request.refined_draft, request)
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        built = build_plan(ctx, ctx.request.refined_draft, principles_dir=self.principles_dir)
         yield PlanTotal(len(built.workouts))
         for message in built.warnings:
             yield PlanWarning(message)
-        by_week: dict[int, list[Workout]] = {}
-        for workout in built.workouts:
-            by_week.setdefault(workout.week, []).append(workout)
+        weeks = by_week(built.workouts)
         for week in sorted(built.weekly_info):
-            for workout in by_week.get(week, []):
+            for workout in weeks.get(week, []):
                 yield WorkoutReady(workout)
             yield WeekDone(week, built.weekly_info[week])

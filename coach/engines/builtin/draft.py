@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.planner import (
     PlanSettings,
     WeekPlan,
@@ -15,7 +16,7 @@ from coach.engines.builtin.planner import (
 )
 from coach.plans.draft_format import WEEKDAYS, DraftEntry, DraftWeek, render_week
 from coach.plans.models import Workout
-from coach.plans.requests import GenerationRequest
+from coach.plans.weeks import by_week
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class Generated:
     slots: list[Slot]
 
 
-def generate(ctx: GenerationContext, request: GenerationRequest | None = None) -> Generated:
-    settings = settings_from(ctx, request)
+def generate(ctx: DraftContext, *, principles_dir: Path | None = None) -> Generated:
+    """The plan for the request in `ctx`; see settings_from for `principles_dir`."""
+    settings = settings_from(ctx, principles_dir=principles_dir)
     weeks = plan_weeks(settings)
     slots: list[Slot] = []
     for week in weeks:
@@ -53,7 +55,7 @@ def generate(ctx: GenerationContext, request: GenerationRequest | None = None) -
     return Generated(settings, weeks, slots)
 
 
-def _intro(ctx: GenerationContext, gen: Generated) -> str:
+def _intro(ctx: DraftContext, gen: Generated) -> str:
     s = gen.settings
     principle = ctx.principle
     if principle.principle is None:
@@ -91,17 +93,14 @@ def _intro(ctx: GenerationContext, gen: Generated) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[str]:
-    """The draft as pieces: the intro, then one piece per week."""
-    gen = gen or generate(ctx)
+def draft_pieces(ctx: DraftContext, gen: Generated) -> list[str]:
+    """The draft of `gen` as pieces: the intro, then one piece per week."""
     s = gen.settings
-    by_week: dict[int, list[Slot]] = {}
-    for slot in gen.slots:
-        by_week.setdefault(slot.week, []).append(slot)
+    slots = by_week(gen.slots)
     pieces = [_intro(ctx, gen)]
     for week in gen.weeks:
         entries = []
-        for slot in by_week.get(week.frame.week, []):
+        for slot in slots.get(week.frame.week, []):
             shown = slot.shown
             note = (
                 "no library match"
@@ -125,9 +124,9 @@ def draft_pieces(ctx: GenerationContext, gen: Generated | None = None) -> list[s
     return pieces
 
 
-def write_draft(ctx: GenerationContext) -> str:
+def write_draft(ctx: DraftContext, *, principles_dir: Path | None = None) -> str:
     """The coach-editable draft text for the request in `ctx`."""
-    return "".join(draft_pieces(ctx))
+    return "".join(draft_pieces(ctx, generate(ctx, principles_dir=principles_dir)))
 
 
 __all__ = ["Generated", "Slot", "draft_pieces", "generate", "write_draft"]

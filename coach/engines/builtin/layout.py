@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coach.plans.models import Phase
 from coach.principles import PrincipleRules
 
-_BLOCKS = ("base", "build", "peak")
+_BLOCKS: tuple[Phase, ...] = ("base", "build", "peak")
 
 
 @dataclass(frozen=True)
 class WeekFrame:
     week: int
-    phase: str  # the phase the plan shows: base, build, peak, taper or recovery
+    phase: Phase  # the phase the plan shows: base, build, peak, taper or recovery
     block: str  # the training block the week belongs to (base, build, peak, taper)
     kind: str  # load, recovery, taper or race
     progress: float  # 0..1 through the weeks before the taper

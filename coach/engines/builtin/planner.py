@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.days import choose_roles
-from coach.engines.builtin.instructions import Instructions, RaceGoal, parse_instructions
 from coach.engines.builtin.layout import WeekFrame, lay_out
 from coach.engines.builtin.sessions import SessionInput, build_session
 from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
 from coach.plans.draft_format import MainSet
-from coach.plans.models import HARD_TYPES, Workout
-from coach.plans.requests import GenerationRequest
-from coach.principles import PrincipleRules, default_principle
+from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
+from coach.plans.models import HARD_TYPES, Sport, Workout, WorkoutType
+from coach.plans.phases import FOCUS
+from coach.principles import PrincipleRules, rules_for
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
 VOLUME = {
@@ -30,7 +31,7 @@ DAYS_PER_WEEK = {
     "swimming": {"beginner": 3, "intermediate": 4, "advanced": 5},
     "triathlon": {"beginner": 5, "intermediate": 6, "advanced": 6},
 }
-_CYCLING = {
+_CYCLING: dict[str, WorkoutType] = {
     "easy-run": "easy-ride",
     "recovery-run": "recovery-ride",
     "long-run": "long-ride",
@@ -41,7 +42,7 @@ _CYCLING = {
     "hills": "hills",
     "threshold": "threshold",
 }
-_STEADY_TYPES = {
+_STEADY_TYPES: dict[str, dict[str, WorkoutType]] = {
     "running": {"easy": "easy-run", "recovery": "recovery-run", "long": "long-run"},
     "cycling": {"easy": "easy-ride", "recovery": "recovery-ride", "long": "long-ride"},
     "swimming": {"easy": "endurance-swim", "recovery": "technique-swim", "long": "endurance-swim"},
@@ -54,13 +55,6 @@ _PHASE_FRONT = {
     "taper": ("intervals", "threshold", "tempo"),
     "recovery": ("fartlek", "progression", "tempo", "hills"),
 }
-_FOCUS = {
-    "base": "aerobic base and durability",
-    "build": "threshold work and volume",
-    "peak": "race-specific sharpness",
-    "taper": "freshen up, keep the legs sharp",
-    "recovery": "absorb the training, lower volume",
-}
 _TRI_QUALITY_SPORTS = ("running", "cycling", "swimming")
 _TRI_EASY_SPORTS = ("swimming", "running", "cycling")
 
@@ -71,7 +65,7 @@ class PlanSettings:
 
     weeks: int
     level: str
-    sport: str
+    sport: Sport
     rules: PrincipleRules
     instructions: Instructions
     race: RaceGoal | None
@@ -95,14 +89,14 @@ class PlanSettings:
 
     def max_quality(self) -> int:
         asked = self.instructions.quality_per_week or 0
-        return max(getattr(self.rules.quality_days, self.level), asked)
+        return max(self.rules.quality_days.for_level(self.level), asked)
 
 
 @dataclass(frozen=True)
 class DayPlan:
     week: int
     day: int
-    type: str
+    type: WorkoutType
     sport: str
     seconds: int
     meters: int | None = None
@@ -118,15 +112,17 @@ class WeekPlan:
 
     @property
     def focus(self) -> str:
-        focus = _FOCUS[self.frame.phase]
+        focus = FOCUS[self.frame.phase]
         if self.frame.kind == "race":
             return "race week: short and sharp, arrive fresh"
         return focus
 
 
-def settings_from(ctx: GenerationContext, request: GenerationRequest | None = None) -> PlanSettings:
-    req = request or ctx.request
-    resolved = ctx.principle.principle or default_principle()
+def settings_from(ctx: DraftContext, *, principles_dir: Path | None = None) -> PlanSettings:
+    """`principles_dir` holds the default principle whose rules a free-text principle keeps
+    (the repository's principles/ when None)."""
+    req = ctx.request
+    rules = rules_for(ctx.principle, principles_dir)
     instructions = parse_instructions(req.instructions)
     race = instructions.race
     if race is not None and req.sport == "triathlon" and race.distance_m is not None:
@@ -143,7 +139,7 @@ def settings_from(ctx: GenerationContext, request: GenerationRequest | None = No
         weeks=req.weeks,
         level=req.experience_level,
         sport=req.sport,
-        rules=resolved.rules,
+        rules=rules,
         instructions=instructions,
         race=race,
         start_date=req.start_date,
@@ -152,7 +148,7 @@ def settings_from(ctx: GenerationContext, request: GenerationRequest | None = No
         days_per_week=max(1, min(wanted, len(available))),
         long_weekday=instructions.long_day if instructions.long_day is not None else 6,
         intensities=intens,
-        principle_name=resolved.rules.name,
+        principle_name=rules.name,
         library=tuple(ctx.library),
         content_source=req.content_source,
     )
@@ -165,7 +161,7 @@ def intensities(settings: PlanSettings, sport: str) -> Intensities:
 
 
 def _quality_count(settings: PlanSettings, frame: WeekFrame, n: int) -> int:
-    base = getattr(settings.rules.quality_days, settings.level)
+    base = settings.rules.quality_days.for_level(settings.level)
     asked = settings.instructions.quality_per_week
     if frame.kind == "recovery":
         count = max(base, asked or 0) - 1
@@ -178,13 +174,13 @@ def _quality_count(settings: PlanSettings, frame: WeekFrame, n: int) -> int:
     return max(0, min(count, 3, n - 1))
 
 
-def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[str]:
+def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[WorkoutType]:
     front = _PHASE_FRONT[frame.phase]
     order = sorted(
         settings.rules.quality_sessions, key=lambda t: front.index(t) if t in front else len(front)
     )
-    top = order[: 3 if frame.phase == "build" else 2] or ["tempo"]
-    picks: list[str] = []
+    top: list[WorkoutType] = order[: 3 if frame.phase == "build" else 2] or ["tempo"]
+    picks: list[WorkoutType] = []
     asked_type = settings.instructions.quality_type
     if asked_type and settings.instructions.quality_per_week:
         picks = [asked_type] * min(settings.instructions.quality_per_week, count)
@@ -195,7 +191,7 @@ def quality_types(settings: PlanSettings, frame: WeekFrame, count: int) -> list[
     return picks
 
 
-def _sport_type(kind: str, sport: str) -> str:
+def _sport_type(kind: WorkoutType, sport: str) -> WorkoutType:
     if sport == "cycling":
         return _CYCLING.get(kind, kind)
     if sport == "swimming":
@@ -218,13 +214,13 @@ def _week_volume(settings: PlanSettings, frame: WeekFrame, last_load: int | None
 
 def _typed_days(
     settings: PlanSettings, frame: WeekFrame, roles: tuple[tuple[int, str], ...], quality: int
-) -> list[tuple[int, str, str, str]]:
+) -> list[tuple[int, str, WorkoutType, str]]:
     """(day, role, workout type, sport) for each training day of the week."""
     kinds = iter(quality_types(settings, frame, quality))
     easy_index = quality_index = 0
-    typed = []
+    typed: list[tuple[int, str, WorkoutType, str]] = []
     for day, role in roles:
-        sport = settings.sport
+        sport: str = settings.sport
         if role == "race":
             typed.append((day, role, "race", sport))
             continue
@@ -354,7 +350,7 @@ def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
         date=settings.date(day.week, day.day),
         title=session.title,
         phase=week.frame.phase,
-        type=session.type,  # type: ignore[arg-type]
+        type=session.type,
         description=session.description,
         duration=session.duration,
         distance=session.distance,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from coach.engines.base import GenerationContext
+from coach.engines.base import DraftContext
 from coach.engines.builtin.draft import Generated, Slot, generate
-from coach.engines.builtin.instructions import parse_instructions
 from coach.engines.builtin.planner import (
     DayPlan,
     PlanSettings,
@@ -23,9 +23,11 @@ from coach.plans.draft_format import (
     format_km,
     parse_draft,
 )
-from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import GenerationRequest
-from coach.plans.validate import RIDE_TYPES, SWIM_TYPES, validate_plan
+from coach.plans.instructions import parse_instructions
+from coach.plans.models import Phase, WeekInfo, Workout
+from coach.plans.sports import sport_of
+from coach.plans.validate import validate_plan
+from coach.plans.weeks import by_week
 
 _STEADY = frozenset(
     {
@@ -67,16 +69,6 @@ def _same(line: ParsedLine, shown: Workout) -> bool:
     return line.meters is None or format_km(line.meters) == format_km(shown.distance)
 
 
-def _sport_of(kind: str, settings: PlanSettings) -> str:
-    if kind in RIDE_TYPES:
-        return "cycling"
-    if kind in SWIM_TYPES:
-        return "swimming"
-    if settings.sport != "triathlon":
-        return settings.sport
-    return "running"
-
-
 def _default_seconds(kind: str, week: WeekPlan, settings: PlanSettings) -> int:
     if kind.startswith("long"):
         minutes = min(
@@ -95,9 +87,7 @@ class _Reconciler:
         self.gen = gen
         self.settings = gen.settings
         self.weeks = {w.frame.week: w for w in gen.weeks}
-        self.by_week: dict[int, list[Slot]] = {}
-        for slot in gen.slots:
-            self.by_week.setdefault(slot.week, []).append(slot)
+        self.by_week = by_week(gen.slots)
         self.by_slot = {(s.week, s.day): s for s in gen.slots}
         self.used: set[tuple[int, int]] = set()
         self.warnings: list[str] = []
@@ -143,10 +133,10 @@ class _Reconciler:
             )
             distance_changed = shown is None or format_km(meters) != format_km(shown.distance)
             by_distance = seconds is None or (same_time and distance_changed)
-        sport = _sport_of(line.type, settings)
+        sport = sport_of(line.type, settings.sport)
         if seconds is None:
             if meters is not None:
-                pace = intensities(settings, "running" if sport == "triathlon" else sport)
+                pace = intensities(settings, sport)
                 seconds = round(meters * pace.pace("easy") / 1000)
             else:
                 seconds = _default_seconds(line.type, week, settings)
@@ -186,14 +176,14 @@ def _with_race(settings: PlanSettings, title: str) -> PlanSettings:
 
 
 def _weekly_info(
-    gen: Generated, workouts: list[Workout], overrides: dict[int, tuple[str | None, str | None]]
+    gen: Generated, workouts: list[Workout], overrides: dict[int, tuple[Phase | None, str | None]]
 ) -> dict[int, WeekInfo]:
     info: dict[int, WeekInfo] = {}
     for week in gen.weeks:
         number = week.frame.week
         phase, focus = overrides.get(number, (None, None))
         info[number] = WeekInfo(
-            phase=phase or week.frame.phase,  # type: ignore[arg-type]
+            phase=phase or week.frame.phase,
             focus=focus or week.focus,
             total_distance=sum(w.distance for w in workouts if w.week == number),
         )
@@ -207,14 +197,14 @@ def from_generated(gen: Generated, warnings: list[str]) -> BuiltPlan:
 
 
 def build_plan(
-    ctx: GenerationContext, refined_draft: str, request: GenerationRequest | None = None
+    ctx: DraftContext, refined_draft: str, *, principles_dir: Path | None = None
 ) -> BuiltPlan:
     """The structured plan for the coach's refined draft (see docs/draft-format.md).
 
     Unchanged lines give exactly the workouts the engine drafted; edited or added lines are
     rebuilt from what they say; unreadable lines and broken coaching rules are warnings.
     """
-    gen = generate(ctx, request)
+    gen = generate(ctx, principles_dir=principles_dir)
     settings = gen.settings
     parsed = parse_draft(refined_draft, sport=settings.sport, first_weekday=settings.first_weekday)
     warnings = [

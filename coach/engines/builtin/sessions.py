@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.engines.builtin.instructions import RaceGoal
 from coach.engines.builtin.targets import Intensities, describe_target
 from coach.plans.draft_format import MainSet
-from coach.plans.models import Intensity, Segment, SegmentKind, Step
+from coach.plans.instructions import RaceGoal
+from coach.plans.models import Intensity, Segment, SegmentKind, Step, WorkoutType
 
 Level = str
 _LEVELS = {"beginner": 0, "intermediate": 1, "advanced": 2}
@@ -22,7 +22,7 @@ _LEVELS = {"beginner": 0, "intermediate": 1, "advanced": 2}
 
 @dataclass(frozen=True)
 class SessionInput:
-    type: str
+    type: WorkoutType
     seconds: int
     level: Level
     progress: float  # 0..1 through the loading weeks; sets the size of main sets
@@ -34,7 +34,7 @@ class SessionInput:
 
 @dataclass(frozen=True)
 class Session:
-    type: str
+    type: WorkoutType
     title: str
     description: str
     duration: int
@@ -216,7 +216,7 @@ def _piece(
     return _Piece(step, meters * speed_pace / 1000, meters)
 
 
-def _rest(seconds: int) -> _Piece:
+def _rest(seconds: float) -> _Piece:
     return _Piece(
         Step(
             intensity="rest", duration_type="time", duration_value=seconds, notes="rest at the wall"
@@ -227,7 +227,10 @@ def _rest(seconds: int) -> _Piece:
 
 
 def _finish(
-    kind: str, title: str, description: str, parts: list[tuple[SegmentKind, int, list[_Piece]]]
+    kind: WorkoutType,
+    title: str,
+    description: str,
+    parts: list[tuple[SegmentKind, int, list[_Piece]]],
 ) -> Session:
     segments = [Segment(kind=k, repeats=r, steps=[p.step for p in ps]) for k, r, ps in parts]
     seconds = sum(r * p.seconds for _, r, ps in parts for p in ps)
@@ -269,11 +272,11 @@ def _steady(inp: SessionInput, intens: Intensities) -> Session:
     key, title, purpose = _STEADY[inp.type]
     if intens.sport == "swimming":
         total_m = _lengths(inp.meters or inp.seconds * 1000 / intens.pace(key))
-        warm, cool = min(300, _lengths(total_m / 5)), min(200, _lengths(total_m / 8))
+        warm_m, cool_m = min(300, _lengths(total_m / 5)), min(200, _lengths(total_m / 8))
         pieces = [
-            _piece(intens, "warmup", "recovery", meters=warm),
-            _piece(intens, "active", key, meters=total_m - warm - cool),
-            _piece(intens, "cooldown", "recovery", meters=cool),
+            _piece(intens, "warmup", "recovery", meters=warm_m),
+            _piece(intens, "active", key, meters=total_m - warm_m - cool_m),
+            _piece(intens, "cooldown", "recovery", meters=cool_m),
         ]
     else:
         warm_s = 600 if inp.seconds >= 2400 else 300

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from coach.plans.models import Target
+from coach.plans.models import Target, TargetType
 from coach.plans.requests import AthleteThresholds
 
 # Intensity keys, easiest first. Zones follow the common 5(+1)-zone model.
@@ -93,7 +93,7 @@ _FTP = {
     "vo2": (1.06, 1.20),
     "anaerobic": (1.21, 1.50),
 }
-_RPE = {
+_RPE: dict[str, tuple[float, float]] = {
     "recovery": (2, 3),
     "easy": (3, 4),
     "steady": (5, 6),
@@ -161,7 +161,7 @@ class Intensities:
         and each step still gets its own Target object.
         """
         kind, low, high, zone = _cached_target(self, key, pace, by_effort)
-        return Target(type=kind, low=low, high=high, zone=zone)  # type: ignore[arg-type]
+        return Target(type=kind, low=low, high=high, zone=zone)
 
     def _target(self, key: str, pace: int | None, by_effort: bool) -> Target:
         zone = ZONE[key]
@@ -192,7 +192,7 @@ class Intensities:
 @lru_cache(maxsize=2048)
 def _cached_target(
     intens: Intensities, key: str, pace: int | None, by_effort: bool
-) -> tuple[str, float | None, float | None, int | None]:
+) -> tuple[TargetType, float | None, float | None, int | None]:
     # Built once through validation, so the cached values are known to be valid.
     target = intens._target(key, pace, by_effort)
     return target.type, target.low, target.high, target.zone

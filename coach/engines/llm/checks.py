@@ -9,11 +9,9 @@ from pydantic import ValidationError
 from coach.engines.llm.convert import WeekSpec, from_draft, to_workout
 from coach.engines.llm.schema import LLMSegment, LLMStep, LLMWorkout
 from coach.plans.models import HARD_TYPES, Workout, WorkoutType
+from coach.plans.sports import MIN_MINUTES, max_minutes
 from coach.plans.validate import validate_plan
 
-MIN_MINUTES = 10
-# A workout longer than this is not plausible whatever the draft says (the validator's caps).
-MAX_MINUTES: dict[str, float] = {"running": 240, "cycling": 360, "swimming": 180, "triathlon": 360}
 # Rules of coach.plans.validate that one workout can break by itself (or with the day
 # before it). The others (quality days, long-run share, weekly increase) follow from the
 # draft the coach approved and the whole week, so they are reported, not re-asked.
@@ -81,7 +79,8 @@ def check(item: LLMWorkout, spec: WeekSpec, accepted: dict[int, Workout]) -> lis
         errors.append(f"day {day}: the plan line says {line.minutes:g} min, not {total:g} min")
     if line.km is not None and not _close(item.km, line.km, absolute=0.5, relative=0.1):
         errors.append(f"day {day}: the plan line says {line.km:g} km, not {item.km:g} km")
-    if not MIN_MINUTES <= total <= MAX_MINUTES[spec.sport]:
+    # Not plausible whatever the draft says (the validator's caps).
+    if not MIN_MINUTES <= total <= max_minutes(item.t, spec.sport):
         errors.append(f"day {day}: {total:g} minutes is not a plausible {item.t}")
     pace = PACE_RANGE.get(spec.sport)
     if pace and item.km > 0 and not pace[0] <= total / item.km <= pace[1]:
@@ -127,8 +126,9 @@ def repair(
         item = from_draft(line, spec)
     total = item.segment_minutes()
     wanted = line.minutes if line is not None else None
-    if wanted is None and total > MAX_MINUTES[spec.sport]:
-        wanted = MAX_MINUTES[spec.sport]
+    cap = max_minutes(item.t, spec.sport)
+    if wanted is None and total > cap:
+        wanted = cap
     if wanted is not None and not _close(total, wanted, absolute=3, relative=0.1):
         item = item.model_copy(update={"seg": _scaled(item, wanted)})
         notes.append(f"{where}: the LLM wrote {total:g} min; scaled to {wanted:g} min")

@@ -155,4 +155,4 @@ def from_draft(line: DraftLine, spec: WeekSpec) -> LLMWorkout:
     else:
         zone = 4 if line.type == "race" else 2
         segments = [LLMSegment(k="main", x=1, st=[LLMStep(i="active", min=minutes, z=zone)])]
-    return LLMWorkout(d=line.day, t=line.type, min=minutes, km=km, seg=segments)  # type: ignore[arg-type]
+    return LLMWorkout(d=line.day, t=line.type, min=minutes, km=km, seg=segments)

@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coach.plans.draft_format import parse_draft as parse_draft_text
-from coach.plans.models import Phase
-
-PHASES: tuple[Phase, ...] = ("base", "build", "peak", "taper", "recovery")
+from coach.plans.models import Phase, WorkoutType
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class DraftLine:
     week: int
     day: int
     title: str
-    type: str
+    type: WorkoutType
     minutes: float | None
     km: float | None
     text: str
@@ -66,8 +64,7 @@ def parse_draft(text: str, *, weeks: int, sport: str = "running") -> Draft:
     ]
     for number, header in parsed.headers.items():
         if number in found:
-            phase = header.phase if header.phase in PHASES else None
-            found[number].phase, found[number].focus = phase, header.focus  # type: ignore[assignment]
+            found[number].phase, found[number].focus = header.phase, header.focus
     for line in parsed.lines:
         where = f"draft line {line.lineno}"
         if line.week not in found or not 1 <= line.day <= 7:
@@ -91,11 +88,3 @@ def parse_draft(text: str, *, weeks: int, sport: str = "running") -> Draft:
     for week in found.values():
         week.lines.sort(key=lambda line: line.day)
     return Draft(weeks=found, warnings=warnings)
-
-
-def default_phase(week: int, weeks: int) -> Phase:
-    """The phase of a week whose header names none: base, build, peak, then a taper week."""
-    if weeks >= 4 and week == weeks:
-        return "taper"
-    share = (week - 1) / max(weeks, 1)
-    return "base" if share < 0.4 else "build" if share < 0.8 else "peak"

@@ -2,51 +2,42 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import openai
 
 from coach.engines.base import (
+    DraftContext,
     DraftEvent,
     DraftProgress,
     DraftText,
     EngineError,
-    GenerationContext,
+    PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
     PlanWarning,
-    WeekDone,
-    WorkoutReady,
 )
-from coach.engines.llm.checks import EASY_TYPE, week_warnings
 from coach.engines.llm.client import make_client, transport_error
-from coach.engines.llm.convert import WeekSpec, easy_version
-from coach.engines.llm.draftlines import Draft, default_phase, parse_draft
+from coach.engines.llm.convert import WeekSpec
+from coach.engines.llm.draftlines import Draft, parse_draft
+from coach.engines.llm.messages import Report
 from coach.engines.llm.prompts import Message, Prompts
+from coach.engines.llm.release import in_plan_order
 from coach.engines.llm.schema import WEEK_FORMAT
-from coach.engines.llm.week import DONE, WeekWriter
-from coach.plans.models import HARD_TYPES, WeekInfo, Workout
-from coach.plans.requests import GenerationRequest, PlanRequest
-from coach.principles import PrincipleFileError, PrincipleRules, default_principle
+from coach.engines.llm.week import WeekWriter
+from coach.engines.llm.week_tasks import run_weeks
+from coach.plans.phases import FOCUS, default_phase
+from coach.plans.requests import GenerationRequest
+from coach.principles import PrincipleFileError, PrincipleRules, rules_for
 from coach.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FOCUS = {
-    "base": "Aerobic base",
-    "build": "Building fitness",
-    "peak": "Race-specific sharpening",
-    "taper": "Taper: fresh for the goal",
-    "recovery": "Recovery",
-}
 DRAFT_TOKENS_PER_WEEK = 220
 
 
@@ -89,13 +80,13 @@ class LLMEngine(PlanEngine):
 
     async def _stream(
         self, messages: list[Message], *, max_tokens: int, **extra: Any
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The answer's text as it streams. `async with` on the SDK stream closes the HTTP
         response whenever this generator is closed or cancelled (client disconnect)."""
         try:
             stream = await self.client.chat.completions.create(
                 model=self.settings.llm_model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 temperature=self.settings.llm_temperature,
                 max_tokens=max_tokens,
                 stream=True,
@@ -115,7 +106,7 @@ class LLMEngine(PlanEngine):
 
     # -- draft -----------------------------------------------------------------------
 
-    def _request_vars(self, ctx: GenerationContext) -> dict[str, Any]:
+    def _request_vars(self, ctx: DraftContext) -> dict[str, Any]:
         request = ctx.request
         return {
             "principle": ctx.principle.text,
@@ -127,7 +118,7 @@ class LLMEngine(PlanEngine):
             "instructions": request.instructions,
         }
 
-    async def draft(self, ctx: GenerationContext) -> AsyncIterator[DraftEvent]:
+    async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
         messages = self.prompts.messages("draft", **self._request_vars(ctx))
         yield DraftProgress("prompt", "Prompt built", 5)
         # ~6 lines of ~30 characters per week: enough for a progress figure, and capped.
@@ -150,7 +141,8 @@ class LLMEngine(PlanEngine):
 
     # -- plan ------------------------------------------------------------------------
 
-    def _specs(self, ctx: GenerationContext, request: PlanRequest, draft: Draft) -> list[WeekSpec]:
+    def _specs(self, ctx: PlanContext, draft: Draft) -> list[WeekSpec]:
+        request = ctx.request
         rules = _rules(ctx, self.settings)
         specs = []
         for number in range(1, request.weeks + 1):
@@ -172,118 +164,43 @@ class LLMEngine(PlanEngine):
             )
         return specs
 
-    async def plan(self, ctx: GenerationContext, request: PlanRequest) -> AsyncIterator[PlanEvent]:
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        request = ctx.request
         draft = parse_draft(request.refined_draft, weeks=request.weeks, sport=request.sport)
-        for warning in draft.warnings:
-            yield PlanWarning(warning)
         if draft.total == 0:
             raise EngineError(
                 "the refined draft has no workout lines (expected lines like "
                 "'W1 D2 Easy run, 40 min, 7 km')"
             )
+        # The total comes first, always: clients size their progress by it.
         yield PlanTotal(draft.total)
-        specs = self._specs(ctx, request, draft)
+        for warning in draft.warnings:
+            yield PlanWarning(warning)
+        specs = self._specs(ctx, draft)
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
-        inbox: asyncio.Queue[tuple[int, object]] = asyncio.Queue()
-        gate = asyncio.Semaphore(self.settings.llm_concurrency)
-        tasks = [
-            asyncio.create_task(self._week_task(spec, system, inbox, gate), name=f"week-{n}")
-            for n, spec in enumerate(specs, start=1)
-            if spec.draft.lines
-        ]
-        try:
-            async for event in self._in_plan_order(specs, inbox):
-                yield event
-        finally:
-            # Consumer gone, failed or finished: stop every week and close its HTTP stream.
-            for task in tasks:
-                task.cancel()
-            with anyio.move_on_after(2, shield=True):
-                await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _in_plan_order(
-        self, specs: list[WeekSpec], inbox: asyncio.Queue[tuple[int, object]]
-    ) -> AsyncIterator[PlanEvent]:
-        """Release week 1 as it arrives, buffer later weeks; fail fast on any week's error."""
-        buffers: dict[int, deque[object]] = defaultdict(deque)
-        previous: Workout | None = None
-        plan: list[Workout] = []
-        for spec in specs:
-            released: list[Workout] = []
-            while spec.draft.lines:
-                if not buffers[spec.week]:
-                    week, item = await inbox.get()
-                    if isinstance(item, BaseException):
-                        raise item
-                    buffers[week].append(item)
-                    continue
-                item = buffers[spec.week].popleft()
-                if item is DONE:
-                    break
-                if isinstance(item, str):
-                    yield PlanWarning(item)
-                    continue
-                assert isinstance(item, Workout)
-                if previous and _back_to_back(previous, item):
-                    # Weeks are written independently, so the day 7 / day 1 pair across
-                    # a week boundary is only seen here, after day 7 has gone out; days
-                    # built from draft lines are caught here too.
-                    item = easy_version(item, spec, EASY_TYPE[spec.sport])
-                    yield PlanWarning(
-                        f"week {item.week} day {item.day}: hard session the day after a hard "
-                        "session; made it easy"
-                    )
-                released.append(item)
-                plan.append(item)
-                previous = item
-                yield WorkoutReady(item)
-            info = WeekInfo(
-                phase=spec.phase,
-                focus=spec.focus,
-                total_distance=sum(w.distance for w in released),
+        async def write(spec: WeekSpec, report: Report) -> None:
+            writer = WeekWriter(
+                spec, self._stream, self.prompts, system, report, self.week_format(spec)
             )
-            yield WeekDone(spec.week, info)
-            for warning in week_warnings(plan, spec):
-                yield PlanWarning(warning)
+            await writer.run(attempts=self.settings.llm_repair_attempts + 1)
 
-    async def _week_task(
-        self,
-        spec: WeekSpec,
-        system: str,
-        inbox: asyncio.Queue[tuple[int, object]],
-        gate: asyncio.Semaphore,
-    ) -> None:
-        def emit(item: object) -> None:
-            # Workouts, warning texts, DONE or the week's EngineError, in that week's order.
-            inbox.put_nowait((spec.week, item))
-
-        try:
-            async with gate:
-                writer = WeekWriter(
-                    spec, self._stream, self.prompts, system, emit, self.week_format(spec)
-                )
-                await writer.run(attempts=self.settings.llm_repair_attempts + 1)
-            emit(DONE)
-        except EngineError as exc:
-            emit(exc)
-        except Exception as exc:  # a bug in one week must end the plan, not hang it
-            log.exception("week %s failed", spec.week)
-            emit(EngineError(f"week {spec.week}: {exc}"))
+        weeks = [spec for spec in specs if spec.draft.lines]
+        # The weeks' task group stays open while this generator yields: callers iterate and
+        # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
+        # their HTTP streams before aclose() returns.
+        async with run_weeks(weeks, write, self.settings.llm_concurrency) as messages:
+            async with aclosing(in_plan_order(specs, messages)) as events:
+                async for event in events:
+                    yield event
 
 
-def _rules(ctx: GenerationContext, settings: Settings) -> PrincipleRules | None:
+def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
     """The principle's rules; a free-text principle is held to the default one's rules."""
-    if ctx.principle.principle is not None:
-        return ctx.principle.principle.rules
     try:
-        return default_principle(settings.principles_dir).rules
+        return rules_for(ctx.principle, settings.principles_dir)
     except (PrincipleFileError, OSError, StopIteration):
         log.warning(
             "no default principle in %s: coaching rules not checked", settings.principles_dir
         )
         return None
-
-
-def _back_to_back(before: Workout, after: Workout) -> bool:
-    consecutive = (after.week - before.week) * 7 + after.day - before.day == 1
-    return consecutive and before.type in HARD_TYPES and after.type in HARD_TYPES

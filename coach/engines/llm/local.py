@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib.util
 import socket
@@ -12,7 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
+from anyio.abc import Process
 from pydantic import SecretStr
 
 from coach.engines.base import EngineError
@@ -53,7 +54,7 @@ class LocalLLMEngine(LLMEngine):
 
     name = "local"
 
-    def __init__(self, settings: Settings, process: asyncio.subprocess.Process, log: Path) -> None:
+    def __init__(self, settings: Settings, process: Process, log: Path) -> None:
         super().__init__(settings)
         self.process = process
         self.log = log
@@ -66,18 +67,18 @@ class LocalLLMEngine(LLMEngine):
         await _stop(self.process)
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
+async def _stop(process: Process) -> None:
     if process.returncode is not None:
         return
     process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), timeout=10)
-    except TimeoutError:
-        process.kill()
+    with anyio.move_on_after(10):
         await process.wait()
+        return
+    process.kill()
+    await process.wait()
 
 
-async def _wait_ready(base_url: str, process: asyncio.subprocess.Process, log: Path) -> None:
+async def _wait_ready(base_url: str, process: Process, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     async with httpx2.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
@@ -87,7 +88,7 @@ async def _wait_ready(base_url: str, process: asyncio.subprocess.Process, log: P
             with contextlib.suppress(httpx2.HTTPError):
                 if (await http.get(f"{base_url}/models")).status_code == 200:
                     return
-            await asyncio.sleep(0.25)
+            await anyio.sleep(0.25)
     raise EngineError(f"the local llama.cpp server did not answer within {START_TIMEOUT_S:g} s")
 
 
@@ -101,18 +102,20 @@ async def start_local_engine(settings: Settings) -> LLMEngine:
     # The server's log goes to a file: a pipe nobody reads would block it once full.
     log = Path(tempfile.mkstemp(prefix="coach-llama-", suffix=".log")[1])
     with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            str(CONTEXT_TOKENS),
+        process = await anyio.open_process(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                str(CONTEXT_TOKENS),
+            ],
             stdout=sink,
             stderr=sink,
         )

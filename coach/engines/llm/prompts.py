@@ -7,8 +7,9 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from openai.types.chat import ChatCompletionMessageParam
 
-Message = dict[str, str]
+Message = ChatCompletionMessageParam
 
 
 class Prompts:

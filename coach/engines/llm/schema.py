@@ -66,7 +66,9 @@ def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
             out["required"] = list(out.get("properties", {}))
         return out
 
-    return walk(raw)
+    schema = walk(raw)
+    assert isinstance(schema, dict)
+    return schema
 
 
 def response_format(model: type[BaseModel], name: str) -> dict[str, Any]:

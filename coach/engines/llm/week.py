@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, Protocol
 
@@ -11,6 +11,7 @@ from coach.engines.base import EngineError
 from coach.engines.llm.checks import check, parse_item, repair
 from coach.engines.llm.convert import WeekSpec, from_draft, to_workout
 from coach.engines.llm.incremental import IncompleteAnswer, ItemStream
+from coach.engines.llm.messages import Report, WeekWarning, WeekWorkout
 from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.schema import WEEK_FORMAT
 from coach.plans.models import Workout
@@ -20,13 +21,12 @@ log = logging.getLogger(__name__)
 # Completion budget: a hard session in the compact schema is ~100 tokens; the margin
 # lets a verbose model finish while a looping one is cut off (and then re-asked).
 TOKENS_PER_WORKOUT = 220
-DONE = object()  # "all of this week's workouts are out"
 
 
 class StreamText(Protocol):
     def __call__(
         self, messages: list[Message], *, max_tokens: int, **extra: Any
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncGenerator[str, None]: ...
 
 
 class WeekWriter:
@@ -45,7 +45,7 @@ class WeekWriter:
         stream: StreamText,
         prompts: Prompts,
         system: str,
-        emit: Callable[[object], None],
+        report: Report,
         response_format: dict[str, Any] = WEEK_FORMAT,
     ) -> None:
         self.spec = spec
@@ -53,7 +53,7 @@ class WeekWriter:
         self.parsed_once = False
         self.stream = stream
         self.prompts = prompts
-        self.emit = emit
+        self.report = report
         self.days = spec.draft.days
         self.accepted: dict[int, Workout] = {}
         self.sent = 0
@@ -81,7 +81,7 @@ class WeekWriter:
             if not missing:
                 for problem in errors:
                     # Only extra days or a mislabelled week can be left: nothing to re-ask.
-                    self.emit(f"week {self.spec.week}: ignored a flaw of the answer ({problem})")
+                    self._warn(f"week {self.spec.week}: ignored a flaw of the answer ({problem})")
                 return
             errors.append(f"no valid workout yet for day(s) {', '.join(map(str, missing))}")
             if attempt == attempts - 1 and self._fill_from_draft(missing, errors):
@@ -124,7 +124,7 @@ class WeekWriter:
                     return [problem]  # stop paying for an answer that will be asked again
                 if problem and not relabelled:
                     relabelled = True
-                    self.emit(f"week {self.spec.week}: {problem}; kept as week {self.spec.week}")
+                    self._warn(f"week {self.spec.week}: {problem}; kept as week {self.spec.week}")
                 for item in items:
                     errors.extend(self._take(item, final))
         try:
@@ -144,7 +144,7 @@ class WeekWriter:
             return False
         for line in lines:
             assert line is not None
-            self.emit(
+            self._warn(
                 f"week {self.spec.week} day {line.day}: no valid LLM answer after the re-asks "
                 f"({'; '.join(errors[:3])}); built from the draft line"
             )
@@ -152,9 +152,12 @@ class WeekWriter:
         self._release()
         return True
 
+    def _warn(self, message: str) -> None:
+        self.report(WeekWarning(self.spec.week, message))
+
     def _release(self) -> None:
         while self.sent < len(self.days) and self.days[self.sent] in self.accepted:
-            self.emit(self.accepted[self.days[self.sent]])
+            self.report(WeekWorkout(self.spec.week, self.accepted[self.days[self.sent]]))
             self.sent += 1
 
     def _take(self, item: dict[str, Any], final: bool) -> list[str]:
@@ -171,7 +174,7 @@ class WeekWriter:
             return errors
         self.accepted[workout.d] = to_workout(workout, self.spec)
         for note in notes:
-            self.emit(note)
+            self._warn(note)
         self._release()
         return []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach.plans.models import WorkoutType
+
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_RE = re.compile(
     r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?s?\b"
@@ -26,7 +28,7 @@ _DAYS_RE = re.compile(
     rf"{_NUM}\s*(?:training\s+|running\s+|run\s+|riding\s+|bike\s+)?"
     rf"(?:days?|runs?|rides?|sessions?|workouts?|times|x)\s*(?:{_PER_WEEK})"
 )
-_QUALITY_WORDS = {
+_QUALITY_WORDS: dict[str, WorkoutType | None] = {
     "track": "intervals",
     "interval": "intervals",
     "speed": "intervals",
@@ -80,7 +82,7 @@ class Instructions:
     long_day: int | None = None  # preferred weekday for the long session
     race: RaceGoal | None = None
     quality_per_week: int | None = None  # explicit count of hard sessions asked for
-    quality_type: str | None = None  # a WorkoutType for the asked sessions, if named
+    quality_type: WorkoutType | None = None  # the type of the asked sessions, if named
     no_taper: bool = False
 
 

@@ -1,0 +1,85 @@
+"""Releases the weeks' workouts in plan order: week 1 as it arrives, later weeks buffered."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import AsyncGenerator
+
+from anyio import EndOfStream
+from anyio.streams.memory import MemoryObjectReceiveStream
+
+from coach.engines.base import EngineError, PlanEvent, PlanWarning, WeekDone, WorkoutReady
+from coach.engines.llm.checks import EASY_TYPE, week_warnings
+from coach.engines.llm.convert import WeekSpec, easy_version
+from coach.engines.llm.messages import (
+    WeekFailed,
+    WeekFinished,
+    WeekMessage,
+    WeekWarning,
+    WeekWorkout,
+)
+from coach.plans.models import HARD_TYPES, WeekInfo, Workout
+
+
+async def in_plan_order(
+    specs: list[WeekSpec], messages: MemoryObjectReceiveStream[WeekMessage]
+) -> AsyncGenerator[PlanEvent, None]:
+    """The plan's events from the weeks' messages; the first failing week fails the plan.
+
+    Weeks without draft lines have no writer and only get their WeekDone.
+    """
+    buffers: dict[int, deque[WeekMessage]] = defaultdict(deque)
+    previous: Workout | None = None
+    plan: list[Workout] = []
+    for spec in specs:
+        released: list[Workout] = []
+        while spec.draft.lines:
+            if not buffers[spec.week]:
+                message = await _receive(messages)
+                buffers[message.week].append(message)
+                continue
+            message = buffers[spec.week].popleft()
+            if isinstance(message, WeekFinished):
+                break
+            if isinstance(message, WeekWarning):
+                yield PlanWarning(message.message)
+                continue
+            assert isinstance(message, WeekWorkout)  # WeekFailed never gets buffered
+            workout = message.workout
+            if previous and _back_to_back(previous, workout):
+                # Weeks are written independently, so the day 7 / day 1 pair across a week
+                # boundary is only seen here, after day 7 has gone out; days built from
+                # draft lines are caught here too.
+                workout = easy_version(workout, spec, EASY_TYPE[spec.sport])
+                yield PlanWarning(
+                    f"week {workout.week} day {workout.day}: hard session the day after a "
+                    "hard session; made it easy"
+                )
+            released.append(workout)
+            plan.append(workout)
+            previous = workout
+            yield WorkoutReady(workout)
+        info = WeekInfo(
+            phase=spec.phase,
+            focus=spec.focus,
+            total_distance=sum(w.distance for w in released),
+        )
+        yield WeekDone(spec.week, info)
+        for warning in week_warnings(plan, spec):
+            yield PlanWarning(warning)
+
+
+async def _receive(messages: MemoryObjectReceiveStream[WeekMessage]) -> WeekMessage:
+    try:
+        message = await messages.receive()
+    except EndOfStream:
+        # Every week reports its end, so this is a bug; fail rather than wait forever.
+        raise EngineError("the weeks stopped without finishing the plan") from None
+    if isinstance(message, WeekFailed):
+        raise message.error
+    return message
+
+
+def _back_to_back(before: Workout, after: Workout) -> bool:
+    consecutive = (after.week - before.week) * 7 + after.day - before.day == 1
+    return consecutive and before.type in HARD_TYPES and after.type in HARD_TYPES
