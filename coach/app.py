@@ -29,6 +29,7 @@ from coach.api.openapi import openapi_endpoint
 from coach.api.routing import route
 from coach.db.database import Database
 from coach.engines import registry as engines
+from coach.generation.runs import Runner
 from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
@@ -87,22 +88,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Fail at start-up, not on the first request, when a principle file is broken.
         load_builtin(settings.principles_dir)
         engine = await engines.create(settings.engine, settings)
-        services = Services(
-            settings=settings,
-            db=Database(settings.database_url),
-            engine=engine,
-            box=CredentialBox.from_settings(settings),
-            provider_context=provider_context(settings),
-        )
-        app.state.services = services
-        app.state.broker = PlanBroker(
+        db = Database(settings.database_url)
+        broker = PlanBroker(
             keep_seconds=settings.stream_replay_keep_s,
             max_finished=settings.stream_replay_max_plans,
         )
-        database = services.db.engine.url.render_as_string(hide_password=True)
-        log.info("engine %s, database %s", settings.engine, database)
+        log.info(
+            "engine %s, database %s",
+            settings.engine,
+            db.engine.url.render_as_string(hide_password=True),
+        )
+        services: Services | None = None
         try:
+            # Generations and the push worker run in this task group: a generation outlives
+            # the request that started it, and shutting down ends them all.
             async with anyio.create_task_group() as tasks:
+                services = Services(
+                    settings=settings,
+                    db=db,
+                    engine=engine,
+                    box=CredentialBox.from_settings(settings),
+                    provider_context=provider_context(settings),
+                    runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks),
+                )
+                app.state.services = services
                 if settings.push_worker:
                     worker = PushWorker(
                         settings, services.db, services.box, services.provider_context
@@ -111,12 +120,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 yield
                 tasks.cancel_scope.cancel()
         finally:
-            await services.aclose()
+            if services is not None:
+                await services.aclose()
+            else:
+                await engine.aclose()
+                db.dispose()
 
     routes = [route(e) for e in endpoints]
     return Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware), Middleware(UnexpectedErrorMiddleware)],
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""What handlers share for the life of the app: settings, database, engine, providers."""
+"""What handlers share for the life of the app: settings, database, engine, providers,
+and the runner of generations."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from coach.db.database import Database
 from coach.db.tables import AthleteRow, ConnectionRow
 from coach.engines.base import PlanEngine
+from coach.generation.runs import Runner
 from coach.providers.base import Provider, ProviderContext
 from coach.push.adapters import adapter_for
 from coach.secrets import CredentialBox
@@ -24,6 +26,7 @@ class Services:
     engine: PlanEngine
     box: CredentialBox
     provider_context: ProviderContext
+    runner: Runner
 
     def adapter(self, connection: ConnectionRow, athlete: AthleteRow | None) -> Provider:
         """The connection's adapter; tokens it refreshes are sealed onto the connection at

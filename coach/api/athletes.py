@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
@@ -235,7 +235,7 @@ async def calendar_feed(call: Call[None, None]) -> Response:
     )
 
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v1/athletes",

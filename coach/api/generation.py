@@ -2,68 +2,54 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
-from coach.api.endpoint import Call, Endpoint
+from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
 from coach.api.responses import model_response
 from coach.db.tables import PlanRow
-from coach.engines.base import DraftText, EngineError
 from coach.errors import GenerationFailed, NotFound
-from coach.generation import (
-    PlanAccumulator,
-    build_context,
-    echo,
-    record_failure,
-    record_finish,
-    record_start,
-)
+from coach.generation.context import build_context
+from coach.generation.runs import Run
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, PlanResponse
 
-log = logging.getLogger("coach.generation")
+# Stored as the plan's error when a synchronous request stops waiting for its plan.
+INTERRUPTED_REQUEST = "generation was interrupted"
+
+
+async def drained(run: Run, what: str) -> str:
+    """Wait for the run's stream to end; the data of its `result` event.
+
+    The synchronous endpoints answer with what the stream endpoints send: they follow the
+    same channel to its end. A failure is the stream's `error` event, as a 500.
+    """
+    result = ""
+    try:
+        async for _, event in run.channel.follow(0):
+            if event.event == "result":
+                result = event.data
+    finally:
+        run.cancel(INTERRUPTED_REQUEST)  # no-op once the run has ended
+    if run.error is not None:
+        raise GenerationFailed(f"{what} generation failed: {run.error}")
+    return result
 
 
 async def generate_draft(call: Call[GenerationRequest, None]) -> Response:
-    body = call.body
     services = call.services
-    ctx = await build_context(services, call.caller, body)
-    pieces: list[str] = []
-    try:
-        async for event in services.engine.draft(ctx):
-            if isinstance(event, DraftText):
-                pieces.append(event.text)
-    except EngineError as exc:
-        raise GenerationFailed(f"draft generation failed: {exc}") from exc
-    return model_response(
-        DraftResponse(
-            draft="".join(pieces), training_principle=ctx.principle.text, request=echo(body)
-        )
-    )
+    ctx = await build_context(services, call.caller, call.body)
+    body = await drained(services.runner.start_draft(ctx), "draft")
+    return Response(body, media_type="application/json")
 
 
 async def generate_plan(call: Call[PlanRequest, None]) -> Response:
-    caller, body = call.caller, call.body
     services = call.services
-    ctx = await build_context(services, caller, body)
-    plan_id = await record_start(services, caller, body, ctx)
-    plan = PlanAccumulator()
-    try:
-        async for event in services.engine.plan(ctx):
-            plan.apply(event)
-    except EngineError as exc:
-        await record_failure(services, plan_id, str(exc))
-        raise GenerationFailed(f"plan generation failed: {exc}") from exc
-    except BaseException:
-        await record_failure(services, plan_id, "generation was interrupted")
-        raise
-    await record_finish(services, plan_id, plan)
-    return model_response(
-        plan.response(plan_id=plan_id, principle_text=ctx.principle.text, request=body)
-    )
+    ctx = await build_context(services, call.caller, call.body)
+    run = await services.runner.start_plan(call.caller, ctx)
+    await drained(run, "plan")
+    return model_response(run.response())
 
 
 def stored_response(row: PlanRow) -> PlanResponse:
@@ -92,7 +78,7 @@ async def read_plan(call: Call[None, None]) -> Response:
 
 _GENERATION_ERRORS = (400, 401, 403, 404, 413, 500)
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v1/coach/generate-draft",

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from coach import __version__
-from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 from coach.api.responses import model_response
 
 log = logging.getLogger("coach.health")
@@ -40,7 +40,7 @@ async def healthz(call: Call[None, None]) -> Response:
     return model_response(body, status=200 if database == "ok" else 503)
 
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "GET",
         "/healthz",

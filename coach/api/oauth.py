@@ -47,14 +47,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from coach.api.athletes import ConnectionView, connection_view
-from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
@@ -75,7 +75,7 @@ from coach.services import Services
 from coach.templates.models import WorkoutTemplate
 
 PROVIDER = "aiendurance"
-STATE_PURPOSE = "aiendurance-oauth"
+STATE_PURPOSE: Final = "aiendurance-oauth"
 STATE_TTL_S = 15 * 60
 _SETTINGS = {  # what provider_context() needs to build the AIEnduranceApp
     "aiendurance_client_id": "COACH_AIENDURANCE_CLIENT_ID",
@@ -311,7 +311,7 @@ async def import_workouts(call: Call[None, ImportQuery]) -> Response:
     return model_response(ImportResult(connection_id=connection_id, workouts=stored))
 
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "GET",
         "/v1/athletes/{user_id}/connections/aiendurance/authorize",

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.endpoint import Call, Endpoint
+from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import choose_connection, load_athlete
 from coach.api.responses import model_response
 from coach.api.security import owned
@@ -334,7 +334,7 @@ async def planned_workout_file(call: Call[None, None]) -> Response:
 _PUSH_ERRORS = (400, 401, 403, 404, 408, 413, 501, 502)
 _READ_ERRORS = (400, 401, 403, 404)
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v2/plannedWorkouts",

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
-from coach.api.endpoint import Access, Call, Endpoint
+from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 from coach.api.responses import model_response
 from coach.api.validation import path_int
 from coach.db.tables import Member, Organization
@@ -182,7 +182,7 @@ async def put_my_settings(call: Call[MemberSettings, None]) -> Response:
     )
 
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "GET",
         "/v1/principles",

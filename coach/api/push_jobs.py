@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Literal
 
 import anyio
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.endpoint import Call, Endpoint
+from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import choose_connection, load_athlete, load_plan
 from coach.api.responses import model_response
 from coach.api.security import owned
@@ -116,7 +116,7 @@ async def job_events(call: Call[None, None]) -> Response:
     request, caller = call.request, call.caller
     first = await _load_job(request, caller)
 
-    async def events() -> AsyncIterator[StreamEvent]:
+    async def events() -> AsyncGenerator[StreamEvent, None]:
         view, last = first, None
         while True:
             done = view.pushed + view.failed
@@ -144,7 +144,7 @@ async def job_events(call: Call[None, None]) -> Response:
     return sse_response(events())
 
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v1/coach/plans/{plan_id}/push",

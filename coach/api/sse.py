@@ -6,7 +6,7 @@ owns pings, disconnect detection and send timeouts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -18,10 +18,10 @@ PING_SECONDS = 15
 SEND_TIMEOUT_SECONDS = 30
 
 
-def numbered_sse(events: AsyncIterator[tuple[int, StreamEvent]]) -> EventSourceResponse:
+def numbered_sse(events: AsyncGenerator[tuple[int, StreamEvent], None]) -> EventSourceResponse:
     """An SSE response of events that carry their own ids."""
 
-    async def frames() -> AsyncIterator[ServerSentEvent]:
+    async def frames() -> AsyncGenerator[ServerSentEvent, None]:
         async with aclosing(events) as numbered:
             async for seq, event in numbered:
                 yield event.frame(seq)
@@ -29,12 +29,14 @@ def numbered_sse(events: AsyncIterator[tuple[int, StreamEvent]]) -> EventSourceR
     return EventSourceResponse(frames(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
 
 
-def sse_response(events: AsyncIterator[StreamEvent]) -> EventSourceResponse:
+def sse_response(events: AsyncGenerator[StreamEvent, None]) -> EventSourceResponse:
     """An SSE response numbering `events` from 1."""
     return numbered_sse(_numbered(events))
 
 
-async def _numbered(events: AsyncIterator[StreamEvent]) -> AsyncIterator[tuple[int, StreamEvent]]:
+async def _numbered(
+    events: AsyncGenerator[StreamEvent, None],
+) -> AsyncGenerator[tuple[int, StreamEvent], None]:
     seq = 0
     async with aclosing(events) as stream:
         async for event in stream:

@@ -8,9 +8,8 @@ failure is an `error` event followed by `done`.
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from contextlib import aclosing
 
 import anyio
@@ -18,41 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
-from coach.api.endpoint import Call, Endpoint
+from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
-from coach.api.sse import numbered_sse, sse_response
-from coach.engines.base import DraftProgress, DraftText, EngineError, GenerationContext
+from coach.api.sse import numbered_sse
 from coach.errors import BadRequest
-from coach.generation import build_context, echo, record_failure, record_finish, record_start
+from coach.generation.context import build_context
+from coach.generation.runs import CANCELLED, Run, failed_events
 from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest
+from coach.plans.requests import GenerationRequest, PlanRequest
 from coach.plans.store import get_plan
-from coach.services import Services
-from coach.streaming.broker import PlanChannel
-from coach.streaming.events import DONE, Progress, StreamEvent, error_events
-from coach.streaming.plan_events import PlanStreamTranslator, replay_events
-
-log = logging.getLogger("coach.streams")
+from coach.streaming.events import StreamEvent, error_events
+from coach.streaming.plan_events import replay_events
 
 FOLLOW_POLL_SECONDS = 0.5
-
-
-# Stored as the plan's error when the client that asked for it went away.
-CANCELLED = "cancelled: the requesting client disconnected"
-
-
-def _failure_reason(exc: BaseException) -> str:
-    """What a failed generation stores as the plan's error: the engine's own words, or
-    "internal error" (logged with its traceback) for anything unexpected."""
-    if isinstance(exc, EngineError):
-        return str(exc)
-    log.error("stream failed", exc_info=exc)
-    return "internal error"
-
-
-def _failed(reason: str) -> list[StreamEvent]:
-    """The end of a failed stream, the same live and replayed from the database."""
-    return error_events(f"generation failed: {reason}")
 
 
 def _numbered_after(
@@ -64,130 +41,49 @@ def _numbered_after(
             yield seq, event
 
 
-async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response:
-    body = call.body
-    services = call.services
-    ctx = await build_context(services, call.caller, body)
-
-    async def events() -> AsyncIterator[StreamEvent]:
-        yield StreamEvent.of(
-            "progress",
-            Progress(
-                status="started", message="resolving principle and building the prompt", progress=0
-            ),
-        )
-        pieces: list[str] = []
-        percent = 0
-        try:
-            async with aclosing(services.engine.draft(ctx)) as draft:
-                async for event in draft:
-                    if isinstance(event, DraftProgress):
-                        percent = event.progress
-                        yield StreamEvent.of(
-                            "progress",
-                            Progress(status=event.status, message=event.message, progress=percent),
-                        )
-                    elif isinstance(event, DraftText):
-                        pieces.append(event.text)
-                        yield StreamEvent.of(
-                            "progress",
-                            Progress(
-                                status="writing",
-                                message="draft text",
-                                progress=percent,
-                                text=event.text,
-                            ),
-                        )
-        except Exception as exc:
-            for event in _failed(_failure_reason(exc)):
-                yield event
-            return
-        yield StreamEvent.of(
-            "result",
-            DraftResponse(
-                draft="".join(pieces), training_principle=ctx.principle.text, request=echo(body)
-            ),
-        )
-        yield DONE
-
-    return sse_response(events())
-
-
-async def _plan_events(
-    services: Services,
-    translator: PlanStreamTranslator,
-    ctx: GenerationContext,
-    body: PlanRequest,
-    channel: PlanChannel,
-) -> AsyncIterator[tuple[int, StreamEvent]]:
-    """Run the engine, publish every event to the plan's channel and yield it numbered."""
-    plan_id = translator.plan_id
+async def _attached(run: Run) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+    """The run's stream for the client that started it: when that client goes away the
+    generation stops with it (the engine's upstream requests are closed) and followers
+    learn why."""
     try:
-        try:
-            async with aclosing(services.engine.plan(ctx)) as stream:
-                async for engine_event in stream:
-                    for event in translator.on_event(engine_event):
-                        yield channel.publish(event), event
-            await record_finish(services, plan_id, translator.plan)
-        except Exception as exc:
-            reason = _failure_reason(exc)
-            await record_failure(services, plan_id, reason)
-            for event in _failed(reason):
-                yield channel.publish(event), event
-            return
-        except BaseException:
-            # The client went away: the generation stops with it (the engine's upstream
-            # requests were closed by aclosing); followers learn why.
-            await record_failure(services, plan_id, CANCELLED)
-            for event in _failed(CANCELLED):
-                channel.publish(event)
-            raise
-        for event in (translator.result(), DONE):
-            yield channel.publish(event), event
+        async for item in run.channel.follow(0):
+            yield item
     finally:
-        channel.finish()
+        run.cancel(CANCELLED)  # no-op once the run has ended
 
 
-async def _start_plan_stream(call: Call[PlanRequest, None], *, incremental: bool) -> Response:
-    request, caller, body = call.request, call.caller, call.body
+async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response:
     services = call.services
-    ctx = await build_context(services, caller, body)
-    plan_id = await record_start(services, caller, body, ctx)
-    translator = PlanStreamTranslator(plan_id, incremental=incremental)
-    channel = request.app.state.broker.open(plan_id)
-    if incremental:
-        return numbered_sse(_plan_events(services, translator, ctx, body, channel))
+    ctx = await build_context(services, call.caller, call.body)
+    return numbered_sse(_attached(services.runner.start_draft(ctx)))
 
-    async def batch() -> AsyncIterator[tuple[int, StreamEvent]]:
+
+async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
+    services = call.services
+    ctx = await build_context(services, call.caller, call.body)
+    run = await services.runner.start_plan(call.caller, ctx)
+    return numbered_sse(_attached(run))
+
+
+async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
+    services = call.services
+    ctx = await build_context(services, call.caller, call.body)
+    run = await services.runner.start_plan(call.caller, ctx)
+
+    async def batch() -> AsyncGenerator[tuple[int, StreamEvent], None]:
         # The batch stream's result is the synchronous body; followers of the plan id
         # still see the incremental events on the channel.
-        incremental_translator = PlanStreamTranslator(plan_id, incremental=True)
         seq = 0
-        async with aclosing(
-            _plan_events(services, incremental_translator, ctx, body, channel)
-        ) as live:
+        async with aclosing(_attached(run)) as live:
             async for _, event in live:
                 if event.event in ("workout", "weekly_info"):
                     continue
                 if event.event == "result":
-                    event = StreamEvent.of(
-                        "result",
-                        incremental_translator.plan.response(
-                            plan_id=plan_id, principle_text=ctx.principle.text, request=body
-                        ),
-                    )
+                    event = StreamEvent.of("result", run.response())
                 seq += 1
                 yield seq, event
 
     return numbered_sse(batch())
-
-
-async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
-    return await _start_plan_stream(call, incremental=True)
-
-
-async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
-    return await _start_plan_stream(call, incremental=False)
 
 
 def _last_event_id(request: Request) -> int:
@@ -206,9 +102,9 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
     services = call.services
     plan_id = uuid.UUID(row.id)
 
-    async def stored() -> AsyncIterator[tuple[int, StreamEvent]]:
+    async def stored() -> AsyncGenerator[tuple[int, StreamEvent], None]:
         current = row
-        channel = request.app.state.broker.get(plan_id)
+        channel = services.runner.broker.get(plan_id)
         if channel is not None:
             async for item in channel.follow(after):
                 yield item
@@ -231,7 +127,7 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
             # The events before the failure are not stored: the end of the stream is
             # numbered after the client's position, so one resuming a stream that failed
             # gets `error`, `done` with the ids the live stream gave them.
-            ending = _failed(current.error or "unknown error")
+            ending = failed_events(current.error or "unknown error")
             for item in _numbered_after(ending, after, first=after + 1):
                 yield item
             return
@@ -249,7 +145,7 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
 
 _STREAM_ERRORS = (400, 401, 403, 404, 413)
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v1/coach/generate-draft/stream",

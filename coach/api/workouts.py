@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import Caller
-from coach.api.endpoint import Call, Endpoint
+from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.validation import path_int
@@ -172,7 +172,7 @@ async def export_workout(call: Call[None, ExportQuery]) -> Response:
 
 _V2_ERRORS = (400, 401, 403, 404, 413)
 
-ENDPOINTS = [
+ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
         "POST",
         "/v2/workouts",

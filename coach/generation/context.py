@@ -1,41 +1,21 @@
-"""Running a generation: the context an engine gets, and the plan its events add up to.
-
-The synchronous endpoints and the SSE endpoints both go through here, so a plan is the
-same whichever endpoint asked for it.
-"""
+"""The context a generation runs in: the request, the principle in force, the library."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Protocol, TypeVar
 
-import anyio
 from sqlmodel import Session, select
 
 from coach.accounts import Caller
 from coach.db.database import Database
 from coach.db.tables import Organization, WorkoutTemplateRow
-from coach.engines.base import GenerationContext, PlanContext, PlanEngine
-from coach.engines.events import PlanAccumulator
+from coach.engines.base import GenerationContext, PlanEngine
 from coach.plans.models import Workout
-from coach.plans.requests import GenerationRequest, PlanRequest, echo
-from coach.plans.store import fail_plan, finish_plan, start_plan
+from coach.plans.requests import GenerationRequest
 from coach.principles import resolve
 from coach.settings import Settings
 from coach.templates.convert import template_to_workout
 from coach.templates.models import WorkoutTemplate
-
-# PlanAccumulator and echo live lower down (coach.engines.events, coach.plans.requests);
-# they are re-exported for the API modules that import them from here.
-__all__ = [
-    "PlanAccumulator",
-    "build_context",
-    "echo",
-    "library_workouts",
-    "record_failure",
-    "record_finish",
-    "record_start",
-]
 
 
 class GenerationServices(Protocol):
@@ -90,41 +70,3 @@ async def build_context(
         directory=services.settings.principles_dir,
     )
     return GenerationContext(request=request, principle=principle, library=library)
-
-
-async def record_start(
-    services: GenerationServices, caller: Caller, request: PlanRequest, ctx: PlanContext
-) -> uuid.UUID:
-    plan_id = uuid.uuid4()
-    await services.db.run(
-        lambda s: start_plan(
-            s,
-            plan_id=plan_id,
-            organization_id=request.organization_id,
-            member_id=caller.member_id,
-            engine=services.engine.name,
-            request=request.model_dump(mode="json"),
-            training_principle=ctx.principle.text,
-        )
-    )
-    return plan_id
-
-
-async def record_finish(
-    services: GenerationServices, plan_id: uuid.UUID, plan: PlanAccumulator
-) -> None:
-    await services.db.run(
-        lambda s: finish_plan(
-            s,
-            plan_id=plan_id,
-            workouts=plan.workouts,
-            weekly_info=plan.weekly_info,
-            warnings=plan.warnings,
-        )
-    )
-
-
-async def record_failure(services: GenerationServices, plan_id: uuid.UUID, error: str) -> None:
-    # Shielded: this also runs while the request is being cancelled (client went away).
-    with anyio.CancelScope(shield=True):
-        await services.db.run(lambda s: fail_plan(s, plan_id=plan_id, error=error))

@@ -1,0 +1,1 @@
+"""Running generations: their context, and the runs that turn engine events into streams."""

@@ -1,0 +1,225 @@
+"""Generation runs: an engine driven in a task of its own, its events published on a channel.
+
+Every generation endpoint is a view of one run. The SSE endpoints follow the run's
+channel, the synchronous endpoints drain the same channel, and a client that resumes
+follows it from where it left. The run owns the lifecycle: a plan's row is written when
+the run starts and completed or failed when it ends, and the engine's event generator is
+iterated and closed inside the run's own task, as the engine contract requires (an LLM
+plan keeps a task group open while it yields).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from contextlib import aclosing
+
+import anyio
+from anyio.abc import TaskGroup
+
+from coach.accounts import Caller
+from coach.db.database import Database
+from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngine
+from coach.engines.events import DraftProgress
+from coach.plans.requests import DraftResponse, PlanResponse, echo
+from coach.plans.store import fail_plan, finish_plan, start_plan
+from coach.streaming.broker import PlanBroker, PlanChannel
+from coach.streaming.events import DONE, Progress, StreamEvent, error_events
+from coach.streaming.plan_events import PlanStreamTranslator
+
+log = logging.getLogger("coach.generation")
+
+# Stored as the plan's error when the client whose stream started it went away.
+CANCELLED = "cancelled: the requesting client disconnected"
+# Stored as the plan's error when the service stops while generating it.
+INTERRUPTED = "interrupted: the service stopped"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What a failed generation reports: the engine's own words, or "internal error"
+    (logged with its traceback) for anything unexpected."""
+    if isinstance(exc, EngineError):
+        return str(exc)
+    log.error("generation failed", exc_info=exc)
+    return "internal error"
+
+
+def failed_events(reason: str) -> list[StreamEvent]:
+    """The end of a failed stream, the same live and replayed from the database."""
+    return error_events(f"generation failed: {reason}")
+
+
+class Run(ABC):
+    """One generation: started once, followed by any number of clients, ended once."""
+
+    def __init__(self, run_id: uuid.UUID, channel: PlanChannel) -> None:
+        self.id = run_id
+        self.channel = channel
+        self.error: str | None = None
+        self.finished = anyio.Event()
+        self._scope = anyio.CancelScope()
+        self._cancel_reason = CANCELLED
+
+    def cancel(self, reason: str = CANCELLED) -> None:
+        """Stop the generation; its followers get `error` (with `reason`), then `done`."""
+        if not self.finished.is_set():
+            self._cancel_reason = reason
+            self._scope.cancel()
+
+    async def execute(self) -> None:
+        """The run's task: generate, then record how it ended, whatever ends it."""
+        try:
+            with self._scope:
+                await self._generate()
+                return
+            await self._end_failed(self._cancel_reason)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await self._end_failed(INTERRUPTED)
+            raise
+        except Exception as exc:
+            await self._end_failed(failure_reason(exc))
+        finally:
+            self.channel.finish()
+            self.finished.set()
+
+    async def _end_failed(self, reason: str) -> None:
+        self.error = reason
+        with anyio.CancelScope(shield=True):
+            await self._record_failure(reason)
+        for event in failed_events(reason):
+            self.channel.publish(event)
+
+    @abstractmethod
+    async def _generate(self) -> None:
+        """Run the engine, publishing every event on the channel, `done` last."""
+
+    async def _record_failure(self, reason: str) -> None:
+        """Store the failure where the run is stored (nothing by default)."""
+        return None
+
+
+class DraftRun(Run):
+    def __init__(
+        self, run_id: uuid.UUID, channel: PlanChannel, engine: PlanEngine, ctx: DraftContext
+    ) -> None:
+        super().__init__(run_id, channel)
+        self.engine = engine
+        self.ctx = ctx
+
+    async def _generate(self) -> None:
+        publish = self.channel.publish
+        publish(
+            StreamEvent.of(
+                "progress",
+                Progress(
+                    status="started",
+                    message="resolving principle and building the prompt",
+                    progress=0,
+                ),
+            )
+        )
+        pieces: list[str] = []
+        percent = 0
+        async with aclosing(self.engine.draft(self.ctx)) as draft:
+            async for event in draft:
+                if isinstance(event, DraftProgress):
+                    percent = event.progress
+                    progress = Progress(
+                        status=event.status, message=event.message, progress=percent
+                    )
+                else:
+                    pieces.append(event.text)
+                    progress = Progress(
+                        status="writing", message="draft text", progress=percent, text=event.text
+                    )
+                publish(StreamEvent.of("progress", progress))
+        result = DraftResponse(
+            draft="".join(pieces),
+            training_principle=self.ctx.principle.text,
+            request=echo(self.ctx.request),
+        )
+        publish(StreamEvent.of("result", result))
+        publish(DONE)
+
+
+class PlanRun(Run):
+    def __init__(
+        self,
+        run_id: uuid.UUID,
+        channel: PlanChannel,
+        engine: PlanEngine,
+        ctx: PlanContext,
+        db: Database,
+    ) -> None:
+        super().__init__(run_id, channel)
+        self.engine = engine
+        self.ctx = ctx
+        self.db = db
+        self.translator = PlanStreamTranslator(run_id, incremental=True)
+
+    def response(self) -> PlanResponse:
+        """The plan as the synchronous endpoint answers it (complete once the run is)."""
+        return self.translator.plan.response(
+            plan_id=self.id, principle_text=self.ctx.principle.text, request=self.ctx.request
+        )
+
+    async def _generate(self) -> None:
+        async with aclosing(self.engine.plan(self.ctx)) as stream:
+            async for engine_event in stream:
+                for event in self.translator.on_event(engine_event):
+                    self.channel.publish(event)
+        plan = self.translator.plan
+        await self.db.run(
+            lambda s: finish_plan(
+                s,
+                plan_id=self.id,
+                workouts=plan.workouts,
+                weekly_info=plan.weekly_info,
+                warnings=plan.warnings,
+            )
+        )
+        self.channel.publish(self.translator.result())
+        self.channel.publish(DONE)
+
+    async def _record_failure(self, reason: str) -> None:
+        await self.db.run(lambda s: fail_plan(s, plan_id=self.id, error=reason))
+
+
+class Runner:
+    """Starts runs in the service's task group, so a run outlives the request that began
+    it until it ends or is cancelled; the broker keeps its channel for followers."""
+
+    def __init__(
+        self, *, db: Database, engine: PlanEngine, broker: PlanBroker, tasks: TaskGroup
+    ) -> None:
+        self.db = db
+        self.engine = engine
+        self.broker = broker
+        self.tasks = tasks
+
+    def start_draft(self, ctx: DraftContext) -> DraftRun:
+        run_id = uuid.uuid4()
+        run = DraftRun(run_id, self.broker.open(run_id), self.engine, ctx)
+        self.tasks.start_soon(run.execute, name=f"draft-{run_id}")
+        return run
+
+    async def start_plan(self, caller: Caller, ctx: PlanContext) -> PlanRun:
+        """Write the plan's row (status `generating`), then start generating it."""
+        plan_id = uuid.uuid4()
+        request = ctx.request
+        await self.db.run(
+            lambda s: start_plan(
+                s,
+                plan_id=plan_id,
+                organization_id=request.organization_id,
+                member_id=caller.member_id,
+                engine=self.engine.name,
+                request=request.model_dump(mode="json"),
+                training_principle=ctx.principle.text,
+            )
+        )
+        run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
+        self.tasks.start_soon(run.execute, name=f"plan-{plan_id}")
+        return run
