@@ -29,11 +29,12 @@ serve: $(VENV)/.serve
 	@cat .coach/demo.json
 	$(BIN)/coach serve
 
-# Lint, then the whole suite; against PostgreSQL too when COACH_TEST_POSTGRES_URL is set
-# or a server answers on 127.0.0.1:5432 (database `test`, trust auth).
+# Lint (ruff, ruff format, mypy --strict), then the whole suite; against PostgreSQL too
+# when COACH_TEST_POSTGRES_URL is set or a server answers on 127.0.0.1:5432 (database `test`, trust auth).
 test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@if [ -z "$$COACH_TEST_POSTGRES_URL" ] && $(BIN)/python -c \
 		"import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		export COACH_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test; \
@@ -43,6 +44,7 @@ test: $(VENV)/.test
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.test
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

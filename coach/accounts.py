@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from coach.db.tables import ROLES, ApiKey, Member, Organization
 
@@ -81,9 +81,9 @@ def create_key(session: Session, *, member_id: int) -> str:
 def caller_for_key(session: Session, key: str) -> Caller | None:
     row = session.exec(
         select(ApiKey, Member, Organization)
-        .join(Member, Member.id == ApiKey.member_id)  # type: ignore[arg-type]
-        .join(Organization, Organization.id == Member.organization_id)  # type: ignore[arg-type]
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+        .join(Member, col(Member.id) == col(ApiKey.member_id))
+        .join(Organization, col(Organization.id) == col(Member.organization_id))
+        .where(col(ApiKey.key_hash) == hash_key(key), col(ApiKey.revoked_at).is_(None))
     ).first()
     if row is None:
         return None

@@ -25,6 +25,7 @@ class Health(BaseModel):
 
 async def healthz(call: Call[None, None]) -> Response:
     services = call.services
+    database: Literal["ok", "unreachable"]
     try:
         await anyio.to_thread.run_sync(services.db.ping)
         database = "ok"
@@ -33,7 +34,7 @@ async def healthz(call: Call[None, None]) -> Response:
         database = "unreachable"
     body = Health(
         status="ok" if database == "ok" else "degraded",
-        database=database,  # type: ignore[arg-type]
+        database=database,
         engine=services.settings.engine,
         version=__version__,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -83,7 +83,7 @@ async def list_workouts(call: Call[None, None]) -> Response:
         lambda s: s.exec(
             select(WorkoutTemplateRow)
             .where(WorkoutTemplateRow.organization_id == caller.organization_id)
-            .order_by(WorkoutTemplateRow.id)  # type: ignore[arg-type]
+            .order_by(col(WorkoutTemplateRow.id))
         ).all()
     )
     return model_response(WorkoutList(workouts=[_stored(r) for r in rows]))
