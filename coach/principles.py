@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.errors import CoachError
 from coach.plans.models import WorkoutType
 
 PrincipleSource = Literal["request", "coach", "organization", "default"]
@@ -84,7 +85,7 @@ class ResolvedPrinciple:
     principle: Principle | None
 
 
-class PrincipleFileError(ValueError):
+class PrincipleFileError(CoachError, ValueError):
     """A file in principles/ is not a valid principle."""
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from coach.errors import CoachError
 from coach.settings import Settings
 
 
-class SecretsError(RuntimeError):
+class SecretsError(CoachError, RuntimeError):
     pass
 
 

@@ -21,6 +21,7 @@ from coach.engines.events import (
     WeekDone,
     WorkoutReady,
 )
+from coach.errors import CoachError
 from coach.plans.models import Workout
 from coach.plans.requests import GenerationRequest, PlanRequest
 from coach.principles import ResolvedPrinciple
@@ -63,7 +64,7 @@ DraftContext = GenerationContext[GenerationRequest]
 PlanContext = GenerationContext[PlanRequest]
 
 
-class EngineError(Exception):
+class EngineError(CoachError):
     """Generation failed (LLM unreachable, invalid output after retries, ...)."""
 
 

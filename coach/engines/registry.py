@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from coach.engines.base import PlanEngine
 from coach.engines.builtin import BuiltinEngine
 from coach.engines.llm import LLMEngine, start_local_engine
+from coach.errors import CoachError
 from coach.settings import Settings
 
 EngineFactory = Callable[[Settings], Awaitable[PlanEngine]]
@@ -18,7 +19,7 @@ EngineFactory = Callable[[Settings], Awaitable[PlanEngine]]
 _factories: dict[str, EngineFactory] = {}
 
 
-class UnknownEngine(LookupError):
+class UnknownEngine(CoachError, LookupError):
     pass
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from coach.errors import CoachError
 from coach.plans.instructions import parse_instructions
 from coach.plans.models import Workout
 from coach.plans.validate import validate_plan
@@ -19,7 +20,7 @@ from coach.principles import Principle, PrincipleFileError, default_principle, l
 _WORKOUTS = TypeAdapter(list[Workout])
 
 
-class LintInputError(ValueError):
+class LintInputError(CoachError, ValueError):
     """The file is not a plan this command can read."""
 
 

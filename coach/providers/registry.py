@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from coach.errors import CoachError
 from coach.providers.base import Capabilities, Provider, ProviderContext, Thresholds
 from coach.providers.capabilities import capabilities_for
 from coach.providers.coerce import coerce
@@ -23,7 +24,9 @@ _BUILTIN: dict[str, str] = {
 _registered: dict[str, type[Provider] | str] = dict(_BUILTIN)
 
 
-class UnknownProvider(LookupError):
+class UnknownProvider(CoachError, LookupError):
+    status = 400
+
     pass
 
 

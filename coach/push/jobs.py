@@ -13,11 +13,14 @@ import uuid
 from sqlmodel import Session, col, select
 
 from coach.db.tables import PlannedWorkoutRow, PlanRow, PushJobRow, WorkoutTemplateRow, utcnow
+from coach.errors import CoachError
 from coach.plans.models import Workout
 from coach.templates.convert import workout_to_template
 
 
-class PlanNotDated(ValueError):
+class PlanNotDated(CoachError, ValueError):
+    status = 400
+
     """The plan was generated without a start_date, so its workouts have no dates."""
 
 

@@ -6,11 +6,13 @@ from typing import Any
 
 import jiter
 
+from coach.errors import CoachError
+
 # Parsing is only worth redoing when a chunk could have closed or opened an item.
 _STRUCTURAL = frozenset("{}[],")
 
 
-class IncompleteAnswer(ValueError):
+class IncompleteAnswer(CoachError, ValueError):
     """The answer ended without being one complete JSON document (truncated or not JSON)."""
 
 
