@@ -1,6 +1,7 @@
 """Connecting an athlete to AI Endurance with OAuth2, and importing their workouts.
 
-The flow (reference: ai-endurance-partner-api.txt; adapter: coach.providers.aiendurance):
+The flow (AI Endurance Partner API, https://aiendurance.com/partnerapi; adapter:
+coach.providers.aiendurance):
 
 1. A coach calls `GET /v1/athletes/{user_id}/connections/aiendurance/authorize` and gets a
    302 to AI Endurance's authorize page (`response_type=code`, `client_id`,

@@ -1,4 +1,4 @@
-"""The structured plan: Workout, Segment, Step and Target, exactly as SPEC.md defines them.
+"""The structured plan: Workout, Segment, Step and Target, as docs/http-api.md defines them.
 
 These classes are the single source of the plan's shape: the HTTP responses, the OpenAPI
 schema, the LLM's JSON schema and the validator all come from them.

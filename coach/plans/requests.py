@@ -1,4 +1,4 @@
-"""Request and response bodies of the plan generation endpoints (SPEC.md "Plan generation")."""
+"""Request and response bodies of the plan generation endpoints (docs/http-api.md)."""
 
 from __future__ import annotations
 

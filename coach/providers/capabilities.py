@@ -115,7 +115,7 @@ COROS = Capabilities(
     },
 )
 
-# Shape's step format (reference/shape-api.txt): no rest or active step type, no pool
+# Shape's step format (https://shapecalendar.com/llms.txt): no rest or active step type, no pool
 # length field, pace in s/km as the reference's example shows (210-240 for 400 m repeats).
 SHAPE = Capabilities(
     name="shape",

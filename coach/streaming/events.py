@@ -1,4 +1,4 @@
-"""The SSE events of SPEC.md as pydantic payloads, and the one place they become SSE frames."""
+"""The SSE events of docs/http-api.md as pydantic payloads, and where they become SSE frames."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Turns a plan engine's events into the plan stream's SSE events, in SPEC.md's order.
+"""Turns a plan engine's events into the plan stream's SSE events, in the documented order.
 
 The translation is deterministic: feeding it a stored plan reproduces the live stream
 event for event, which is how `GET /v1/coach/plans/{id}/stream` replays finished plans.

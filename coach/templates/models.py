@@ -9,7 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-# The "Accepted Enum Strings" tables of reference/terra-planned-workouts-api.txt, verbatim.
+# The "Accepted Enum Strings" tables of Terra's Planned Workouts API reference, verbatim
+# (https://docs.tryterra.co/planned-workouts-api/core-concepts).
 TemplateSport = Literal[
     "running",
     "treadmill_running",

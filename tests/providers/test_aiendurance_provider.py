@@ -24,7 +24,8 @@ from tests.support.live import serve_app
 
 pytestmark = pytest.mark.anyio
 
-# The two examples of reference/ai-endurance-partner-api.txt, in a dated envelope.
+# The two examples of the AI Endurance Partner API (https://aiendurance.com/partnerapi),
+# in a dated envelope.
 ENDURANCE = {
     "id": 11,
     "date": "2027-03-02",

@@ -17,9 +17,9 @@ from coach.templates.models import (
     WorkoutTemplateRequest,
 )
 
-# Copied by hand from the "Accepted Enum Strings" tables of
-# reference/terra-planned-workouts-api.txt, so the models are checked against the reference
-# rather than against themselves.
+# Copied by hand from the "Accepted Enum Strings" tables of Terra's Planned Workouts API
+# reference (https://docs.tryterra.co/planned-workouts-api/core-concepts), so the models
+# are checked against the reference rather than against themselves.
 REFERENCE_ENUMS: dict[str, set[str]] = {
     "TemplateSport": {
         "running",
