@@ -35,6 +35,8 @@ def _database(settings: Settings) -> Database:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here, not for a cycle: `coach lint` and `coach key` should not pay for
+    # loading the web stack and every engine.
     import uvicorn
 
     from coach.app import create_app
