@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlmodel import SQLModel
 
+import coach.db.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from coach.db.migrate import current_revision, downgrade, upgrade
 from tests.support.databases import BACKENDS, fresh_database
 
@@ -58,3 +62,18 @@ def test_upgrade_keeps_existing_rows(backend: str, tmp_path: Path) -> None:
             engine.dispose()
         assert [tuple(r) for r in rows] == [("Old Club", "old-club-1", "lydiard")]
         assert {"plans", "workout_templates"} <= _tables(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migrations_build_the_tables_the_models_describe(backend: str, tmp_path: Path) -> None:
+    """A column a model has and no migration creates would be a 500 on first use."""
+    with fresh_database(backend, tmp_path) as url:
+        upgrade(url)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": False})
+                differences = compare_metadata(context, SQLModel.metadata)
+        finally:
+            engine.dispose()
+    assert differences == []

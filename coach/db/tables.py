@@ -84,6 +84,12 @@ class PlanRow(SQLModel, table=True):
     finished_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # The process generating the plan, and when it last said it still was: a plan whose
+    # heartbeat stopped is failed by any live process (the generating one died).
+    runner_id: str | None = Field(default=None, max_length=64)
+    heartbeat_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
 
 
 class WorkoutTemplateRow(SQLModel, table=True):
