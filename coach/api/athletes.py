@@ -30,7 +30,9 @@ class AthleteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field(default="UTC", description="IANA name; planned dates are local.")
+    timezone: str = Field(
+        default="UTC", max_length=64, description="IANA name; planned dates are local."
+    )
     thresholds: AthleteThresholds = Field(default_factory=AthleteThresholds)
 
     @field_validator("timezone")

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import __version__
 from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
+from coach.api.validation import path_schema
 
 _ERROR_TEXT = {
     400: "Validation error; `details` names each bad field",
@@ -75,7 +76,7 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
             "responses": {},
         }
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": path_schema(name)}
             for name in re.findall(r"{(\w+)}", e.path)
         ]
         if e.query is not None:

@@ -22,7 +22,8 @@ def bad_request_from(exc: ValidationError) -> BadRequest:
     return BadRequest(f"invalid request: {fields}", details)
 
 
-async def read_json(request: Request, *, max_bytes: int) -> Any:
+async def read_json(request: Request, *, max_bytes: int) -> bytes:
+    """The request body, refused when larger than `max_bytes` or not a JSON object."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
@@ -37,22 +38,25 @@ async def read_json(request: Request, *, max_bytes: int) -> Any:
             [{"field": "body", "message": "a JSON object is required"}],
         )
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(
             "request body is not valid JSON", [{"field": "body", "message": str(exc)}]
         ) from exc
-
-
-async def read_body(request: Request, model: type[M]) -> M:
-    data = await read_json(request, max_bytes=request.app.state.services.settings.max_body_bytes)
     if not isinstance(data, dict):
         raise BadRequest(
             "request body must be a JSON object",
             [{"field": "body", "message": "a JSON object is required"}],
         )
+    return bytes(body)
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The body as `model`, with JSON's own types: `"2"` is not 2, and a date is a
+    `YYYY-MM-DD` string, not a date-time (pydantic's strict mode on JSON input)."""
+    raw = await read_json(request, max_bytes=request.app.state.services.settings.max_body_bytes)
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise bad_request_from(exc) from exc
 
@@ -68,9 +72,36 @@ def read_query(request: Request, model: type[M]) -> M:
         raise bad_request_from(exc) from exc
 
 
+# What each path parameter is, in one place: OpenAPI documents it from here, and the
+# path_* readers below refuse what does not fit. Every other parameter is an integer id.
+UUID_PARAMETERS = frozenset({"plan_id", "user_id", "job_id", "draft_id"})
+TEXT_PARAMETERS = {"feed_token": 64, "provider_workout_id": 200}
+
+
+def path_schema(name: str) -> dict[str, Any]:
+    """The JSON schema of the path parameter `name`."""
+    if name in UUID_PARAMETERS:
+        return {"type": "string", "format": "uuid"}
+    if name in TEXT_PARAMETERS:
+        return {"type": "string", "minLength": 1, "maxLength": TEXT_PARAMETERS[name]}
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def path_text(request: Request, name: str) -> str:
+    """A text path parameter: bounded, and printable (a control character, such as the
+    NUL PostgreSQL refuses in a string, is a 400 here rather than a database error)."""
+    raw: str = request.path_params[name]
+    if len(raw) > TEXT_PARAMETERS[name] or not raw.isprintable():
+        raise BadRequest.field(
+            name, f"must be at most {TEXT_PARAMETERS[name]} printable characters"
+        )
+    return raw
+
+
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit():
+    # isdigit() alone takes "²" and other non-ASCII digits, which int() then refuses.
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequest.field(name, "must be a positive integer")
     value = int(raw)
     if value < 1 or value > MAX_ID:

@@ -115,7 +115,7 @@ class PreviewQuery(BaseModel):
         "(garmin, wahoo, coros, zwift).",
     )
     device_provider: str | None = Field(
-        default=None, description="terra: the device platform behind the connection."
+        default=None, max_length=32, description="terra: the device platform behind the connection."
     )
 
 

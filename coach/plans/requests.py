@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.plans.models import Sport, WeekInfo, Workout
 from coach.types import DbId
@@ -36,18 +36,12 @@ class GenerationRequest(BaseModel):
     organization_id: DbId
     instructions: str | None = Field(default=None, max_length=4000)
     training_principle: str | None = Field(default=None, max_length=20000)
-    start_date: dt.date | None = None
+    start_date: dt.date | None = Field(
+        default=None, description="YYYY-MM-DD; a date-time is refused (strict JSON input)."
+    )
     content_source: ContentSource = "ai_generate"
     sport: Sport = "running"
     athlete: AthleteThresholds | None = None
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _iso_date_only(cls, value: object) -> object:
-        # pydantic also accepts timestamps and datetimes; the contract says YYYY-MM-DD.
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be an ISO date string (YYYY-MM-DD)")
-        return value
 
 
 class PlanRequest(GenerationRequest):

@@ -214,7 +214,7 @@ class SwimmingData(_Strict):
 
 class StrengthData(_Strict):
     exercise_category: ExerciseCategory
-    exercise_name: str | None = None
+    exercise_name: str | None = Field(default=None, max_length=200)
     weight_kg: float | None = Field(default=None, ge=0)
     weight_display_unit: WeightUnit | None = None
 
@@ -224,8 +224,8 @@ class WorkoutStep(_Strict):
     duration_type: TemplateDurationType
     duration_value: float | None = Field(default=None, ge=0)
     intensity_type: IntensityType
-    intensity_targets: list[IntensityTarget] | None = None
-    notes: str | None = None
+    intensity_targets: list[IntensityTarget] | None = Field(default=None, max_length=4)
+    notes: str | None = Field(default=None, max_length=10000)
     swimming: SwimmingData | None = None
     strength: StrengthData | None = None
 
@@ -244,7 +244,7 @@ class WorkoutStep(_Strict):
 
 class StepBlock(_Strict):
     completion_condition: CompletionCondition
-    steps: list[WorkoutStep] = Field(min_length=1)
+    steps: list[WorkoutStep] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _contiguous_order(self) -> StepBlock:
@@ -267,12 +267,12 @@ class StepBlock(_Strict):
 class WorkoutTemplate(_Strict):
     """A reusable structured workout, the `workout_template` object of the reference."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     sport: TemplateSport
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=10000)
     environment: Environment | None = None
     pool_length_meters: float | None = Field(default=None, gt=0)
-    step_blocks: list[StepBlock] = Field(min_length=1)
+    step_blocks: list[StepBlock] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _sport_rules(self) -> WorkoutTemplate:
