@@ -226,7 +226,8 @@ def test_garbage_forever_is_a_clear_500_and_a_failed_plan(database_url: str) -> 
 
 
 def test_llm_server_down_is_a_quick_clear_500(database_url: str) -> None:
-    base = f"http://127.0.0.1:{closed_port()}/v1"
+    # The operator's LLM address may carry credentials: no tenant may ever see it.
+    base = f"http://operator:s3cret-pass@127.0.0.1:{closed_port()}/v1"
     settings = llm_settings(database_url, base, llm_timeout_s=2, llm_max_retries=0)
     with live_server(settings) as live:
         tenant = make_tenant(live.db)
@@ -245,7 +246,8 @@ def test_llm_server_down_is_a_quick_clear_500(database_url: str) -> None:
         assert response.status_code == 500
         error = response.json()
         assert set(error) == {"error", "details"}
-        assert f"cannot reach the LLM server at {base}" in error["error"]
+        assert "cannot reach the LLM server" in error["error"]
+        assert "s3cret-pass" not in response.text and "127.0.0.1" not in response.text
         assert "Traceback" not in response.text
     assert plan.json()["error"].startswith("plan generation failed:")
     assert draft.json()["error"].startswith("draft generation failed:")
@@ -253,6 +255,7 @@ def test_llm_server_down_is_a_quick_clear_500(database_url: str) -> None:
     assert elapsed < 5, f"{elapsed:.1f} s for two requests against a closed port"
     assert [row.status for row in rows] == ["failed"]
     assert "cannot reach the LLM server" in (rows[0].error or "")
+    assert "s3cret-pass" not in (rows[0].error or "")
 
 
 def test_each_week_is_asked_with_only_its_own_lines(database_url: str) -> None:

@@ -206,10 +206,10 @@ async def test_server_down_is_a_clear_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     async with engine_for(f"http://127.0.0.1:{port}") as engine:
-        with pytest.raises(
-            EngineError, match=f"cannot reach the LLM server at http://127.0.0.1:{port}"
-        ):
+        with pytest.raises(EngineError, match="cannot reach the LLM server") as failure:
             await collect(engine, plan_request(1))
+    # The message reaches tenants: it names no address.
+    assert "127.0.0.1" not in str(failure.value)
 
 
 async def test_slow_server_times_out_with_a_clear_error() -> None:

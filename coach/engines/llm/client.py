@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
 import httpx2
 import openai
 
 from coach.engines.base import EngineError
 from coach.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Local servers (llama.cpp, vLLM, Ollama) ignore the key, but the SDK insists on one.
 _NO_KEY = "not-needed"
@@ -25,13 +30,26 @@ def make_client(settings: Settings) -> openai.AsyncOpenAI:
 
 
 def transport_error(exc: openai.OpenAIError, base_url: str) -> EngineError:
-    """A clear message for an LLM server that is down, failing or too slow."""
+    """A short message of ours for an LLM server that is down, failing or too slow.
+
+    The message reaches tenants (stream `error` events, the plan's stored error): it never
+    carries the server's address, which may hold credentials, nor its answer's body. The
+    details are logged, with the address's userinfo removed.
+    """
     if isinstance(exc, openai.APITimeoutError):
-        message = f"the LLM server at {base_url} timed out"
+        message = "the LLM server timed out"
     elif isinstance(exc, openai.APIConnectionError):
-        message = f"cannot reach the LLM server at {base_url}"
+        message = "cannot reach the LLM server"
     elif isinstance(exc, openai.APIStatusError):
-        message = f"the LLM server at {base_url} answered HTTP {exc.status_code}: {exc.message}"
+        message = f"the LLM server answered HTTP {exc.status_code}"
     else:
-        message = f"the LLM request failed: {exc}"
+        message = "the LLM request failed"
+    log.warning("%s (%s): %s", message, _without_userinfo(base_url), exc)
     return EngineError(message)
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
