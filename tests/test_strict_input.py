@@ -93,3 +93,15 @@ def test_every_request_string_and_list_has_a_limit(server: LiveServer) -> None:
                 unbounded += _unbounded(schema, schemas, f"{method.upper()} {path}", set())
     assert bodies >= 10
     assert unbounded == []
+
+
+@pytest.mark.parametrize("last_id", ["9" * 5000, "1e3", "-1", "٣".encode(), " 12 34"])
+def test_a_malformed_last_event_id_is_400(server: LiveServer, tenant: Tenant, last_id: str) -> None:
+    request = body(tenant, weeks=1, refined_draft="W1 D1 Easy run, 40 min")
+    with server.client(tenant.coach_key) as http:
+        plan_id = http.post("/v1/coach/generate-plan", json=request).json()["plan_id"]
+        response = http.get(f"/v1/coach/plans/{plan_id}/stream", headers={"Last-Event-ID": last_id})
+        resumed = http.get(f"/v1/coach/plans/{plan_id}/stream", headers={"Last-Event-ID": "3"})
+    assert response.status_code == 400, response.text
+    assert response.json()["details"][0]["field"] == "Last-Event-ID"
+    assert resumed.status_code == 200 and "id: 4" in resumed.text

@@ -13,14 +13,13 @@ from collections.abc import AsyncGenerator, Iterable, Iterator
 from contextlib import aclosing
 
 import anyio
-from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
 from coach.api.sse import numbered_sse
-from coach.errors import BadRequest
+from coach.api.validation import last_event_id
 from coach.generation.context import build_context
 from coach.generation.runs import CANCELLED, Run, failed_events
 from coach.plans.models import WeekInfo, Workout
@@ -86,19 +85,10 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
     return numbered_sse(batch())
 
 
-def _last_event_id(request: Request) -> int:
-    raw = request.headers.get("last-event-id", "").strip()
-    if not raw:
-        return 0
-    if not raw.isdigit():
-        raise BadRequest.field("Last-Event-ID", "must be the id of an event of this stream")
-    return int(raw)
-
-
 async def follow_plan_stream(call: Call[None, None]) -> Response:
     request = call.request
     row = await load_plan(request, call.caller)
-    after = _last_event_id(request)
+    after = last_event_id(request)
     services = call.services
     plan_id = uuid.UUID(row.id)
 

@@ -115,3 +115,18 @@ def path_uuid(request: Request, name: str) -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError as exc:
         raise BadRequest.field(name, "must be a UUID") from exc
+
+
+# An event id is a position in one stream: far more digits than any stream has events
+# would only feed int() a number it refuses (over 4,300 digits) or a query it cannot use.
+_MAX_EVENT_ID_DIGITS = 9
+
+
+def last_event_id(request: Request) -> int:
+    """The `Last-Event-ID` a resuming client sends; 0 when it sends none."""
+    raw = request.headers.get("last-event-id", "").strip()
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_EVENT_ID_DIGITS:
+        raise BadRequest.field("Last-Event-ID", "must be the id of an event of this stream")
+    return int(raw)
