@@ -43,6 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    # Links default to where this process listens, --host/--port included.
+    settings = settings.model_copy(update={"host": host, "port": port})
     upgrade(settings.database_url)
     log.info("database ready; listening on http://%s:%s", host, port)
     uvicorn.run(

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The service's address as clients reach it (behind a proxy, the "
+        "proxy's); links it hands out start with it. Default: where coach serve listens.",
+    )
     log_level: str = "info"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     principles_dir: Path = REPO_ROOT / "principles"
@@ -92,6 +98,11 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def public_base_url(self) -> str:
+        """`public_url` without a trailing slash, or where `coach serve` listens."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

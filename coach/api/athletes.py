@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
+from coach.api.links import public_url
 from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
@@ -87,7 +88,7 @@ def _athlete_view(row: AthleteRow) -> AthleteView:
 def connection_view(request: Request, row: ConnectionRow) -> ConnectionView:
     feed = None
     if row.provider == "ics":
-        feed = str(request.url_for("calendar_feed", feed_token=row.feed_token))
+        feed = public_url(request, "calendar_feed", feed_token=row.feed_token)
     return ConnectionView(
         connection_id=row.id or 0,
         user_id=uuid.UUID(row.user_id),

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from coach.accounts import Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
+from coach.api.links import public_url
 from coach.api.lookups import choose_connection, load_athlete
 from coach.api.responses import model_response
 from coach.api.security import owned
@@ -91,7 +92,7 @@ def view(
     pushed = row.status == "pushed"
     file_url = None
     if pushed and row.artifact is not None and connection.provider == "fit":
-        file_url = str(request.url_for("planned_workout_file", planned_workout_id=row.id))
+        file_url = public_url(request, "planned_workout_file", planned_workout_id=row.id)
     return PlannedWorkout(
         planned_workout_id=row.id or 0,
         workout_id=row.workout_id,

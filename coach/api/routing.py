@@ -47,5 +47,5 @@ def route(endpoint: AnyEndpoint) -> Route:
             require_feature(call.caller, endpoint.feature)
         return await endpoint.handler(call)
 
-    # Named for the handler, so `request.url_for("calendar_feed", ...)` keeps working.
+    # Named for the handler, so links can name it (coach.api.links).
     return Route(endpoint.path, guarded, methods=[endpoint.method], name=endpoint.handler.__name__)
