@@ -1,5 +1,5 @@
-"""Who may call what: 401 for missing or bad keys, 403 for roles, features and other tenants,
-404 for organizations that do not exist."""
+"""Who may call what: 401 for missing or bad keys, 403 for roles and features, 404 for
+organizations that are not the caller's, whether they exist or not."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_organization_without_coach_agent_is_403(server: LiveServer) -> None:
     assert "coach_agent" in body["error"]
 
 
-def test_other_organizations_id_is_403_and_leaks_nothing(
+def test_other_organizations_id_is_404_and_leaks_nothing(
     server: LiveServer, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     secret = "Secret principle of the other club: hill repeats every day"
@@ -74,8 +74,13 @@ def test_other_organizations_id_is_403_and_leaks_nothing(
         )
     with server.client(tenant.coach_key) as http:
         response = http.get(PRINCIPLE, params={"organization_id": other_tenant.organization_id})
-        body = _assert_error(response, 403)
+        # The same answer as an organization that does not exist: ids cannot be probed.
+        body = _assert_error(response, 404)
         assert secret not in response.text
+        unknown = http.get(PRINCIPLE, params={"organization_id": 987654321})
+        assert unknown.json()["error"].replace("987654321", "N") == body["error"].replace(
+            str(other_tenant.organization_id), "N"
+        )
         # Nor may its admin endpoint be used across tenants, whatever the role.
     with server.client(tenant.admin_key) as http:
         _assert_error(
@@ -83,7 +88,7 @@ def test_other_organizations_id_is_403_and_leaks_nothing(
                 f"/v1/organizations/{other_tenant.organization_id}/training-principle",
                 json={"training_principle": "mine now"},
             ),
-            403,
+            404,
         )
     with server.client(other_tenant.coach_key) as http:
         assert (

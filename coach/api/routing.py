@@ -2,8 +2,8 @@
 
 Every request goes through the same steps, in the order the status codes imply: the key
 (401), the role (403), the query and body (400), the organization the request names
-(404 or 403), the organization's plan feature (403). Only then does the handler run,
-with the caller and the parsed query and body in a `Call`.
+(404 unless it is the caller's), the organization's plan feature (403). Only then does
+the handler run, with the caller and the parsed query and body in a `Call`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def route(endpoint: AnyEndpoint) -> Route:
         call: Call[object, object] = Call(request, body, query, member)
         if endpoint.organization is not None:
             organization_id = await _organization_named(endpoint, call)
-            await require_own_organization(request, call.caller, organization_id)
+            require_own_organization(call.caller, organization_id)
         if endpoint.feature is not None:
             require_feature(call.caller, endpoint.feature)
         return await endpoint.handler(call)

@@ -14,7 +14,6 @@ from starlette.requests import Request
 
 from coach.accounts import Caller, caller_for_key, dev_id_matches
 from coach.api.endpoint import Access
-from coach.db.tables import Organization
 from coach.errors import Forbidden, NotFound, Unauthorized
 from coach.services import services_of
 
@@ -71,16 +70,11 @@ def require_feature(caller: Caller, feature: str) -> None:
         raise Forbidden(f"the organization's plan lacks the '{feature}' feature")
 
 
-async def require_own_organization(request: Request, caller: Caller, organization_id: int) -> None:
-    """404 for an organization that does not exist, 403 for somebody else's."""
-    if organization_id == caller.organization_id:
-        return
-    exists = await services_of(request).db.run(
-        lambda s: s.get(Organization, organization_id) is not None
-    )
-    if not exists:
+def require_own_organization(caller: Caller, organization_id: int) -> None:
+    """404 for any organization but the caller's own: another tenant's and one that does
+    not exist answer alike, so organization ids cannot be probed."""
+    if organization_id != caller.organization_id:
         raise NotFound(f"organization {organization_id} not found")
-    raise Forbidden(f"organization {organization_id} is not yours")
 
 
 class _OrganizationOwned(Protocol):
@@ -91,9 +85,8 @@ Owned = TypeVar("Owned", bound=_OrganizationOwned)
 
 
 def owned(row: Owned | None, caller: Caller, what: str) -> Owned:
-    """404 when the row does not exist, 403 when it is another organization's."""
-    if row is None:
+    """The row when it is the caller's organization's; 404 otherwise, whether it does not
+    exist or is another tenant's (the same answer, so ids cannot be probed)."""
+    if row is None or row.organization_id != caller.organization_id:
         raise NotFound(f"{what} not found")
-    if row.organization_id != caller.organization_id:
-        raise Forbidden(f"{what} belongs to another organization")
     return row

@@ -289,7 +289,7 @@ def test_import_fills_the_library_once_and_follows_changes(database_url: str) ->
             got = theirs.post(f"/v1/athletes/{other_user}/connections/{other_conn}/import")
             assert {i["status"] for i in got.json()["workouts"]} == {"created"}
             assert not mine & {i["workout_id"] for i in got.json()["workouts"]}
-            assert theirs.post(path).status_code == 403  # not their athlete
+            assert theirs.post(path).status_code == 404  # not their athlete: as if none
 
         rows = len(
             w.live.db.call(
@@ -413,7 +413,7 @@ def test_keys_roles_and_tenancy(database_url: str) -> None:
         with w.client(w.tenant.athlete_key) as athlete:
             assert athlete.get(url).status_code == 403
         with w.client(make_tenant(w.live.db).admin_key) as stranger:
-            assert stranger.get(url).status_code == 403
+            assert stranger.get(url).status_code == 404
         missing = http.get(
             "/v1/athletes/00000000-0000-4000-8000-000000000000/connections/aiendurance/authorize"
         )

@@ -66,9 +66,10 @@ def test_templates_are_tenant_scoped(
     with server.client(tenant.coach_key) as http:
         workout_id = _create(http, _intervals_template())["workout_id"]
     with server.client(other_tenant.admin_key) as http:
-        assert http.get(f"/v2/workouts/{workout_id}").status_code == 403
-        assert http.delete(f"/v2/workouts/{workout_id}").status_code == 403
-        assert http.get(f"/v2/workouts/{workout_id}/export").status_code == 403
+        # Another tenant's template answers as one that does not exist.
+        assert http.get(f"/v2/workouts/{workout_id}").status_code == 404
+        assert http.delete(f"/v2/workouts/{workout_id}").status_code == 404
+        assert http.get(f"/v2/workouts/{workout_id}/export").status_code == 404
         assert http.get("/v2/workouts").json() == {"workouts": []}
     with server.client(tenant.coach_key) as http:
         assert http.get(f"/v2/workouts/{workout_id}").status_code == 200
