@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -112,6 +113,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks),
                 )
                 app.state.services = services
+                tasks.start_soon(
+                    functools.partial(
+                        services.runner.keep_alive,
+                        interval_s=settings.plan_heartbeat_s,
+                        stale_after_s=settings.plan_stale_after_s,
+                    )
+                )
                 if settings.push_worker:
                     worker = PushWorker(
                         settings, services.db, services.box, services.provider_context

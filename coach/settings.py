@@ -77,6 +77,15 @@ class Settings(BaseSettings):
         description="Finished plan streams kept in memory at most; older ones are replayed "
         "from the database.",
     )
+    plan_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="How often a process says it is still generating."
+    )
+    plan_stale_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A generating plan whose heartbeat is older than this is failed "
+        "(its process stopped); keep it several heartbeats long.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     public_url: str | None = Field(

@@ -11,6 +11,9 @@ plan keeps a task group open while it yields).
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import uuid
 from abc import ABC, abstractmethod
 from contextlib import aclosing
@@ -23,7 +26,7 @@ from coach.db.database import Database
 from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngine
 from coach.engines.events import DraftProgress
 from coach.plans.requests import DraftResponse, PlanResponse, echo
-from coach.plans.store import fail_plan, finish_plan, start_plan
+from coach.plans.store import beat, fail_plan, fail_stale, finish_plan, start_plan
 from coach.streaming.broker import PlanBroker, PlanChannel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
 from coach.streaming.plan_events import PlanStreamTranslator
@@ -192,12 +195,38 @@ class Runner:
     it until it ends or is cancelled; the broker keeps its channel for followers."""
 
     def __init__(
-        self, *, db: Database, engine: PlanEngine, broker: PlanBroker, tasks: TaskGroup
+        self,
+        *,
+        db: Database,
+        engine: PlanEngine,
+        broker: PlanBroker,
+        tasks: TaskGroup,
+        runner_id: str | None = None,
     ) -> None:
         self.db = db
         self.engine = engine
         self.broker = broker
         self.tasks = tasks
+        # Names this process on the plans it generates (host, pid, and a random part
+        # for processes that reuse a pid).
+        self.runner_id = runner_id or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+    async def keep_alive(self, *, interval_s: float, stale_after_s: float) -> None:
+        """Beat for this process's plans, and fail those of dead processes, until cancelled.
+
+        The first pass runs at once: at start-up it fails what a crash left generating.
+        """
+        while True:
+            try:
+                await self.db.run(lambda s: beat(s, runner_id=self.runner_id))
+                failed = await self.db.run(
+                    lambda s: fail_stale(s, stale_after_s=stale_after_s, error=INTERRUPTED)
+                )
+                if failed:
+                    log.warning("%d plan(s) whose process stopped marked failed", failed)
+            except Exception:  # a database hiccup must not end the heartbeat
+                log.exception("plan heartbeat failed")
+            await anyio.sleep(interval_s)
 
     def start_draft(self, ctx: DraftContext) -> DraftRun:
         run_id = uuid.uuid4()
@@ -218,6 +247,7 @@ class Runner:
                 engine=self.engine.name,
                 request=request.model_dump(mode="json"),
                 training_principle=ctx.principle.text,
+                runner_id=self.runner_id,
             )
         )
         run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
