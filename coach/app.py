@@ -35,6 +35,7 @@ from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
 from coach.push.worker import PushWorker
+from coach.quotas import Limits, LocalQuotas
 from coach.secrets import CredentialBox
 from coach.services import Services
 from coach.settings import Settings
@@ -99,6 +100,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.engine,
             db.engine.url.render_as_string(hide_password=True),
         )
+        quotas = LocalQuotas(
+            Limits(
+                generations=settings.org_max_generations,
+                streams=settings.org_max_streams,
+                retry_after_s=settings.org_retry_after_s,
+            )
+        )
         services: Services | None = None
         try:
             # Generations and the push worker run in this task group: a generation outlives
@@ -110,7 +118,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     engine=engine,
                     box=CredentialBox.from_settings(settings),
                     provider_context=provider_context(settings),
-                    runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks),
+                    runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
+                    quotas=quotas,
                 )
                 app.state.services = services
                 tasks.start_soon(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -14,6 +15,11 @@ class CoachError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers the error's answer carries (none by default)."""
+        return {}
 
 
 class BadRequest(CoachError):
@@ -42,3 +48,17 @@ class PayloadTooLarge(CoachError):
 
 class GenerationFailed(CoachError):
     status = 500
+
+
+class TooManyRequests(CoachError):
+    """A limit of the caller's organization is reached; `retry_after` says when to retry."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after_s)))}

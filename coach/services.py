@@ -15,6 +15,7 @@ from coach.engines.base import PlanEngine
 from coach.generation.runs import Runner
 from coach.providers.base import Provider, ProviderContext
 from coach.push.adapters import adapter_for
+from coach.quotas import Quotas
 from coach.secrets import CredentialBox
 from coach.settings import Settings
 
@@ -27,6 +28,7 @@ class Services:
     box: CredentialBox
     provider_context: ProviderContext
     runner: Runner
+    quotas: Quotas
 
     def adapter(self, connection: ConnectionRow, athlete: AthleteRow | None) -> Provider:
         """The connection's adapter; tokens it refreshes are sealed onto the connection at

@@ -77,6 +77,17 @@ class Settings(BaseSettings):
         description="Finished plan streams kept in memory at most; older ones are replayed "
         "from the database.",
     )
+    org_max_generations: int = Field(
+        default=4,
+        ge=1,
+        description="Drafts and plans one organization may generate at once; more is a 429.",
+    )
+    org_max_streams: int = Field(
+        default=100, ge=1, description="SSE streams one organization may hold open at once."
+    )
+    org_retry_after_s: float = Field(
+        default=5.0, gt=0, description="The Retry-After of a 429 for an organization's limit."
+    )
     plan_heartbeat_s: float = Field(
         default=5.0, gt=0, description="How often a process says it is still generating."
     )

@@ -20,7 +20,7 @@ async def coach_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CoachError)
     if exc.status >= 500:
         log.error("request failed: %s", exc.message)
-    return error_response(exc.status, exc.message, exc.details)
+    return error_response(exc.status, exc.message, exc.details, headers=exc.headers or None)
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:

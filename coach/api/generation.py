@@ -76,7 +76,7 @@ async def read_plan(call: Call[None, None]) -> Response:
     return model_response(stored_response(row))
 
 
-_GENERATION_ERRORS = (400, 401, 403, 404, 413, 500)
+_GENERATION_ERRORS = (400, 401, 403, 404, 413, 429, 500)
 
 ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(

@@ -20,6 +20,7 @@ _ERROR_TEXT = {
     404: "Unknown organization or resource",
     408: "Provider timed out",
     413: "Request body too large",
+    429: "The organization is at a limit; retry after Retry-After seconds",
     500: "Generation failure",
     501: "Provider cannot do this",
     502: "Provider error",

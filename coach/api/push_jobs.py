@@ -18,7 +18,7 @@ from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import choose_connection, load_athlete, load_plan
 from coach.api.responses import model_response
 from coach.api.security import owned
-from coach.api.sse import sse_response
+from coach.api.sse import sse_response, stream_lease
 from coach.api.validation import path_uuid
 from coach.db.tables import PushJobRow
 from coach.errors import BadRequest
@@ -144,7 +144,7 @@ async def job_events(call: Call[None, None]) -> Response:
             await anyio.sleep(POLL_SECONDS)
             view = await _load_job(request, caller)
 
-    return sse_response(events())
+    return sse_response(events(), stream_lease(call))
 
 
 ENDPOINTS: list[AnyEndpoint] = [
@@ -173,6 +173,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         job_events,
         "A push job's progress as server-sent events",
         "push",
+        errors=(400, 401, 403, 404, 429),
         stream_events=("progress", "result", "done"),
     ),
 ]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 
+from coach.api.endpoint import Call
+from coach.quotas import Lease
 from coach.streaming.events import StreamEvent
 
 PING_SECONDS = 15
@@ -18,20 +22,38 @@ PING_SECONDS = 15
 SEND_TIMEOUT_SECONDS = 30
 
 
-def numbered_sse(events: AsyncGenerator[tuple[int, StreamEvent], None]) -> EventSourceResponse:
-    """An SSE response of events that carry their own ids."""
+def stream_lease(call: Call[Any, Any]) -> Lease:
+    """One of the caller's organization's open streams (429 at its limit); take it before
+    starting any work the stream would show."""
+    return call.services.quotas.take(call.caller.organization_id, "streams")
+
+
+def numbered_sse(
+    events: AsyncGenerator[tuple[int, StreamEvent], None], lease: Lease
+) -> EventSourceResponse:
+    """An SSE response of events that carry their own ids; `lease` is given back when the
+    stream ends, however it ends."""
 
     async def frames() -> AsyncGenerator[ServerSentEvent, None]:
-        async with aclosing(events) as numbered:
-            async for seq, event in numbered:
-                yield event.frame(seq)
+        try:
+            async with aclosing(events) as numbered:
+                async for seq, event in numbered:
+                    yield event.frame(seq)
+        finally:
+            lease.release()
 
-    return EventSourceResponse(frames(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
+    return EventSourceResponse(
+        frames(),
+        ping=PING_SECONDS,
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        # Also after a response whose body never started (releasing twice is harmless).
+        background=BackgroundTask(lease.release),
+    )
 
 
-def sse_response(events: AsyncGenerator[StreamEvent, None]) -> EventSourceResponse:
+def sse_response(events: AsyncGenerator[StreamEvent, None], lease: Lease) -> EventSourceResponse:
     """An SSE response numbering `events` from 1."""
-    return numbered_sse(_numbered(events))
+    return numbered_sse(_numbered(events), lease)
 
 
 async def _numbered(

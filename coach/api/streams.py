@@ -8,9 +8,11 @@ failure is an `error` event followed by `done`.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
+from typing import Any, TypeVar
 
 import anyio
 from sqlmodel import Session
@@ -19,7 +21,7 @@ from starlette.responses import Response
 from coach.accounts import COACH_AGENT_FEATURE
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
-from coach.api.sse import numbered_sse
+from coach.api.sse import numbered_sse, stream_lease
 from coach.api.validation import last_event_id
 from coach.db.tables import PlanRow
 from coach.generation.context import build_context
@@ -27,10 +29,13 @@ from coach.generation.runs import CANCELLED, INTERRUPTED, Run, failed_events
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.requests import GenerationRequest, PlanRequest
 from coach.plans.store import fail_stale, get_plan, is_stale
+from coach.quotas import Lease
 from coach.streaming.events import StreamEvent
 from coach.streaming.plan_events import replay_events
 
 FOLLOW_POLL_SECONDS = 0.5
+
+R = TypeVar("R", bound=Run)
 
 
 def _numbered_after(
@@ -53,23 +58,45 @@ async def _attached(run: Run) -> AsyncGenerator[tuple[int, StreamEvent], None]:
         run.cancel(CANCELLED)  # no-op once the run has ended
 
 
+async def _new_run_stream(
+    call: Call[Any, Any], start: Callable[[], Awaitable[R]]
+) -> tuple[R, Lease]:
+    """Take one of the organization's streams, then start the run it shows (a refused
+    stream starts nothing; a refused run gives the stream back)."""
+    lease = stream_lease(call)
+    try:
+        return await start(), lease
+    except BaseException:
+        lease.release()
+        raise
+
+
 async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    return numbered_sse(_attached(services.runner.start_draft(ctx)))
+
+    async def start() -> Run:
+        return services.runner.start_draft(ctx)
+
+    run, lease = await _new_run_stream(call, start)
+    return numbered_sse(_attached(run), lease)
 
 
 async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    run = await services.runner.start_plan(call.caller, ctx)
-    return numbered_sse(_attached(run))
+    run, lease = await _new_run_stream(
+        call, functools.partial(services.runner.start_plan, call.caller, ctx)
+    )
+    return numbered_sse(_attached(run), lease)
 
 
 async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    run = await services.runner.start_plan(call.caller, ctx)
+    run, lease = await _new_run_stream(
+        call, functools.partial(services.runner.start_plan, call.caller, ctx)
+    )
 
     async def batch() -> AsyncGenerator[tuple[int, StreamEvent], None]:
         # The batch stream's result is the synchronous body; followers of the plan id
@@ -84,7 +111,7 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
                 seq += 1
                 yield seq, event
 
-    return numbered_sse(batch())
+    return numbered_sse(batch(), lease)
 
 
 def _plan(session: Session, plan_id: uuid.UUID) -> PlanRow:
@@ -136,10 +163,10 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
         for item in _numbered_after(events, after):
             yield item
 
-    return numbered_sse(stored())
+    return numbered_sse(stored(), stream_lease(call))
 
 
-_STREAM_ERRORS = (400, 401, 403, 404, 413)
+_STREAM_ERRORS = (400, 401, 403, 404, 413, 429)
 
 ENDPOINTS: list[AnyEndpoint] = [
     Endpoint(
@@ -184,7 +211,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         follow_plan_stream,
         "Replay a plan's stream, following it while it is generated (Last-Event-ID resumes)",
         "coach",
-        errors=(400, 401, 403, 404),
+        errors=(400, 401, 403, 404, 429),
         stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
     ),
 ]

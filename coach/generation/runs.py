@@ -27,6 +27,7 @@ from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngin
 from coach.engines.events import DraftProgress
 from coach.plans.requests import DraftResponse, PlanResponse, echo
 from coach.plans.store import beat, fail_plan, fail_stale, finish_plan, start_plan
+from coach.quotas import Lease, Quotas
 from coach.streaming.broker import PlanBroker, PlanChannel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
 from coach.streaming.plan_events import PlanStreamTranslator
@@ -59,6 +60,8 @@ class Run(ABC):
     def __init__(self, run_id: uuid.UUID, channel: PlanChannel) -> None:
         self.id = run_id
         self.channel = channel
+        # The organization's generation slot, given back when the run ends.
+        self.lease: Lease | None = None
         self.error: str | None = None
         self.finished = anyio.Event()
         self._scope = anyio.CancelScope()
@@ -84,6 +87,8 @@ class Run(ABC):
         except Exception as exc:
             await self._end_failed(failure_reason(exc))
         finally:
+            if self.lease is not None:
+                self.lease.release()
             self.channel.finish()
             self.finished.set()
 
@@ -201,8 +206,10 @@ class Runner:
         engine: PlanEngine,
         broker: PlanBroker,
         tasks: TaskGroup,
+        quotas: Quotas,
         runner_id: str | None = None,
     ) -> None:
+        self.quotas = quotas
         self.db = db
         self.engine = engine
         self.broker = broker
@@ -229,14 +236,33 @@ class Runner:
             await anyio.sleep(interval_s)
 
     def start_draft(self, ctx: DraftContext) -> DraftRun:
+        """Start writing a draft; 429 when the organization runs its limit of generations."""
+        lease = self.quotas.take(ctx.request.organization_id, "generations")
         run_id = uuid.uuid4()
         run = DraftRun(run_id, self.broker.open(run_id), self.engine, ctx)
-        self.tasks.start_soon(run.execute, name=f"draft-{run_id}")
+        self._start(run, lease, f"draft-{run_id}")
         return run
 
+    def _start(self, run: Run, lease: Lease, name: str) -> None:
+        run.lease = lease
+        self.tasks.start_soon(run.execute, name=name)
+
     async def start_plan(self, caller: Caller, ctx: PlanContext) -> PlanRun:
-        """Write the plan's row (status `generating`), then start generating it."""
+        """Write the plan's row (status `generating`), then start generating it; 429 when
+        the organization runs its limit of generations."""
         plan_id = uuid.uuid4()
+        request = ctx.request
+        lease = self.quotas.take(request.organization_id, "generations")
+        try:
+            await self._record_start(caller, ctx, plan_id)
+        except BaseException:
+            lease.release()
+            raise
+        run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
+        self._start(run, lease, f"plan-{plan_id}")
+        return run
+
+    async def _record_start(self, caller: Caller, ctx: PlanContext, plan_id: uuid.UUID) -> None:
         request = ctx.request
         await self.db.run(
             lambda s: start_plan(
@@ -250,6 +276,3 @@ class Runner:
                 runner_id=self.runner_id,
             )
         )
-        run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
-        self.tasks.start_soon(run.execute, name=f"plan-{plan_id}")
-        return run
