@@ -7,7 +7,7 @@ its access, reads its query and body into the declared models, and hands the han
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
@@ -78,8 +78,9 @@ class Endpoint(Generic[B, Q]):
     feature: str | None = None
     # The organization named in the request (its `organization_id`); None: the caller's own.
     organization: OrganizationSource | None = None
-    # SSE endpoints name the events they send; the schema documents them.
-    stream_events: tuple[str, ...] = field(default=())
+    # SSE endpoints name the events they send and each event's data model; OpenAPI
+    # documents them, and tests hold every event sent to its model.
+    stream_events: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     media_type: str = "application/json"
 
     @property

@@ -61,6 +61,7 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
     models: set[type[BaseModel]] = set()
     for e in endpoints:
         models.update(m for m in (e.body, e.response) if m is not None)
+        models.update(e.stream_events.values())
     ordered = sorted(models, key=lambda m: m.__name__)
     _, definitions = models_json_schema(
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
@@ -92,7 +93,13 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
         if e.stream_events:
             operation["responses"][str(e.status)] = {
                 "description": "Server-sent events: " + ", ".join(e.stream_events),
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "content": {
+                    "text/event-stream": {
+                        "schema": {"type": "string"},
+                        # Each event's `data` is JSON of the model its name maps to.
+                        "x-events": {name: _ref(model) for name, model in e.stream_events.items()},
+                    }
+                },
             }
         else:
             content = {e.media_type: {"schema": _ref(e.response)}} if e.response else None

@@ -25,7 +25,7 @@ from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
 from coach.push.outbox import job_counts
 from coach.services import services_of
-from coach.streaming.events import DONE, Progress, StreamEvent
+from coach.streaming.events import DONE, Done, Progress, StreamEvent
 from coach.types import DbId
 
 POLL_SECONDS = 0.5
@@ -174,6 +174,6 @@ ENDPOINTS: list[AnyEndpoint] = [
         "A push job's progress as server-sent events",
         "push",
         errors=(400, 401, 403, 404, 429),
-        stream_events=("progress", "result", "done"),
+        stream_events={"progress": Progress, "result": PushJob, "done": Done},
     ),
 ]

@@ -15,6 +15,7 @@ from contextlib import aclosing
 from typing import Any, TypeVar
 
 import anyio
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -27,10 +28,17 @@ from coach.db.tables import PlanRow
 from coach.generation.context import build_context
 from coach.generation.runs import CANCELLED, INTERRUPTED, Run, failed_events
 from coach.plans.models import WeekInfo, Workout
-from coach.plans.requests import GenerationRequest, PlanRequest
+from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, PlanResponse
 from coach.plans.store import fail_stale, get_plan, is_stale
 from coach.quotas import Lease
-from coach.streaming.events import StreamEvent
+from coach.streaming.events import (
+    Done,
+    PlanStreamResult,
+    Progress,
+    StreamError,
+    StreamEvent,
+    WeeklyInfoEvent,
+)
 from coach.streaming.plan_events import replay_events
 
 FOLLOW_POLL_SECONDS = 0.5
@@ -166,6 +174,15 @@ async def follow_plan_stream(call: Call[None, None]) -> Response:
     return numbered_sse(stored(), stream_lease(call))
 
 
+PLAN_STREAM_EVENTS: dict[str, type[BaseModel]] = {
+    "workout": Workout,
+    "progress": Progress,
+    "weekly_info": WeeklyInfoEvent,
+    "result": PlanStreamResult,
+    "error": StreamError,
+    "done": Done,
+}
+
 _STREAM_ERRORS = (400, 401, 403, 404, 413, 429)
 
 ENDPOINTS: list[AnyEndpoint] = [
@@ -179,7 +196,12 @@ ENDPOINTS: list[AnyEndpoint] = [
         errors=_STREAM_ERRORS,
         organization="body",
         feature=COACH_AGENT_FEATURE,
-        stream_events=("progress", "result", "error", "done"),
+        stream_events={
+            "progress": Progress,
+            "result": DraftResponse,
+            "error": StreamError,
+            "done": Done,
+        },
     ),
     Endpoint(
         "POST",
@@ -191,7 +213,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         errors=_STREAM_ERRORS,
         organization="body",
         feature=COACH_AGENT_FEATURE,
-        stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
+        stream_events=PLAN_STREAM_EVENTS,
     ),
     Endpoint(
         "POST",
@@ -203,7 +225,12 @@ ENDPOINTS: list[AnyEndpoint] = [
         errors=_STREAM_ERRORS,
         organization="body",
         feature=COACH_AGENT_FEATURE,
-        stream_events=("progress", "result", "error", "done"),
+        stream_events={
+            "progress": Progress,
+            "result": PlanResponse,
+            "error": StreamError,
+            "done": Done,
+        },
     ),
     Endpoint(
         "GET",
@@ -212,6 +239,6 @@ ENDPOINTS: list[AnyEndpoint] = [
         "Replay a plan's stream, following it while it is generated (Last-Event-ID resumes)",
         "coach",
         errors=(400, 401, 403, 404, 429),
-        stream_events=("workout", "progress", "weekly_info", "result", "error", "done"),
+        stream_events=PLAN_STREAM_EVENTS,
     ),
 ]

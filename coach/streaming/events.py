@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, RootModel
 from sse_starlette import ServerSentEvent
 
 from coach.plans.models import WeekInfo
@@ -34,6 +34,16 @@ class PlanStreamResult(BaseModel):
 
 class StreamError(BaseModel):
     error: str
+
+
+class Done(BaseModel):
+    """`done`: always the last event of a stream, with an empty object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeeklyInfoEvent(RootModel[dict[str, WeekInfo]]):
+    """`weekly_info`: `{"<week>": WeekInfo}` once every workout of that week was sent."""
 
 
 @dataclass(frozen=True)
