@@ -27,7 +27,7 @@ from coach.api.endpoint import AnyEndpoint
 from coach.api.errors import HANDLERS, UnexpectedErrorMiddleware
 from coach.api.middleware import RequestIdMiddleware
 from coach.api.openapi import openapi_endpoint
-from coach.api.routing import route
+from coach.api.routing import routes
 from coach.db.database import Database
 from coach.engines import registry as engines
 from coach.generation.runs import Runner
@@ -143,9 +143,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await engine.aclose()
                 db.dispose()
 
-    routes = [route(e) for e in endpoints]
     return Starlette(
-        routes=routes,
+        routes=routes(endpoints),
         middleware=[Middleware(RequestIdMiddleware), Middleware(UnexpectedErrorMiddleware)],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

@@ -66,3 +66,11 @@ def test_unreachable_database_is_503() -> None:
         response = httpx2.get(f"{base_url}/healthz", timeout=30)
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_a_wrong_method_is_405_listing_every_method_of_the_path(server: LiveServer) -> None:
+    with server.client() as http:
+        response = http.request("PUT", "/v2/plannedWorkouts/1")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
+    assert set(response.json()) == {"error", "details"}

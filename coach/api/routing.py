@@ -8,6 +8,10 @@ the handler run, with the caller and the parsed query and body in a `Call`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import URLPath
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,8 +35,10 @@ async def _organization_named(endpoint: AnyEndpoint, call: Call[object, object])
     return named if named is not None else call.caller.organization_id
 
 
-def route(endpoint: AnyEndpoint) -> Route:
-    async def guarded(request: Request) -> Response:
+def guarded(endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint's handler behind its access checks and its query and body parsing."""
+
+    async def handle(request: Request) -> Response:
         member: Caller | None = None
         if endpoint.authenticated:
             member = await authenticate(request, terra_headers=endpoint.terra_headers)
@@ -47,5 +53,38 @@ def route(endpoint: AnyEndpoint) -> Route:
             require_feature(call.caller, endpoint.feature)
         return await endpoint.handler(call)
 
-    # Named for the handler, so links can name it (coach.api.links).
-    return Route(endpoint.path, guarded, methods=[endpoint.method], name=endpoint.handler.__name__)
+    return handle
+
+
+class ResourceRoute(Route):
+    """Every method of one path in one route, so a 405 lists all of them in `Allow`.
+
+    Links name a route by the handler's name (coach.api.links); any handler of the path
+    names this route.
+    """
+
+    def __init__(self, path: str, endpoints: list[AnyEndpoint]) -> None:
+        self._handlers = {e.method: guarded(e) for e in endpoints}
+        if "GET" in self._handlers:
+            self._handlers.setdefault("HEAD", self._handlers["GET"])
+        self._names = {e.handler.__name__ for e in endpoints}
+        super().__init__(
+            path,
+            self._dispatch,
+            methods=[e.method for e in endpoints],
+            name=endpoints[0].handler.__name__,
+        )
+
+    async def _dispatch(self, request: Request) -> Response:
+        return await self._handlers[request.method](request)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return super().url_path_for(self.name if name in self._names else name, **path_params)
+
+
+def routes(endpoints: list[AnyEndpoint]) -> list[Route]:
+    """One route per path, in the order the paths first appear."""
+    by_path: dict[str, list[AnyEndpoint]] = {}
+    for endpoint in endpoints:
+        by_path.setdefault(endpoint.path, []).append(endpoint)
+    return [ResourceRoute(path, group) for path, group in by_path.items()]

@@ -29,7 +29,10 @@ class Documented:
         """Validate `events` against the operation's documented events; their names."""
         operation = self.document["paths"][path][method.lower()]
         stream = operation["responses"]["200"]["content"]["text/event-stream"]
-        documented: dict[str, Any] = stream["x-events"]
+        documented: dict[str, Any] = {
+            branch["properties"]["event"]["const"]: branch["properties"]["data"]["contentSchema"]
+            for branch in stream["schema"]["oneOf"]
+        }
         for event in events:
             assert event.event in documented, (path, event.event)
             schema = {**documented[event.event], "components": self.document["components"]}
