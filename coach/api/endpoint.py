@@ -72,6 +72,8 @@ class Endpoint(Generic[B, Q]):
     query: type[Q] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # Also answers 302 with a Location (the same body), when the request asks to be sent on.
+    redirects: bool = False
     errors: tuple[int, ...] = (400, 401, 403, 404)
     access: Access = Access.STAFF
     # A plan feature the caller's organization must have (e.g. "coach_agent").

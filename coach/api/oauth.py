@@ -322,7 +322,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         "athletes",
         query=AuthorizeQuery,
         response=AuthorizeRedirect,
-        status=302,
+        redirects=True,
         errors=(400, 401, 403, 404, 501),
     ),
     Endpoint(

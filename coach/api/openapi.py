@@ -127,6 +127,12 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
             if content:
                 ok["content"] = content
             operation["responses"][str(e.status)] = ok
+            if e.redirects:
+                operation["responses"]["302"] = {
+                    **ok,
+                    "description": "Found: the same body, and Location to follow",
+                    "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+                }
         operation["x-access"] = e.access.value
         if e.authenticated:
             operation["security"] = [{"bearer": []}]
