@@ -15,6 +15,7 @@ from coach.api import (
     athletes,
     generation,
     health,
+    keys,
     oauth,
     planned_workouts,
     principles,
@@ -53,6 +54,7 @@ def all_endpoints() -> list[AnyEndpoint]:
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
         *oauth.ENDPOINTS,
+        *keys.ENDPOINTS,
     ]
 
 

@@ -1,4 +1,5 @@
-"""The `coach` command: serve, demo data, organizations, keys, migrations and plan linting."""
+"""The `coach` command: serve, demo data, organizations, API keys, migrations and plan
+linting."""
 
 from __future__ import annotations
 
@@ -11,10 +12,20 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from coach import logs
-from coach.accounts import COACH_AGENT_FEATURE, create_key, create_member, create_organization
+from coach.accounts import (
+    COACH_AGENT_FEATURE,
+    KeyInfo,
+    create_key,
+    create_member,
+    create_organization,
+    list_keys,
+    revoke_key,
+    rotate_key,
+)
 from coach.db.database import Database
 from coach.db.migrate import upgrade
 from coach.db.tables import ROLES
+from coach.errors import CoachError
 from coach.plans.lint import lint_main
 from coach.settings import Settings
 
@@ -114,6 +125,69 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _key_row(info: KeyInfo) -> dict[str, object]:
+    return {
+        "key_id": info.key_id,
+        "prefix": info.prefix,
+        "organization_id": info.organization_id,
+        "member_id": info.member_id,
+        "member_name": info.member_name,
+        "role": info.role,
+        "created_at": info.created_at.isoformat(),
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+    }
+
+
+def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        infos = db.call(
+            lambda s: list_keys(
+                s, organization_id=args.org, member_id=args.member, active_only=args.active
+            )
+        )
+    finally:
+        db.dispose()
+    rows = [_key_row(info) for info in infos]
+    if args.json:
+        sys.stdout.write(json.dumps({"keys": rows}) + "\n")
+        return 0
+    columns = ("key_id", "prefix", "organization_id", "member_id", "role", "created_at")
+    table = [[*columns, "revoked_at"]]
+    table += [[str(r[c]) for c in columns] + [str(r["revoked_at"] or "-")] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)) + "\n")
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        info = db.call(lambda s: revoke_key(s, args.key_id, force=args.force))
+    finally:
+        db.dispose()
+    _emit(_key_row(info), args.json)
+    return 0
+
+
+def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        revoked, created, key = db.call(lambda s: rotate_key(s, args.key_id))
+    finally:
+        db.dispose()
+    if args.json:
+        _emit({"revoked": _key_row(revoked), "created": {**_key_row(created), "key": key}}, True)
+        return 0
+    sys.stdout.write(
+        f"revoked key {revoked.key_id} ({revoked.prefix}…)\n"
+        f"new key {created.key_id} of member {created.member_id} ({created.role}), "
+        f"shown once:\n{key}\n"
+    )
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url, args.revision)
     log.info("database at revision %s", args.revision)
@@ -157,6 +231,23 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--name", default="API member")
     key_create.add_argument("--json", action="store_true")
     key_create.set_defaults(func=cmd_key_create)
+    key_list = key.add_parser("list", help="list keys (never the keys themselves)")
+    key_list.add_argument("--org", type=int, help="only this organization's keys")
+    key_list.add_argument("--member", type=int, help="only this member's keys")
+    key_list.add_argument("--active", action="store_true", help="leave revoked keys out")
+    key_list.add_argument("--json", action="store_true")
+    key_list.set_defaults(func=cmd_key_list)
+    key_revoke = key.add_parser("revoke", help="revoke a key: refused at once")
+    key_revoke.add_argument("key_id", type=int)
+    key_revoke.add_argument(
+        "--force", action="store_true", help="also the organization's last active admin key"
+    )
+    key_revoke.add_argument("--json", action="store_true")
+    key_revoke.set_defaults(func=cmd_key_revoke)
+    key_rotate = key.add_parser("rotate", help="revoke a key and give its member a new one")
+    key_rotate.add_argument("key_id", type=int)
+    key_rotate.add_argument("--json", action="store_true")
+    key_rotate.set_defaults(func=cmd_key_rotate)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db_upgrade = db.add_parser("upgrade", help="apply migrations")
@@ -175,7 +266,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logs.configure(settings.log_level)
-    return int(args.func(args, settings))
+    try:
+        return int(args.func(args, settings))
+    except CoachError as exc:
+        # A refused key, an unknown key id, a credential key that cannot open what is
+        # stored: one line naming the fix, not a traceback.
+        sys.stderr.write(f"coach: {exc.message}\n")
+        return 2
 
 
 if __name__ == "__main__":
