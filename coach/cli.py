@@ -1,5 +1,5 @@
-"""The `coach` command: serve, demo data, organizations, API keys, migrations and plan
-linting."""
+"""The `coach` command: serve, demo data, organizations, API keys, the credential key,
+migrations and plan linting."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from coach import logs
+from coach import secrets as credential_key
 from coach.accounts import (
     COACH_AGENT_FEATURE,
     KeyInfo,
@@ -54,7 +55,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    upgrade(settings.database_url)
+    db = _database(settings)
+    try:
+        # Here too, not only in the app's start-up: a refusal reads as one clear line.
+        credential_key.service_box(settings, db)
+    finally:
+        db.dispose()
     log.info("database ready; listening on http://%s:%s", host, port)
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
@@ -188,6 +194,95 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _reseal_summary(report: credential_key.ResealReport) -> dict[str, object]:
+    return {
+        "credentials": report.total,
+        "resealed": report.resealed,
+        "unreadable": report.unreadable,
+        "changed_meanwhile": report.changed_meanwhile,
+    }
+
+
+def _warn_unreadable(report: credential_key.ResealReport) -> int:
+    if not report.unreadable:
+        return 0
+    sys.stderr.write(
+        f"coach: no key opens the credentials of connection(s) "
+        f"{', '.join(map(str, report.unreadable))}; they were left as they were\n"
+    )
+    return 1
+
+
+def cmd_secret_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        rotation = credential_key.rotate(settings, db)
+    finally:
+        db.dispose()
+    report = rotation.report
+    result: dict[str, object] = {
+        "key_source": "file" if rotation.path else "environment",
+        "key_file": str(rotation.path) if rotation.path else None,
+        **_reseal_summary(report),
+    }
+    value = ",".join(k.decode() for k in rotation.keys)
+    if rotation.path is None:
+        # The operator sets this: nothing else keeps the new key.
+        result["secret_key"], result["new_key"] = value, rotation.new_key.decode()
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return _warn_unreadable(report)
+    out = sys.stdout.write
+    out(f"Re-sealed {report.resealed} of {report.total} stored credentials with a new key.\n")
+    if rotation.path is not None and len(rotation.keys) == 1:
+        out(f"The key file {rotation.path} holds the new key alone; restart the service.\n")
+    elif rotation.path is not None:
+        out(
+            f"{report.changed_meanwhile} credential(s) changed meanwhile (is the service "
+            f"running?): {rotation.path} keeps the old key too. Stop the service and run "
+            "`coach secret reseal`.\n"
+        )
+    else:
+        out(
+            f"Set this on every host and restart (the new key first; the old ones still "
+            f"open what hosts seal until they restart):\n\n  {credential_key.KEY_ENV}={value}\n\n"
+            "Once every host runs with it, run `coach secret reseal`, then drop the old "
+            f"keys: {credential_key.KEY_ENV}={rotation.new_key.decode()}\n"
+        )
+    return _warn_unreadable(report)
+
+
+def cmd_secret_reseal(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        source, report = credential_key.reseal(settings, db)
+    finally:
+        db.dispose()
+    old_keys_needed = bool(report.changed_meanwhile) and len(source.keys) > 1
+    result: dict[str, object] = {
+        "key_source": "file" if source.path else "environment",
+        "key_file": str(source.path) if source.path else None,
+        "keys": len(source.keys),
+        "old_keys_needed": old_keys_needed,
+        **_reseal_summary(report),
+    }
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return _warn_unreadable(report)
+    out = sys.stdout.write
+    out(f"Re-sealed {report.resealed} of {report.total} stored credentials with the first key.\n")
+    if old_keys_needed:
+        out("Some changed meanwhile: run it again before dropping old keys.\n")
+    elif source.path is not None:
+        out(f"The key file {source.path} holds one key.\n")
+    elif len(source.keys) > 1:
+        out(
+            f"Every credential opens with the first key of {credential_key.KEY_ENV}: "
+            "drop the others.\n"
+        )
+    return _warn_unreadable(report)
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url, args.revision)
     log.info("database at revision %s", args.revision)
@@ -248,6 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
     key_rotate.add_argument("key_id", type=int)
     key_rotate.add_argument("--json", action="store_true")
     key_rotate.set_defaults(func=cmd_key_rotate)
+
+    secret = sub.add_parser(
+        "secret", help=f"the credential key ({credential_key.KEY_ENV} or DATA_DIR/secret.key)"
+    ).add_subparsers(dest="secret_command", required=True)
+    secret_rotate = secret.add_parser(
+        "rotate", help="re-seal every stored provider credential with a new key"
+    )
+    secret_rotate.add_argument("--json", action="store_true")
+    secret_rotate.set_defaults(func=cmd_secret_rotate)
+    secret_reseal = secret.add_parser(
+        "reseal", help="re-seal every stored credential with the first key; then old keys go"
+    )
+    secret_reseal.add_argument("--json", action="store_true")
+    secret_reseal.set_defaults(func=cmd_secret_reseal)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db_upgrade = db.add_parser("upgrade", help="apply migrations")
