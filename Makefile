@@ -50,4 +50,4 @@ bench: $(VENV)/.test
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .coach coach.db coach.db-wal coach.db-shm
+	rm -rf $(VENV) .coach coach.db coach.db-wal coach.db-shm secret.key

@@ -1,16 +1,21 @@
-"""Organizations, members and API keys: creating them and finding the member behind a key."""
+"""Organizations, members and API keys: creating, listing, revoking and rotating them, and
+finding the member behind a key."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session, col, func, select
 
-from coach.db.tables import ROLES, ApiKey, Member, Organization
+from coach.db.tables import ROLES, ApiKey, Member, Organization, utcnow
+from coach.errors import BadRequest, NotFound
 
 KEY_PREFIX = "ck_"
 COACH_AGENT_FEATURE = "coach_agent"
@@ -100,3 +105,154 @@ def caller_for_key(session: Session, key: str) -> Caller | None:
 def dev_id_matches(session: Session, *, organization_id: int, dev_id: str) -> bool:
     org = session.get(Organization, organization_id)
     return org is not None and secrets.compare_digest(org.dev_id, dev_id)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What may be shown of a key: never the key, nor its hash."""
+
+    key_id: int
+    prefix: str
+    member_id: int
+    member_name: str
+    organization_id: int
+    role: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _info(key: ApiKey, member: Member) -> KeyInfo:
+    return KeyInfo(
+        key_id=key.id or 0,
+        prefix=key.prefix,
+        member_id=member.id or 0,
+        member_name=member.name,
+        organization_id=member.organization_id,
+        role=member.role,
+        created_at=_aware(key.created_at),
+        revoked_at=_aware(key.revoked_at) if key.revoked_at is not None else None,
+    )
+
+
+def list_keys(
+    session: Session,
+    *,
+    organization_id: int | None = None,
+    member_id: int | None = None,
+    active_only: bool = False,
+) -> list[KeyInfo]:
+    """Keys by id; `organization_id` None: every organization's (the operator's view)."""
+    query = select(ApiKey, Member).join(Member, col(Member.id) == col(ApiKey.member_id))
+    if organization_id is not None:
+        query = query.where(col(Member.organization_id) == organization_id)
+    if member_id is not None:
+        query = query.where(col(Member.id) == member_id)
+    if active_only:
+        query = query.where(col(ApiKey.revoked_at).is_(None))
+    return [_info(key, member) for key, member in session.exec(query.order_by(col(ApiKey.id)))]
+
+
+def get_key(session: Session, key_id: int, *, organization_id: int | None = None) -> KeyInfo:
+    """The key; 404 when it does not exist or is another organization's (no probing)."""
+    row = session.exec(
+        select(ApiKey, Member)
+        .join(Member, col(Member.id) == col(ApiKey.member_id))
+        .where(col(ApiKey.id) == key_id)
+    ).first()
+    if row is None or (organization_id is not None and row[1].organization_id != organization_id):
+        raise NotFound(f"key {key_id} not found")
+    return _info(*row)
+
+
+def get_member(session: Session, member_id: int, *, organization_id: int | None = None) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or (
+        organization_id is not None and member.organization_id != organization_id
+    ):
+        raise NotFound(f"member {member_id} not found")
+    return member
+
+
+def create_key_for(
+    session: Session, *, member_id: int, organization_id: int | None = None
+) -> tuple[KeyInfo, str]:
+    """A new key for an existing member: its description and the clear key (shown once)."""
+    get_member(session, member_id, organization_id=organization_id)
+    key = create_key(session, member_id=member_id)
+    created = session.exec(select(ApiKey).where(col(ApiKey.key_hash) == hash_key(key))).one()
+    return get_key(session, created.id or 0), key
+
+
+def _mark_revoked(session: Session, key_id: int) -> bool:
+    """Revoke the key if it is active; False when it was revoked already (maybe just now)."""
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ApiKey)
+            .where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    session.expire_all()
+    return bool(result.rowcount)
+
+
+def _active_admin_keys(session: Session, organization_id: int) -> int:
+    # Locks the organization's row first, so two revocations cannot both see a second
+    # admin key and leave none (SQLite serializes writers already).
+    session.exec(
+        select(Organization.id).where(col(Organization.id) == organization_id).with_for_update()
+    ).first()
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(ApiKey)
+            .join(Member, col(Member.id) == col(ApiKey.member_id))
+            .where(
+                col(Member.organization_id) == organization_id,
+                col(Member.role) == "admin",
+                col(ApiKey.revoked_at).is_(None),
+            )
+        ).one()
+    )
+
+
+def revoke_key(
+    session: Session, key_id: int, *, organization_id: int | None = None, force: bool = False
+) -> KeyInfo:
+    """Revoke a key (again: a no-op). The organization's last active admin key is kept
+    unless `force`: revoking it leaves nobody who can manage the organization's keys."""
+    info = get_key(session, key_id, organization_id=organization_id)
+    if info.revoked_at is not None:
+        return info
+    if (
+        info.role == "admin"
+        and not force
+        and _active_admin_keys(session, info.organization_id) <= 1
+    ):
+        message = (
+            f"key {key_id} is the organization's last active admin key: revoking it leaves "
+            "no admin key. Rotate it instead, or revoke it with force (force=true, --force)"
+        )
+        raise BadRequest(message, [{"field": "force", "message": message}])
+    _mark_revoked(session, key_id)
+    return get_key(session, key_id)
+
+
+def rotate_key(
+    session: Session, key_id: int, *, organization_id: int | None = None
+) -> tuple[KeyInfo, KeyInfo, str]:
+    """Revoke an active key and give its member a new one: (the revoked key, the new key's
+    description, the clear new key, shown once)."""
+    info = get_key(session, key_id, organization_id=organization_id)
+    if info.revoked_at is not None or not _mark_revoked(session, key_id):
+        message = f"key {key_id} is revoked; create a new key for member {info.member_id}"
+        raise BadRequest(message, [{"field": "key_id", "message": message}])
+    created, key = create_key_for(session, member_id=info.member_id)
+    return get_key(session, key_id), created, key

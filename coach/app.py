@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.to_thread
 import httpx2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,6 +17,7 @@ from coach.api import (
     athletes,
     generation,
     health,
+    keys,
     oauth,
     planned_workouts,
     principles,
@@ -36,7 +38,7 @@ from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
 from coach.push.worker import PushWorker
 from coach.quotas import Limits, LocalQuotas
-from coach.secrets import CredentialBox
+from coach.secrets import service_box
 from coach.services import Services
 from coach.settings import Settings
 from coach.streaming.broker import PlanBroker
@@ -55,6 +57,7 @@ def all_endpoints() -> list[AnyEndpoint]:
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
         *oauth.ENDPOINTS,
+        *keys.ENDPOINTS,
     ]
 
 
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         services: Services | None = None
         try:
+            # Refuses to start with a key that cannot open the stored credentials.
+            box = await anyio.to_thread.run_sync(service_box, settings, db)
             # Generations and the push worker run in this task group: a generation outlives
             # the request that started it, and shutting down ends them all.
             async with anyio.create_task_group() as tasks:
@@ -116,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     settings=settings,
                     db=db,
                     engine=engine,
-                    box=CredentialBox.from_settings(settings),
+                    box=box,
                     provider_context=provider_context(settings),
                     runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
                     quotas=quotas,

@@ -1,4 +1,5 @@
-"""The `coach` command: serve, demo data, organizations, keys, migrations and plan linting."""
+"""The `coach` command: serve, demo data, organizations, API keys, the credential key,
+migrations and plan linting."""
 
 from __future__ import annotations
 
@@ -11,10 +12,21 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from coach import logs
-from coach.accounts import COACH_AGENT_FEATURE, create_key, create_member, create_organization
+from coach import secrets as credential_key
+from coach.accounts import (
+    COACH_AGENT_FEATURE,
+    KeyInfo,
+    create_key,
+    create_member,
+    create_organization,
+    list_keys,
+    revoke_key,
+    rotate_key,
+)
 from coach.db.database import Database
 from coach.db.migrate import upgrade
 from coach.db.tables import ROLES
+from coach.errors import CoachError
 from coach.plans.lint import lint_main
 from coach.settings import Settings
 
@@ -45,7 +57,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port if args.port is not None else settings.port
     # Links default to where this process listens, --host/--port included.
     settings = settings.model_copy(update={"host": host, "port": port})
-    upgrade(settings.database_url)
+    db = _database(settings)
+    try:
+        # Here too, not only in the app's start-up: a refusal reads as one clear line.
+        credential_key.service_box(settings, db)
+    finally:
+        db.dispose()
     log.info("database ready; listening on http://%s:%s", host, port)
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
@@ -116,6 +133,158 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _key_row(info: KeyInfo) -> dict[str, object]:
+    return {
+        "key_id": info.key_id,
+        "prefix": info.prefix,
+        "organization_id": info.organization_id,
+        "member_id": info.member_id,
+        "member_name": info.member_name,
+        "role": info.role,
+        "created_at": info.created_at.isoformat(),
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+    }
+
+
+def cmd_key_list(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        infos = db.call(
+            lambda s: list_keys(
+                s, organization_id=args.org, member_id=args.member, active_only=args.active
+            )
+        )
+    finally:
+        db.dispose()
+    rows = [_key_row(info) for info in infos]
+    if args.json:
+        sys.stdout.write(json.dumps({"keys": rows}) + "\n")
+        return 0
+    columns = ("key_id", "prefix", "organization_id", "member_id", "role", "created_at")
+    table = [[*columns, "revoked_at"]]
+    table += [[str(r[c]) for c in columns] + [str(r["revoked_at"] or "-")] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        sys.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)) + "\n")
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        info = db.call(lambda s: revoke_key(s, args.key_id, force=args.force))
+    finally:
+        db.dispose()
+    _emit(_key_row(info), args.json)
+    return 0
+
+
+def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        revoked, created, key = db.call(lambda s: rotate_key(s, args.key_id))
+    finally:
+        db.dispose()
+    if args.json:
+        _emit({"revoked": _key_row(revoked), "created": {**_key_row(created), "key": key}}, True)
+        return 0
+    sys.stdout.write(
+        f"revoked key {revoked.key_id} ({revoked.prefix}…)\n"
+        f"new key {created.key_id} of member {created.member_id} ({created.role}), "
+        f"shown once:\n{key}\n"
+    )
+    return 0
+
+
+def _reseal_summary(report: credential_key.ResealReport) -> dict[str, object]:
+    return {
+        "credentials": report.total,
+        "resealed": report.resealed,
+        "unreadable": report.unreadable,
+        "changed_meanwhile": report.changed_meanwhile,
+    }
+
+
+def _warn_unreadable(report: credential_key.ResealReport) -> int:
+    if not report.unreadable:
+        return 0
+    sys.stderr.write(
+        f"coach: no key opens the credentials of connection(s) "
+        f"{', '.join(map(str, report.unreadable))}; they were left as they were\n"
+    )
+    return 1
+
+
+def cmd_secret_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        rotation = credential_key.rotate(settings, db)
+    finally:
+        db.dispose()
+    report = rotation.report
+    result: dict[str, object] = {
+        "key_source": "file" if rotation.path else "environment",
+        "key_file": str(rotation.path) if rotation.path else None,
+        **_reseal_summary(report),
+    }
+    value = ",".join(k.decode() for k in rotation.keys)
+    if rotation.path is None:
+        # The operator sets this: nothing else keeps the new key.
+        result["secret_key"], result["new_key"] = value, rotation.new_key.decode()
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return _warn_unreadable(report)
+    out = sys.stdout.write
+    out(f"Re-sealed {report.resealed} of {report.total} stored credentials with a new key.\n")
+    if rotation.path is not None and len(rotation.keys) == 1:
+        out(f"The key file {rotation.path} holds the new key alone; restart the service.\n")
+    elif rotation.path is not None:
+        out(
+            f"{report.changed_meanwhile} credential(s) changed meanwhile (is the service "
+            f"running?): {rotation.path} keeps the old key too. Stop the service and run "
+            "`coach secret reseal`.\n"
+        )
+    else:
+        out(
+            f"Set this on every host and restart (the new key first; the old ones still "
+            f"open what hosts seal until they restart):\n\n  {credential_key.KEY_ENV}={value}\n\n"
+            "Once every host runs with it, run `coach secret reseal`, then drop the old "
+            f"keys: {credential_key.KEY_ENV}={rotation.new_key.decode()}\n"
+        )
+    return _warn_unreadable(report)
+
+
+def cmd_secret_reseal(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings)
+    try:
+        source, report = credential_key.reseal(settings, db)
+    finally:
+        db.dispose()
+    old_keys_needed = bool(report.changed_meanwhile) and len(source.keys) > 1
+    result: dict[str, object] = {
+        "key_source": "file" if source.path else "environment",
+        "key_file": str(source.path) if source.path else None,
+        "keys": len(source.keys),
+        "old_keys_needed": old_keys_needed,
+        **_reseal_summary(report),
+    }
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return _warn_unreadable(report)
+    out = sys.stdout.write
+    out(f"Re-sealed {report.resealed} of {report.total} stored credentials with the first key.\n")
+    if old_keys_needed:
+        out("Some changed meanwhile: run it again before dropping old keys.\n")
+    elif source.path is not None:
+        out(f"The key file {source.path} holds one key.\n")
+    elif len(source.keys) > 1:
+        out(
+            f"Every credential opens with the first key of {credential_key.KEY_ENV}: "
+            "drop the others.\n"
+        )
+    return _warn_unreadable(report)
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url, args.revision)
     log.info("database at revision %s", args.revision)
@@ -159,6 +328,37 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--name", default="API member")
     key_create.add_argument("--json", action="store_true")
     key_create.set_defaults(func=cmd_key_create)
+    key_list = key.add_parser("list", help="list keys (never the keys themselves)")
+    key_list.add_argument("--org", type=int, help="only this organization's keys")
+    key_list.add_argument("--member", type=int, help="only this member's keys")
+    key_list.add_argument("--active", action="store_true", help="leave revoked keys out")
+    key_list.add_argument("--json", action="store_true")
+    key_list.set_defaults(func=cmd_key_list)
+    key_revoke = key.add_parser("revoke", help="revoke a key: refused at once")
+    key_revoke.add_argument("key_id", type=int)
+    key_revoke.add_argument(
+        "--force", action="store_true", help="also the organization's last active admin key"
+    )
+    key_revoke.add_argument("--json", action="store_true")
+    key_revoke.set_defaults(func=cmd_key_revoke)
+    key_rotate = key.add_parser("rotate", help="revoke a key and give its member a new one")
+    key_rotate.add_argument("key_id", type=int)
+    key_rotate.add_argument("--json", action="store_true")
+    key_rotate.set_defaults(func=cmd_key_rotate)
+
+    secret = sub.add_parser(
+        "secret", help=f"the credential key ({credential_key.KEY_ENV} or DATA_DIR/secret.key)"
+    ).add_subparsers(dest="secret_command", required=True)
+    secret_rotate = secret.add_parser(
+        "rotate", help="re-seal every stored provider credential with a new key"
+    )
+    secret_rotate.add_argument("--json", action="store_true")
+    secret_rotate.set_defaults(func=cmd_secret_rotate)
+    secret_reseal = secret.add_parser(
+        "reseal", help="re-seal every stored credential with the first key; then old keys go"
+    )
+    secret_reseal.add_argument("--json", action="store_true")
+    secret_reseal.set_defaults(func=cmd_secret_reseal)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db_upgrade = db.add_parser("upgrade", help="apply migrations")
@@ -177,7 +377,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     logs.configure(settings.log_level)
-    return int(args.func(args, settings))
+    try:
+        return int(args.func(args, settings))
+    except CoachError as exc:
+        # A refused key, an unknown key id, a credential key that cannot open what is
+        # stored: one line naming the fix, not a traceback.
+        sys.stderr.write(f"coach: {exc.message}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,12 +42,19 @@ class Settings(BaseSettings):
     aiendurance_authorize_url: str = "https://aiendurance.com/authorize"
     aiendurance_api_base: str = "https://aiendurance.xyz"
     provider_timeout_s: float = Field(default=30.0, gt=0)
+    # The credential key (coach.secrets): set here, or kept in `data_dir`/secret.key.
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Fernet key that encrypts provider credentials; without one a key file "
-        "is created at secret_key_file on first use.",
+        description="Fernet keys that encrypt provider credentials, comma-separated: the "
+        "first seals, all open. Without it the key file data_dir/secret.key is used "
+        "(created on first start when no credential is stored yet).",
     )
-    secret_key_file: Path = Path(".coach/secret.key")
+    data_dir: Path | None = Field(
+        default=None,
+        description="Where the service keeps its own files (the credential key file). "
+        "Default: the SQLite database's directory, else $XDG_DATA_HOME/coach-agent "
+        "(~/.local/share/coach-agent). Made absolute at start-up.",
+    )
     push_worker: bool = Field(default=True, description="Run the push worker in this process.")
     push_lease_s: float = Field(default=60.0, gt=0, description="How long a claim holds rows.")
     # Adapters try once per call; the outbox owns retries (coach.providers.retry).
@@ -119,6 +128,14 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
+    @model_validator(mode="after")
+    def _absolute_data_dir(self) -> Settings:
+        # Resolved once, when the process starts: a relative key file would follow the
+        # working directory, and a service started elsewhere would make a new key.
+        self.data_dir = (self.data_dir or _default_data_dir(self.database_url)).expanduser()
+        self.data_dir = self.data_dir.resolve()
+        return self
+
     @property
     def public_base_url(self) -> str:
         """`public_url` without a trailing slash, or where `coach serve` listens."""
@@ -127,3 +144,24 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_key_file(self) -> Path:
+        assert self.data_dir is not None  # set by _absolute_data_dir
+        return self.data_dir / "secret.key"
+
+
+def _default_data_dir(database_url: str) -> Path:
+    """The SQLite file's directory (the key lives with the data it opens), else a
+    per-user directory that does not depend on where the service is started."""
+    if database_url.startswith("sqlite"):
+        database = make_url(database_url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            return Path(database).parent
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "coach-agent"
+    try:
+        return Path.home() / ".local" / "share" / "coach-agent"
+    except RuntimeError:  # no home directory (some containers)
+        return Path(".coach")

@@ -81,7 +81,10 @@ def test_two_services_push_one_job_exactly_once(own_database_url: str) -> None:
 
 
 def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str) -> None:
-    with emulators() as (terra, terra_url, _, _):
+    # Two hosts on one database, started before any credential was stored, each with its
+    # own key (start-up refuses a key that cannot open stored credentials, so only this
+    # way does a service meet a connection it cannot open).
+    with emulators() as (terra, terra_url, _, _), service(own_database_url) as live:
         with service(
             own_database_url, push_worker=False, secret_key=Fernet.generate_key().decode()
         ) as old:
@@ -92,9 +95,8 @@ def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str)
                 lost_job = http.post(
                     f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": lost_user}
                 ).json()["job_id"]
-        # The service restarts with a different key: the old connection cannot be opened,
-        # but a connection made since pushes normally.
-        with service(own_database_url) as live, live.client(tenant.coach_key) as http:
+        # The other host's connection cannot be opened here, but one made here pushes.
+        with live.client(tenant.coach_key) as http:
             user_id, _ = athlete_with(http, connection_body("terra", terra_url))
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
