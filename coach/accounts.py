@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, func, select
 
@@ -39,6 +39,8 @@ class Caller:
     role: str
     features: tuple[str, ...]
     settings: dict[str, Any]
+    # The key the request was made with (a stream token names the key that minted it).
+    key_id: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -84,21 +86,32 @@ def create_key(session: Session, *, member_id: int) -> str:
 
 
 def caller_for_key(session: Session, key: str) -> Caller | None:
+    """The member behind a clear key, unless the key is unknown or revoked."""
+    return _caller_where(session, col(ApiKey.key_hash) == hash_key(key))
+
+
+def caller_for_key_id(session: Session, key_id: int) -> Caller | None:
+    """The member behind the key with this id, unless it is unknown or revoked."""
+    return _caller_where(session, col(ApiKey.id) == key_id)
+
+
+def _caller_where(session: Session, condition: ColumnElement[bool]) -> Caller | None:
     row = session.exec(
         select(ApiKey, Member, Organization)
         .join(Member, col(Member.id) == col(ApiKey.member_id))
         .join(Organization, col(Organization.id) == col(Member.organization_id))
-        .where(col(ApiKey.key_hash) == hash_key(key), col(ApiKey.revoked_at).is_(None))
+        .where(condition, col(ApiKey.revoked_at).is_(None))
     ).first()
     if row is None:
         return None
-    _, member, org = row
+    api_key, member, org = row
     return Caller(
         member_id=member.id or 0,
         organization_id=org.id or 0,
         role=member.role,
         features=tuple(org.features),
         settings=dict(member.settings),
+        key_id=api_key.id or 0,
     )
 
 

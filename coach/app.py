@@ -12,9 +12,11 @@ import anyio.to_thread
 import httpx2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
 from coach.api import (
     athletes,
+    detached,
     generation,
     health,
     keys,
@@ -22,6 +24,7 @@ from coach.api import (
     planned_workouts,
     principles,
     push_jobs,
+    stream_tokens,
     streams,
     workouts,
 )
@@ -42,6 +45,7 @@ from coach.secrets import service_box
 from coach.services import Services
 from coach.settings import Settings
 from coach.streaming.broker import PlanBroker
+from coach.tokens import StreamTokens
 
 log = logging.getLogger("coach.app")
 
@@ -51,7 +55,9 @@ def all_endpoints() -> list[AnyEndpoint]:
         *health.ENDPOINTS,
         *principles.ENDPOINTS,
         *generation.ENDPOINTS,
+        *detached.ENDPOINTS,
         *streams.ENDPOINTS,
+        *stream_tokens.ENDPOINTS,
         *workouts.ENDPOINTS,
         *athletes.ENDPOINTS,
         *planned_workouts.ENDPOINTS,
@@ -81,6 +87,29 @@ def provider_context(settings: Settings) -> ProviderContext:
         timeout_s=settings.provider_timeout_s,
         apps=apps,
     )
+
+
+def cors(settings: Settings) -> list[Middleware]:
+    """Browser pages of the configured origins may call the API; outermost, so preflights
+    and error answers carry the headers too. No origins, no CORS."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Last-Event-ID"],
+            max_age=600,
+        )
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -125,6 +154,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     provider_context=provider_context(settings),
                     runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
                     quotas=quotas,
+                    stream_tokens=StreamTokens(
+                        settings.stream_token_secret.get_secret_value().encode()
+                        if settings.stream_token_secret
+                        else box.derive("stream-tokens"),
+                        ttl_s=settings.stream_token_ttl_s,
+                    ),
                 )
                 app.state.services = services
                 tasks.start_soon(
@@ -150,7 +185,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=routes(endpoints),
-        middleware=[Middleware(RequestIdMiddleware), Middleware(UnexpectedErrorMiddleware)],
+        middleware=[
+            *cors(settings),
+            Middleware(RequestIdMiddleware),
+            Middleware(UnexpectedErrorMiddleware),
+        ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )

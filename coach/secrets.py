@@ -9,6 +9,7 @@ otherwise every connection would fail later, one push at a time.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -140,7 +141,13 @@ class CredentialBox:
         if not fernets:
             raise SecretsError(f"{KEY_ENV} holds no key")
         self._first = fernets[0]
+        self._first_key = listed[0]
         self._fernet = MultiFernet(fernets)
+
+    def derive(self, purpose: str) -> bytes:
+        """A secret for `purpose` (e.g. signing stream tokens), derived from the first key:
+        every process that shares the credential key derives the same one."""
+        return hmac.new(self._first_key, f"coach-agent:{purpose}".encode(), "sha256").digest()
 
     def seal(self, credentials: dict[str, Any]) -> str:
         return self._fernet.encrypt(json.dumps(credentials).encode()).decode()

@@ -18,6 +18,7 @@ from coach.push.adapters import adapter_for
 from coach.quotas import Quotas
 from coach.secrets import CredentialBox
 from coach.settings import Settings
+from coach.tokens import StreamTokens
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Services:
     provider_context: ProviderContext
     runner: Runner
     quotas: Quotas
+    stream_tokens: StreamTokens
 
     def adapter(self, connection: ConnectionRow, athlete: AthleteRow | None) -> Provider:
         """The connection's adapter; tokens it refreshes are sealed onto the connection at

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,19 @@ class Settings(BaseSettings):
         description="Finished plan streams kept in memory at most; older ones are replayed "
         "from the database.",
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose browser pages may call the API (CORS), comma-separated, "
+        "e.g. https://editor.example.com; none by default.",
+    )
+    stream_token_ttl_s: float = Field(
+        default=300.0, gt=0, le=3600, description="How long a stream token lasts."
+    )
+    stream_token_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs stream tokens; default: derived from the credential key, which "
+        "every process of one deployment shares.",
+    )
     org_max_generations: int = Field(
         default=4,
         ge=1,
@@ -118,6 +132,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     principles_dir: Path = REPO_ROOT / "principles"
     prompts_dir: Path = REPO_ROOT / "prompts"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from coach.accounts import Caller
 from coach.errors import Unauthorized
 from coach.services import Services, services_of
+from coach.tokens import Kind as StreamKind
 
 
 class Access(StrEnum):
@@ -76,6 +77,9 @@ class Endpoint(Generic[B, Q]):
     redirects: bool = False
     errors: tuple[int, ...] = (400, 401, 403, 404)
     access: Access = Access.STAFF
+    # GET streams a browser's EventSource follows: `?token=` (a stream token for the
+    # resource the path names) is taken instead of a key.
+    stream_token: StreamKind | None = None
     # A plan feature the caller's organization must have (e.g. "coach_agent").
     feature: str | None = None
     # The organization named in the request (its `organization_id`); None: the caller's own.

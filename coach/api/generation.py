@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.responses import Response
 
 from coach.accounts import COACH_AGENT_FEATURE
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
+from coach.api.plan_view import PlanView, plan_response, plan_view
 from coach.api.responses import model_response
-from coach.db.tables import PlanRow
-from coach.errors import GenerationFailed, NotFound
+from coach.errors import GenerationFailed
 from coach.generation.context import build_context
-from coach.generation.runs import Run
-from coach.plans.models import WeekInfo, Workout
+from coach.generation.runs import PlanRun, Run
 from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, PlanResponse
 
 # Stored as the plan's error when a synchronous request stops waiting for its plan.
@@ -40,7 +41,7 @@ async def drained(run: Run, what: str) -> str:
 async def generate_draft(call: Call[GenerationRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    body = await drained(services.runner.start_draft(ctx), "draft")
+    body = await drained(await services.runner.start_draft(call.caller, ctx), "draft")
     return Response(body, media_type="application/json")
 
 
@@ -52,28 +53,10 @@ async def generate_plan(call: Call[PlanRequest, None]) -> Response:
     return model_response(run.response())
 
 
-def stored_response(row: PlanRow) -> PlanResponse:
-    request = dict(row.request)
-    request["generated_at"] = (row.finished_at or row.created_at).isoformat()
-    return PlanResponse.model_validate(
-        {
-            "plan_id": row.id,
-            "content": [Workout.model_validate(w) for w in row.content],
-            "weekly_info": {k: WeekInfo.model_validate(v) for k, v in row.weekly_info.items()},
-            "training_principle": row.training_principle,
-            "request": request,
-            "warnings": row.warnings,
-        }
-    )
-
-
 async def read_plan(call: Call[None, None]) -> Response:
     row = await load_plan(call.request, call.caller)
-    if row.status == "generating":
-        raise NotFound(f"plan {row.id} is still being generated; follow its /stream")
-    if row.status == "failed":
-        raise NotFound(f"plan {row.id} failed: {row.error}")
-    return model_response(stored_response(row))
+    live = call.services.runner.active.get(uuid.UUID(row.id))
+    return plan_response(plan_view(row, live if isinstance(live, PlanRun) else None))
 
 
 _GENERATION_ERRORS = (400, 401, 403, 404, 413, 429, 500)
@@ -107,8 +90,8 @@ ENDPOINTS: list[AnyEndpoint] = [
         "GET",
         "/v1/coach/plans/{plan_id}",
         read_plan,
-        "A stored plan",
+        "A plan: its workouts (so far, while generating), status and revision (the ETag)",
         "coach",
-        response=PlanResponse,
+        response=PlanView,
     ),
 ]

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from coach.accounts import Caller
 from coach.api.security import owned
 from coach.api.validation import path_int, path_uuid
-from coach.db.tables import AthleteRow, ConnectionRow, PlanRow
+from coach.db.tables import AthleteRow, ConnectionRow, DraftRow, PlanRow
 from coach.errors import BadRequest, NotFound
+from coach.plans.draft_store import get_draft
 from coach.plans.store import get_plan
 from coach.services import services_of
 
@@ -60,3 +61,10 @@ async def load_plan(request: Request, caller: Caller) -> PlanRow:
     plan_id = path_uuid(request, "plan_id")
     row = await services_of(request).db.run(lambda s: get_plan(s, plan_id))
     return owned(row, caller, f"plan {plan_id}")
+
+
+async def load_draft(request: Request, caller: Caller) -> DraftRow:
+    """The draft named by the path's draft_id."""
+    draft_id = path_uuid(request, "draft_id")
+    row = await services_of(request).db.run(lambda s: get_draft(s, draft_id))
+    return owned(row, caller, f"draft {draft_id}")

@@ -18,7 +18,7 @@ from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import choose_connection, load_athlete, load_plan
 from coach.api.responses import model_response
 from coach.api.security import owned
-from coach.api.sse import sse_response, stream_lease
+from coach.api.sse import StreamQuery, sse_response, stream_lease
 from coach.api.validation import path_uuid
 from coach.db.tables import PushJobRow
 from coach.errors import BadRequest
@@ -115,7 +115,7 @@ async def get_job(call: Call[None, None]) -> Response:
     return model_response(await _load_job(call.request, call.caller))
 
 
-async def job_events(call: Call[None, None]) -> Response:
+async def job_events(call: Call[None, StreamQuery]) -> Response:
     request, caller = call.request, call.caller
     first = await _load_job(request, caller)
 
@@ -173,7 +173,9 @@ ENDPOINTS: list[AnyEndpoint] = [
         job_events,
         "A push job's progress as server-sent events",
         "push",
+        query=StreamQuery,
         errors=(400, 401, 403, 404, 429),
+        stream_token="job",
         stream_events={"progress": Progress, "result": PushJob, "done": Done},
     ),
 ]

@@ -23,6 +23,7 @@ from coach.api.security import (
     require_access,
     require_feature,
     require_own_organization,
+    token_caller,
 )
 from coach.api.validation import path_int, read_body, read_query
 
@@ -41,7 +42,11 @@ def guarded(endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         member: Caller | None = None
         if endpoint.authenticated:
-            member = await authenticate(request, terra_headers=endpoint.terra_headers)
+            token = request.query_params.get("token") if endpoint.stream_token else None
+            if token is not None and "authorization" not in request.headers:
+                member = await token_caller(request, endpoint.stream_token, token)
+            else:
+                member = await authenticate(request, terra_headers=endpoint.terra_headers)
             require_access(member, endpoint.access)
         query = read_query(request, endpoint.query) if endpoint.query is not None else None
         body = await read_body(request, endpoint.body) if endpoint.body is not None else None

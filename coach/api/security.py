@@ -12,10 +12,11 @@ from typing import Protocol, TypeVar
 from sqlmodel import Session
 from starlette.requests import Request
 
-from coach.accounts import Caller, caller_for_key, dev_id_matches
+from coach.accounts import Caller, caller_for_key, caller_for_key_id, dev_id_matches
 from coach.api.endpoint import Access
 from coach.errors import Forbidden, NotFound, Unauthorized
 from coach.services import services_of
+from coach.tokens import Kind as StreamKind
 
 
 def _bearer(request: Request) -> str | None:
@@ -54,6 +55,25 @@ async def authenticate(request: Request, *, terra_headers: bool) -> Caller:
     caller = await services_of(request).db.run(lookup)
     if caller is None:
         raise Unauthorized("invalid API key")
+    return caller
+
+
+# The path parameter each kind of stream token names.
+TOKEN_PARAMETERS = {"plan": "plan_id", "draft": "draft_id", "job": "job_id"}
+
+
+async def token_caller(request: Request, kind: StreamKind | None, token: str) -> Caller:
+    """The caller a stream token stands for: the member of the key that minted it, for the
+    one stream it names; 401 for any other stream, an expired token or a revoked key."""
+    services = services_of(request)
+    grant = services.stream_tokens.verify(token)
+    if kind is None or grant.kind != kind:
+        raise Unauthorized("the stream token is for another kind of stream")
+    if grant.resource_id != request.path_params.get(TOKEN_PARAMETERS[kind], "").lower():
+        raise Unauthorized("the stream token is for another stream")
+    caller = await services.db.run(lambda s: caller_for_key_id(s, grant.key_id))
+    if caller is None:
+        raise Unauthorized("the key that issued this stream token was revoked")
     return caller
 
 

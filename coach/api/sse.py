@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 
@@ -20,6 +21,19 @@ from coach.streaming.events import StreamEvent
 PING_SECONDS = 15
 # A client that stops reading for this long is dropped instead of holding the stream open.
 SEND_TIMEOUT_SECONDS = 30
+
+
+class StreamQuery(BaseModel):
+    """The query of a GET stream a browser's EventSource follows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="A stream token (POST /v1/stream-tokens) instead of a key, for clients "
+        "that cannot send headers.",
+    )
 
 
 def stream_lease(call: Call[Any, Any]) -> Lease:

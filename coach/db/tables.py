@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("admin", "coach", "athlete")
@@ -89,6 +89,65 @@ class PlanRow(SQLModel, table=True):
     runner_id: str | None = Field(default=None, max_length=64)
     heartbeat_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    # Edits: 0 while generating, 1 once generated, one more per saved edit.
+    revision: int = Field(default=0)
+    # A coach asked to stop the generation; the process generating it stops it.
+    cancel_requested_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PlanRevisionRow(SQLModel, table=True):
+    """One saved state of a plan: who changed what, when, and the plan as it then was."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "revision", name="uq_plan_revisions_plan_revision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plans.id", max_length=36, index=True)
+    revision: int
+    member_id: int | None = Field(default=None, foreign_key="members.id")
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    content: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    weekly_info: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class DraftRow(SQLModel, table=True):
+    """A draft as it is written: stored, so it can be followed, resumed and read back."""
+
+    __tablename__ = "drafts"
+
+    id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    member_id: int = Field(foreign_key="members.id")
+    status: str = Field(max_length=16)  # generating, complete, failed
+    engine: str = Field(max_length=32)
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    training_principle: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    runner_id: str | None = Field(default=None, max_length=64)
+    heartbeat_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
 

@@ -23,10 +23,12 @@ from anyio.abc import TaskGroup
 
 from coach.accounts import Caller
 from coach.db.database import Database
+from coach.db.liveness import beat, fail_stale
 from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngine
 from coach.engines.events import DraftProgress
+from coach.plans.draft_store import fail_draft, finish_draft, start_draft
 from coach.plans.requests import DraftResponse, PlanResponse, echo
-from coach.plans.store import beat, fail_plan, fail_stale, finish_plan, start_plan
+from coach.plans.store import cancel_requested, fail_plan, finish_plan, start_plan
 from coach.quotas import Lease, Quotas
 from coach.streaming.broker import PlanBroker, PlanChannel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
@@ -36,6 +38,8 @@ log = logging.getLogger("coach.generation")
 
 # Stored as the plan's error when the client whose stream started it went away.
 CANCELLED = "cancelled: the requesting client disconnected"
+# Stored as the plan's error when a coach cancels its generation.
+CANCELLED_BY_COACH = "cancelled by a coach"
 # Stored as the plan's error when the service stops while generating it.
 INTERRUPTED = "interrupted: the service stopped"
 
@@ -110,11 +114,23 @@ class Run(ABC):
 
 class DraftRun(Run):
     def __init__(
-        self, run_id: uuid.UUID, channel: PlanChannel, engine: PlanEngine, ctx: DraftContext
+        self,
+        run_id: uuid.UUID,
+        channel: PlanChannel,
+        engine: PlanEngine,
+        ctx: DraftContext,
+        db: Database,
     ) -> None:
         super().__init__(run_id, channel)
         self.engine = engine
         self.ctx = ctx
+        self.db = db
+        self.pieces: list[str] = []
+
+    @property
+    def text(self) -> str:
+        """The draft written so far."""
+        return "".join(self.pieces)
 
     async def _generate(self) -> None:
         publish = self.channel.publish
@@ -128,7 +144,7 @@ class DraftRun(Run):
                 ),
             )
         )
-        pieces: list[str] = []
+        pieces = self.pieces
         percent = 0
         async with aclosing(self.engine.draft(self.ctx)) as draft:
             async for event in draft:
@@ -143,13 +159,16 @@ class DraftRun(Run):
                         status="writing", message="draft text", progress=percent, text=event.text
                     )
                 publish(StreamEvent.of("progress", progress))
+        text = "".join(pieces)
+        await self.db.run(lambda s: finish_draft(s, draft_id=self.id, text=text))
         result = DraftResponse(
-            draft="".join(pieces),
-            training_principle=self.ctx.principle.text,
-            request=echo(self.ctx.request),
+            draft=text, training_principle=self.ctx.principle.text, request=echo(self.ctx.request)
         )
         publish(StreamEvent.of("result", result))
         publish(DONE)
+
+    async def _record_failure(self, reason: str) -> None:
+        await self.db.run(lambda s: fail_draft(s, draft_id=self.id, error=reason))
 
 
 class PlanRun(Run):
@@ -214,38 +233,59 @@ class Runner:
         self.engine = engine
         self.broker = broker
         self.tasks = tasks
-        # Names this process on the plans it generates (host, pid, and a random part
-        # for processes that reuse a pid).
+        # Names this process on what it generates (host, pid, and a random part for
+        # processes that reuse a pid).
         self.runner_id = runner_id or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.active: dict[uuid.UUID, Run] = {}
 
     async def keep_alive(self, *, interval_s: float, stale_after_s: float) -> None:
-        """Beat for this process's plans, and fail those of dead processes, until cancelled.
+        """Until cancelled: beat for what this process generates, stop the plans a coach
+        asked to cancel elsewhere, and fail what dead processes left generating.
 
         The first pass runs at once: at start-up it fails what a crash left generating.
         """
         while True:
             try:
                 await self.db.run(lambda s: beat(s, runner_id=self.runner_id))
+                for plan_id in await self.db.run(
+                    lambda s: cancel_requested(s, runner_id=self.runner_id)
+                ):
+                    if (run := self.active.get(plan_id)) is not None:
+                        run.cancel(CANCELLED_BY_COACH)
                 failed = await self.db.run(
                     lambda s: fail_stale(s, stale_after_s=stale_after_s, error=INTERRUPTED)
                 )
                 if failed:
-                    log.warning("%d plan(s) whose process stopped marked failed", failed)
+                    log.warning("%d generation(s) whose process stopped marked failed", failed)
             except Exception:  # a database hiccup must not end the heartbeat
-                log.exception("plan heartbeat failed")
+                log.exception("generation heartbeat failed")
             await anyio.sleep(interval_s)
 
-    def start_draft(self, ctx: DraftContext) -> DraftRun:
-        """Start writing a draft; 429 when the organization runs its limit of generations."""
-        lease = self.quotas.take(ctx.request.organization_id, "generations")
-        run_id = uuid.uuid4()
-        run = DraftRun(run_id, self.broker.open(run_id), self.engine, ctx)
-        self._start(run, lease, f"draft-{run_id}")
+    async def start_draft(self, caller: Caller, ctx: DraftContext) -> DraftRun:
+        """Write the draft's row, then start writing the draft; 429 when the organization
+        runs its limit of generations."""
+        draft_id = uuid.uuid4()
+        request = ctx.request
+        lease = self.quotas.take(request.organization_id, "generations")
+        try:
+            await self.db.run(
+                lambda s: start_draft(
+                    s,
+                    draft_id=draft_id,
+                    organization_id=request.organization_id,
+                    member_id=caller.member_id,
+                    engine=self.engine.name,
+                    request=request.model_dump(mode="json"),
+                    training_principle=ctx.principle.text,
+                    runner_id=self.runner_id,
+                )
+            )
+        except BaseException:
+            lease.release()
+            raise
+        run = DraftRun(draft_id, self.broker.open(draft_id), self.engine, ctx, self.db)
+        self._start(run, lease, f"draft-{draft_id}")
         return run
-
-    def _start(self, run: Run, lease: Lease, name: str) -> None:
-        run.lease = lease
-        self.tasks.start_soon(run.execute, name=name)
 
     async def start_plan(self, caller: Caller, ctx: PlanContext) -> PlanRun:
         """Write the plan's row (status `generating`), then start generating it; 429 when
@@ -254,7 +294,18 @@ class Runner:
         request = ctx.request
         lease = self.quotas.take(request.organization_id, "generations")
         try:
-            await self._record_start(caller, ctx, plan_id)
+            await self.db.run(
+                lambda s: start_plan(
+                    s,
+                    plan_id=plan_id,
+                    organization_id=request.organization_id,
+                    member_id=caller.member_id,
+                    engine=self.engine.name,
+                    request=request.model_dump(mode="json"),
+                    training_principle=ctx.principle.text,
+                    runner_id=self.runner_id,
+                )
+            )
         except BaseException:
             lease.release()
             raise
@@ -262,17 +313,14 @@ class Runner:
         self._start(run, lease, f"plan-{plan_id}")
         return run
 
-    async def _record_start(self, caller: Caller, ctx: PlanContext, plan_id: uuid.UUID) -> None:
-        request = ctx.request
-        await self.db.run(
-            lambda s: start_plan(
-                s,
-                plan_id=plan_id,
-                organization_id=request.organization_id,
-                member_id=caller.member_id,
-                engine=self.engine.name,
-                request=request.model_dump(mode="json"),
-                training_principle=ctx.principle.text,
-                runner_id=self.runner_id,
-            )
-        )
+    def _start(self, run: Run, lease: Lease, name: str) -> None:
+        run.lease = lease
+        self.active[run.id] = run
+
+        async def execute() -> None:
+            try:
+                await run.execute()
+            finally:
+                self.active.pop(run.id, None)
+
+        self.tasks.start_soon(execute, name=name)
