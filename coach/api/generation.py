@@ -47,6 +47,8 @@ async def generate_draft(call: Call[GenerationRequest, None]) -> Response:
 async def generate_plan(call: Call[PlanRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
+    # A draft with nothing to plan is the request's fault: 400, and no plan row.
+    await services.engine.check_plan_request(ctx)
     run = await services.runner.start_plan(call.caller, ctx)
     await drained(run, "plan")
     return model_response(run.response())
