@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from coach.plans.deadline import NO_DEADLINE, Deadline
 from coach.plans.draft_fields import (
@@ -33,6 +34,7 @@ from coach.plans.session_text import MainSet, TitleSpec, read_title, type_from_t
 __all__ = [
     "WEEKDAYS",
     "DraftEntry",
+    "DraftReader",
     "DraftWeek",
     "ParsedDraft",
     "ParsedLine",
@@ -198,52 +200,61 @@ def _without_annotation(line: str) -> str:
     return line
 
 
+# What one line of a draft turned out to be.
+LineKind = Literal["blank", "intro", "header", "note", "rest", "workout", "unreadable"]
+
+
 @dataclass
-class _Reader:
-    sport: str
-    first_weekday: int
-    max_line_chars: int
-    weeks: int | None
+class DraftReader:
+    """Reads a draft one line at a time (`parse_draft` reads a whole text with it): the
+    LLM engine checks its own draft with it as the draft streams."""
+
+    sport: str = "running"
+    first_weekday: int = 0
+    max_line_chars: int = MAX_LINE_CHARS
+    weeks: int | None = None
     parsed: ParsedDraft = field(default_factory=ParsedDraft)
     current_week: int | None = None
     table: TableState = field(default_factory=TableState)
 
-    def read(self, lineno: int, raw: str) -> None:
+    def read(self, lineno: int, raw: str) -> list[LineKind]:
+        """Read one line of text; what it was (a table row may hold several workouts)."""
         cells = table_cells(raw, self.table)
         if cells is not None:
             if len(raw) > self.max_line_chars * 8:
                 self._unreadable(lineno, raw, f"longer than {self.max_line_chars * 8} characters")
-                return
+                return ["unreadable"]
             lines = table_lines(cells, self.table)
-            for text in lines or ():
-                self.line(lineno, text, quoted=text)
-            return
+            return [self.line(lineno, text, quoted=text) for text in lines or ()] or ["note"]
         self.table.clear()
-        self.line(lineno, raw)
+        return [self.line(lineno, raw)]
 
-    def _unreadable(self, lineno: int, text: str, reason: str) -> None:
+    def _unreadable(self, lineno: int, text: str, reason: str) -> LineKind:
         self.parsed.unreadable.append(Unreadable(lineno, quote(single_spaced(text)), reason))
+        return "unreadable"
 
-    def line(self, lineno: int, raw: str, *, quoted: str | None = None) -> None:
+    def line(self, lineno: int, raw: str, *, quoted: str | None = None) -> LineKind:
         line = single_spaced(raw)
         if not line:
-            return
+            return "blank"
         if len(line) > self.max_line_chars:
             if self.current_week is not None:
-                self._unreadable(lineno, line, f"longer than {self.max_line_chars} characters")
-            return
+                return self._unreadable(
+                    lineno, line, f"longer than {self.max_line_chars} characters"
+                )
+            return "intro"
         text = quoted or line
         line = _without_annotation(_without_markup(line))
         if not line:
-            return
+            return "blank"
         match = _LINE_RE.fullmatch(line)
         header = None if match else _HEADER_RE.fullmatch(line.lstrip("#").strip())
         if header:
             self.current_week = int(header.group(1) or header.group(3))
             self.parsed.headers[self.current_week] = _header(header.group(2) or "")
-            return
+            return "header"
         if line.startswith(("#", "//")):
-            return
+            return "note"
         weekday: int | None = None
         if match:
             week_text, day_text, weekday_text, rest = match.groups()
@@ -253,8 +264,8 @@ class _Reader:
             by_name = _WEEKDAY_LINE_RE.fullmatch(line)
             if not by_name:
                 if self.current_week is not None:
-                    self._unreadable(lineno, text, "not a workout line")
-                return
+                    return self._unreadable(lineno, text, "not a workout line")
+                return "intro"
             week_text, weekday_text, rest = by_name.groups()
             weekday = weekday_index(weekday_text)
             day = (weekday - self.first_weekday) % 7 + 1 if weekday is not None else 0
@@ -262,16 +273,14 @@ class _Reader:
         if week is None and self.weeks == 1:
             week = 1  # a one-week plan needs no week numbers
         if week is None:
-            self._unreadable(lineno, text, "no week number")
-            return
+            return self._unreadable(lineno, text, "no week number")
         if _REST_RE.fullmatch(rest or ""):
             self.parsed.rest_lines += 1
-            return
+            return "rest"
         title, seconds, meters = split_fields(rest or "")
         kind = type_from_title(title, self.sport) if title else None
         if kind is None:
-            self._unreadable(lineno, text, "no session type recognized")
-            return
+            return self._unreadable(lineno, text, "no session type recognized")
         self.parsed.lines.append(
             ParsedLine(
                 lineno=lineno,
@@ -286,6 +295,7 @@ class _Reader:
                 weekday=weekday,
             )
         )
+        return "workout"
 
 
 def parse_draft(
@@ -304,7 +314,7 @@ def parse_draft(
     week and day are read); after it, every non-blank line that is not a header, a note
     (`#`, `//`) or a rest line must be a workout line or it is reported as unreadable.
     """
-    reader = _Reader(sport, first_weekday, max_line_chars, weeks)
+    reader = DraftReader(sport, first_weekday, max_line_chars, weeks)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         if lineno % 256 == 0:
             deadline.check()

@@ -15,6 +15,8 @@ from coach.plans.draft_format import (
     ParsedDraft,
     ParsedLine,
     WeekHeader,
+    format_duration,
+    format_km,
     parse_draft,
 )
 from coach.plans.fidelity import Change
@@ -76,7 +78,11 @@ def plan_lines(parsed: ParsedDraft, *, weeks: int, first_weekday: int) -> PlanLi
             warnings.append(
                 str(Change(line.lineno, "day", f"D{line.day}", f"D{day}", "a week has days 1 to 7"))
             )
-            line = replace(line, day=day, weekday=None)
+            # The line as it is planned, for the LLM's request and later warnings.
+            text = f"W{line.week} D{day} {line.title}"
+            text += f", {format_duration(line.seconds)}" if line.seconds is not None else ""
+            text += f", {format_km(line.meters)}" if line.meters is not None else ""
+            line = replace(line, day=day, weekday=None, text=text)
         weekday = (first_weekday + line.day - 1) % 7
         if line.weekday is not None and line.weekday != weekday:
             warnings.append(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from coach.plans.models import Target, WorkoutType
-from coach.plans.sports import RIDE_WORDS
+from coach.plans.models import Sport, Target, WorkoutType
+from coach.plans.sports import RIDE_WORDS, Discipline, sport_of
 
 EffortKind = Literal["zone", "pace", "heart_rate", "power", "rpe"]
 
@@ -304,6 +304,19 @@ def read_title(title: str, kind: WorkoutType | None) -> TitleSpec:
     """
     text = " ".join(title.lower().split())
     return TitleSpec(main=_main_set(text, kind), effort=read_effort(text))
+
+
+def discipline_of(title: str, kind: str, plan_sport: Sport) -> Discipline:
+    """The sport of a session: the one its title's words name ("Threshold ride" in a
+    triathlon plan is a ride), else its type's, else the plan's."""
+    text = title.lower()
+    if RIDE_WORDS.search(text):
+        return "cycling"
+    if _SWIM_RE.search(text):
+        return "swimming"
+    if _RUN_RE.search(text):
+        return "running"
+    return sport_of(kind, plan_sport)
 
 
 @lru_cache(maxsize=4096)

@@ -28,7 +28,7 @@ from coach.plans.draft_format import ParsedLine
 from coach.plans.fidelity import changes, explained
 from coach.plans.instructions import parse_instructions
 from coach.plans.models import Phase, Workout
-from coach.plans.sports import sport_of
+from coach.plans.session_text import discipline_of
 
 _STEADY = frozenset(
     {
@@ -85,7 +85,7 @@ class LineBuilder:
         (the week header's) or the plan's phase for its week."""
         settings = self.settings
         week = self.weeks[line.week]
-        sport = sport_of(line.type, settings.sport)
+        sport = discipline_of(line.title, line.type, settings.sport)
         seconds = line.seconds
         if seconds is None:
             if line.meters is not None:
