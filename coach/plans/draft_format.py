@@ -51,6 +51,10 @@ __all__ = [
 ]
 
 MAX_LINE_CHARS = 500
+# Unreadable lines kept one by one (a 200,000-character draft may have 100,000 of them).
+KEPT_UNREADABLE = 200
+# Characters read between two deadline checks (each check lets other threads run).
+_CHECK_EVERY = 8192
 # How much of an unreadable line a warning quotes.
 QUOTE_CHARS = 120
 
@@ -129,7 +133,9 @@ class Unreadable:
 class ParsedDraft:
     lines: list[ParsedLine] = field(default_factory=list)
     headers: dict[int, WeekHeader] = field(default_factory=dict)
+    # The first KEPT_UNREADABLE unreadable lines; `unreadable_total` counts them all.
     unreadable: list[Unreadable] = field(default_factory=list)
+    unreadable_total: int = 0
     rest_lines: int = 0
 
 
@@ -216,6 +222,7 @@ class DraftReader:
     parsed: ParsedDraft = field(default_factory=ParsedDraft)
     current_week: int | None = None
     table: TableState = field(default_factory=TableState)
+    last_reason: str = ""  # why the last unreadable line was
 
     def read(self, lineno: int, raw: str) -> list[LineKind]:
         """Read one line of text; what it was (a table row may hold several workouts)."""
@@ -230,7 +237,11 @@ class DraftReader:
         return [self.line(lineno, raw)]
 
     def _unreadable(self, lineno: int, text: str, reason: str) -> LineKind:
-        self.parsed.unreadable.append(Unreadable(lineno, quote(single_spaced(text)), reason))
+        self.last_reason = reason
+        parsed = self.parsed
+        parsed.unreadable_total += 1
+        if len(parsed.unreadable) < KEPT_UNREADABLE:
+            parsed.unreadable.append(Unreadable(lineno, quote(single_spaced(text)), reason))
         return "unreadable"
 
     def line(self, lineno: int, raw: str, *, quoted: str | None = None) -> LineKind:
@@ -315,8 +326,11 @@ def parse_draft(
     (`#`, `//`) or a rest line must be a workout line or it is reported as unreadable.
     """
     reader = DraftReader(sport, first_weekday, max_line_chars, weeks)
+    read = 0
     for lineno, raw in enumerate(text.splitlines(), start=1):
-        if lineno % 256 == 0:
+        read += len(raw) + 64  # a line costs its characters and a little more
+        if read > _CHECK_EVERY:
             deadline.check()
+            read = 0
         reader.read(lineno, raw)
     return reader.parsed

@@ -55,7 +55,7 @@ def _unreadable_warnings(parsed: ParsedDraft) -> list[str]:
         f"line {u.lineno}: could not read {u.text!r} ({u.reason})"
         for u in parsed.unreadable[:MAX_NAMED_UNREADABLE]
     ]
-    more = len(parsed.unreadable) - MAX_NAMED_UNREADABLE
+    more = parsed.unreadable_total - MAX_NAMED_UNREADABLE
     if more > 0:
         warnings.append(f"{more} more lines could not be read")
     return warnings
@@ -114,7 +114,7 @@ def _nothing_usable(parsed: ParsedDraft, weeks: int) -> str:
     if parsed.unreadable:
         first = parsed.unreadable[0]
         return (
-            f"no line could be read as a workout ({len(parsed.unreadable)} unreadable, "
+            f"no line could be read as a workout ({parsed.unreadable_total} unreadable, "
             f"the first: line {first.lineno} {first.text!r}: {first.reason})"
         )
     return "the draft has no workout lines"

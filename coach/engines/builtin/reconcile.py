@@ -126,7 +126,7 @@ def build_plan(
     rec = _Reconciler(gen)
     workouts = []
     for index, line in enumerate(lines.lines):
-        if index % 64 == 0:
+        if index % 8 == 0:
             deadline.check()
         workout = rec.workout_for(line, overrides.get(line.week, (None, None))[0])
         if workout is not None:

@@ -70,7 +70,7 @@ class DraftChecker:
         self.lineno += 1
         parsed = self.reader.parsed
         before = len(parsed.lines)
-        unreadable = len(parsed.unreadable)
+        unreadable = parsed.unreadable_total
         kinds = self.reader.read(self.lineno, raw)
         if kinds == ["blank"]:
             return "\n" if self.wrote and self.in_wanted_week else ""
@@ -99,8 +99,8 @@ class DraftChecker:
                 self.days.add((line.week, line.day))
                 self.present.add(line.week)
             return self._out(raw) if taken else ""
-        if "unreadable" in kinds and len(parsed.unreadable) > unreadable:
-            return self._error(raw, parsed.unreadable[-1].reason)
+        if "unreadable" in kinds and parsed.unreadable_total > unreadable:
+            return self._error(raw, self.reader.last_reason)
         if ("note" in kinds or "rest" in kinds) and self.in_wanted_week:
             return self._out(raw)
         return ""
