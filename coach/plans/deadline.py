@@ -23,11 +23,8 @@ class Deadline:
         self.at = None if seconds is None else time.monotonic() + seconds
 
     def check(self) -> None:
-        """Raise once the deadline has passed; otherwise let other threads run.
-
-        The work checks between lines and weeks; each check hands the GIL over, so the
-        event loop's thread waits a fraction of a millisecond for it, not the 5 ms switch
-        interval a busy thread would otherwise hold it for."""
+        """Raise once the deadline has passed; otherwise let other threads run: a busy
+        worker thread hands the GIL (and its CPU) over between lines and weeks."""
         if self.at is not None and time.monotonic() > self.at:
             raise DeadlineExceeded(f"took longer than the {self.seconds:g} s allowed")
         time.sleep(0)

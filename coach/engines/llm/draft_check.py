@@ -31,18 +31,23 @@ class DraftChecker:
         self.lineno = 0
         self.in_wanted_week = False
         self.wrote = False
+        self.open_line = False  # the last line out has no newline (the answer's last)
 
     @property
     def missing(self) -> list[int]:
         return sorted(set(range(1, self.weeks + 1)) - self.present)
 
-    def next_answer(self, weeks: list[int]) -> None:
-        """The re-ask's answer may write only these weeks; it starts a fresh reading."""
+    def next_answer(self, weeks: list[int]) -> str:
+        """The re-ask's answer may write only these weeks; it starts a fresh reading. The
+        text to send first: a newline when the last line out has none."""
+        newline = "\n" if self.open_line else ""
+        self.open_line = False
         self.wanted = set(weeks)
         self.errors = []
         self.buffer = ""
         self.in_wanted_week = False
         self.reader.current_week = None
+        return newline
 
     def feed(self, text: str) -> str:
         """The complete lines of `text` (with what came before) that go out."""
@@ -54,8 +59,14 @@ class DraftChecker:
         return "".join(out)
 
     def finish(self) -> str:
+        """The answer's last line, when it goes out: as written, without a newline added
+        (a valid answer goes out exactly as the LLM wrote it)."""
         line, self.buffer = self.buffer, ""
-        return self._line(line) if line.strip() else ""
+        out = self._line(line) if line.strip() else ""
+        if out:
+            self.open_line = True
+            return out[:-1]
+        return out
 
     def _out(self, raw: str) -> str:
         self.wrote = True

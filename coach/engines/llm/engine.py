@@ -177,8 +177,11 @@ class LLMEngine(PlanEngine):
                 {"role": "assistant", "content": "".join(answer)[:4000]},
                 {"role": "user", "content": feedback},
             ]
-            checker.next_answer(missing)
+            if newline := checker.next_answer(missing):
+                yield DraftText(newline)
         if checker.missing:
+            if checker.open_line:
+                yield DraftText("\n")
             async for event in self._fill_weeks(ctx, checker.missing, wrote=checker.wrote):
                 yield event
         yield DraftProgress("done", "Draft written", 100)
