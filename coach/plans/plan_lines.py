@@ -20,6 +20,7 @@ from coach.plans.draft_format import (
     parse_draft,
 )
 from coach.plans.fidelity import Change
+from coach.plans.session_text import unread_numbers
 
 EXAMPLE_LINE = "W1 D2 Easy run, 40 min, 7 km"
 # Unreadable lines named one by one in the warnings; the rest are counted.
@@ -97,6 +98,13 @@ def plan_lines(parsed: ParsedDraft, *, weeks: int, first_weekday: int) -> PlanLi
             )
         chosen[key] = line
     result.lines = [chosen[key] for key in sorted(chosen)]
+    for line in result.lines:
+        if unread := unread_numbers(line.title, line.type):
+            named = ", ".join(repr(n) for n in unread)
+            warnings.append(
+                f"line {line.lineno}: {named} in the title shapes nothing (a {line.type}'s "
+                "title names no main set there); the workout follows the line's minutes and km"
+            )
     result.warnings = warnings
     if not result.lines:
         raise UnreadableDraft(_nothing_usable(parsed, weeks))

@@ -273,26 +273,46 @@ def _rep(size_text: str, unit: str) -> tuple[int | None, int | None]:
     return None, round(size)
 
 
-def _main_set(text: str, kind: WorkoutType | None) -> MainSet | None:
+Span = tuple[int, int]
+
+
+def _main_set(text: str, kind: WorkoutType | None) -> tuple[MainSet | None, Span | None]:
+    """The main set and where the title names it."""
     reps = _REPS_RE.search(text) if kind in REPEAT_TYPES else None
     if reps:
         count = int(reps.group(1))
         seconds, meters = _rep(reps.group(2), reps.group(3))
         if 1 <= count <= 100 and (seconds or meters):
-            return MainSet(count, seconds, meters)
-        return None
+            return MainSet(count, seconds, meters), reps.span()
+        return None, None
     last = _LAST_RE.search(text) if kind in LAST_TYPES else None
     if last:
         seconds, meters = _rep(last.group(1), last.group(2))
         if seconds or meters:
-            return MainSet(1, seconds, meters, last=True)
+            return MainSet(1, seconds, meters, last=True), last.span()
     if kind in BLOCK_TYPES:
         block = _BLOCK_RE.search(text)
         if block:
             seconds, meters = _rep(block.group(1), block.group(2))
             if seconds or meters:
-                return MainSet(1, seconds, meters)
-    return None
+                return MainSet(1, seconds, meters), block.span()
+    return None, None
+
+
+def unread_numbers(title: str, kind: WorkoutType) -> list[str]:
+    """Times and distances in a title that shape nothing: not its main set or effort (an
+    easy run's "20 min", a fartlek's "20 min" without reps). A race's distance is read
+    from its words elsewhere ("10k race")."""
+    if kind == "race":
+        return []
+    text = " ".join(title.lower().split())
+    _main, span = _main_set(text, kind)
+    if span is not None:
+        text = text[: span[0]] + " " + text[span[1] :]
+    at = text.find("@")
+    if at >= 0 and read_effort(text[at:]) is not None:
+        text = text[:at]
+    return [match.group(0) for match in _BLOCK_RE.finditer(text)]
 
 
 @lru_cache(maxsize=4096)
@@ -303,7 +323,7 @@ def read_title(title: str, kind: WorkoutType | None) -> TitleSpec:
     main set, a long run's "last 20 min @ Z3" is its closing block.
     """
     text = " ".join(title.lower().split())
-    return TitleSpec(main=_main_set(text, kind), effort=read_effort(text))
+    return TitleSpec(main=_main_set(text, kind)[0], effort=read_effort(text))
 
 
 def discipline_of(title: str, kind: str, plan_sport: Sport) -> Discipline:

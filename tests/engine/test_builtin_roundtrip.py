@@ -224,3 +224,14 @@ def test_a_run_added_to_a_cycling_plan_is_planned_at_running_pace(make_ctx: Make
     assert run is not None and run.type == "easy-run" and run.duration == 2400
     # 40 easy minutes on foot cover 5-8 km, not the 15+ km of an easy ride.
     assert 5000 <= run.distance <= 8000
+
+
+def test_a_number_in_a_title_that_shapes_nothing_is_named(ctx: GenerationContext) -> None:
+    draft = write_draft(ctx)
+    line = _line(draft, r"W6 D3 ")
+    lineno = draft.splitlines().index(line) + 1
+    built = build_plan(ctx, draft.replace(line, "W6 D3 Wed  Easy run 20 min, 45 min"))
+    assert _at(built.workouts, 6, 3).duration == 45 * 60
+    assert any(
+        w.startswith(f"line {lineno}: '20 min' in the title shapes nothing") for w in built.warnings
+    )
