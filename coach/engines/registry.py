@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from coach.engines.base import PlanEngine
 from coach.engines.builtin import BuiltinEngine
 from coach.engines.llm import LLMEngine, start_local_engine
+from coach.engines.offload import Offload
 from coach.errors import CoachError
 from coach.settings import Settings
 
@@ -46,7 +47,11 @@ async def create(name: str, settings: Settings) -> PlanEngine:
 
 
 async def _builtin(settings: Settings) -> PlanEngine:
-    return BuiltinEngine(settings.principles_dir)
+    return BuiltinEngine(
+        settings.principles_dir,
+        offload=Offload.from_settings(settings),
+        max_line_chars=settings.draft_max_line_chars,
+    )
 
 
 async def _openai(settings: Settings) -> PlanEngine:

@@ -288,8 +288,10 @@ class Runner:
         return run
 
     async def start_plan(self, caller: Caller, ctx: PlanContext) -> PlanRun:
-        """Write the plan's row (status `generating`), then start generating it; 429 when
-        the organization runs its limit of generations."""
+        """Write the plan's row (status `generating`), then start generating it; 400 for a
+        draft with nothing to plan, 429 when the organization runs its limit of
+        generations."""
+        await self.engine.check_plan_request(ctx)
         plan_id = uuid.uuid4()
         request = ctx.request
         lease = self.quotas.take(request.organization_id, "generations")

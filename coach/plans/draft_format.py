@@ -3,101 +3,78 @@
     Week 3 — build (focus: threshold work and volume) — 4h 10m, 42.5 km
     W3 D2 Tue  Intervals 6x800m @ 3:45/km, 60 min, 11.0 km
 
-The parser is tolerant (case, spacing, separators, missing weekday, several duration and
-distance spellings) and never drops a line silently: a line it cannot read comes back in
-`ParsedDraft.unreadable` with its number and text. See docs/draft-format.md.
+The parser is tolerant (case, spacing, separators, bullets, tables pasted from
+spreadsheets, missing weekday, several duration and distance spellings) and never drops a
+line silently: a line it cannot read comes back in `ParsedDraft.unreadable` with its
+number and text. It runs in time linear in the text: whitespace is collapsed first, lines
+longer than `max_line_chars` are reported rather than read, and no pattern backtracks
+over what another has matched (see coach.plans.draft_fields). See docs/draft-format.md.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import Literal
 
+from coach.plans.deadline import NO_DEADLINE, Deadline
+from coach.plans.draft_fields import (
+    WEEKDAYS,
+    parse_distance,
+    parse_duration,
+    single_spaced,
+    split_fields,
+    weekday_index,
+)
+from coach.plans.draft_tables import TableState, table_cells, table_lines
 from coach.plans.models import Phase, WorkoutType
 from coach.plans.phases import PHASES
-from coach.plans.sports import RIDE_WORDS
+from coach.plans.session_text import MainSet, TitleSpec, read_title, type_from_title
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_WEEKDAY_PATTERN = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+__all__ = [
+    "WEEKDAYS",
+    "DraftEntry",
+    "DraftReader",
+    "DraftWeek",
+    "ParsedDraft",
+    "ParsedLine",
+    "Unreadable",
+    "WeekHeader",
+    "format_duration",
+    "format_entry",
+    "format_km",
+    "parse_distance",
+    "parse_draft",
+    "parse_duration",
+    "render_week",
+    "week_header",
+]
+
+MAX_LINE_CHARS = 500
+# Unreadable lines kept one by one (a 200,000-character draft may have 100,000 of them).
+KEPT_UNREADABLE = 200
+# Characters read between two deadline checks (each check lets other threads run).
+_CHECK_EVERY = 8192
+# How much of an unreadable line a warning quotes.
+QUOTE_CHARS = 120
+
+_WEEKDAY = (
+    r"(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)\.?"
+)
 _LINE_RE = re.compile(
-    rf"^\s*(?:w(?:ee)?k?\s*(\d+)\s*[,/.\-]?\s*)?d(?:ay)?\s*(\d+)\b\s*[,.:]?\s*"
-    rf"(?:{_WEEKDAY_PATTERN}(?![a-z]))?\s*[:\-–—|]?\s*(.*)$",
+    rf"(?:w(?:ee)?k? ?(\d{{1,3}}) ?[,/.\-]? ?)?d(?:ay)? ?(\d{{1,3}})\b ?[,.:]? ?"
+    rf"(?:{_WEEKDAY}(?![a-z]))? ?[:\-–—|]? ?(.*)",
     re.IGNORECASE,
 )
 _WEEKDAY_LINE_RE = re.compile(
-    rf"^\s*(?:w(?:ee)?k?\s*(\d+)\s+)?{_WEEKDAY_PATTERN}(?![a-z])\s*[:\-–—|]?\s*(.*)$",
+    rf"(?:w(?:ee)?k? ?(\d{{1,3}}) ?[,/.\-]? ?)?{_WEEKDAY}(?![a-z]) ?[:\-–—|,]? ?(.*)",
     re.IGNORECASE,
 )
-_HEADER_RE = re.compile(r"^\s*#{0,3}\s*week\s+(\d+)\b(.*)$", re.IGNORECASE)
-_REST_RE = re.compile(r"^\s*(rest|off|day off|rest day|no training)\b[\s.!]*$", re.IGNORECASE)
-_DURATION_RE = re.compile(
-    r"^\s*(?:(\d+)\s*h(?:ours?|rs?)?\s*(?:(\d+)\s*(?:m|min|mins|minutes)?)?"
-    r"|(\d+):(\d{2})(?::(\d{2}))?\s*(?:h|hrs?)?"
-    r"|(\d+(?:[.,]\d+)?)\s*(?:min|mins|minutes|')"
-    r"|(\d+)\s*(?:s|sec|secs|seconds))\s*$",
-    re.IGNORECASE,
-)
-_DISTANCE_RE = re.compile(
-    r"^\s*(\d+(?:[.,]\d+)?)\s*(km|k|kms|m|meters?|metres?|mi|miles?)\s*$", re.IGNORECASE
-)
-_MAIN_SET_RE = re.compile(
-    r"(\d+)\s*[x×]\s*(\d+(?:[.,]\d+)?)\s*(km|m|min|mins|minutes|s|sec|secs|seconds|')(?![a-z])",
-    re.IGNORECASE,
-)
-_PACE_RE = re.compile(r"@\s*(\d{1,2}):(\d{2})\s*(?:/\s*km|min/km)", re.IGNORECASE)
-_TRAILING_RE = re.compile(
-    r"^(.*\S)\s+(\d+(?:[.,]\d+)?\s*(?:km|k|mi|miles|m|min|mins|minutes|h|hrs?|')"
-    r"|\d+\s*h\s*\d+\s*m?|\d+:\d{2}(?::\d{2})?\s*h?)\s*$",
-    re.IGNORECASE,
-)
-_ANNOTATION_RE = re.compile(r"\s*\[[^\]]*\]\s*$")
-
-# Title keywords, most specific first; the first match decides the workout type.
-_SWIM = r"\b(swim\w*|pool|drills?)\b"
-_KEYWORDS: tuple[tuple[str, dict[str, WorkoutType]], ...] = (
-    (r"\brace\b|\bgran\s*fondo\b|\btime[\s-]*trial\b|\bparkrun\b", {"any": "race"}),
-    (r"\bbrick\b", {"any": "brick"}),
-    (r"\b(strength|gym|core)\b", {"any": "strength"}),
-    (r"\b(technique|drills?)\b", {"swimming": "technique-swim"}),
-    (
-        r"\b(recovery|shake\s*-?out|regeneration)\b",
-        {"running": "recovery-run", "cycling": "recovery-ride", "swimming": "technique-swim"},
-    ),
-    (r"\blong\b", {"running": "long-run", "cycling": "long-ride", "swimming": "endurance-swim"}),
-    (r"\bsweet\s*-?spot\b|\bsst\b", {"any": "sweet-spot"}),
-    (
-        r"\bvo2\s*(max)?\b",
-        {"running": "intervals", "cycling": "vo2max", "swimming": "swim-intervals"},
-    ),
-    (r"\bhills?\b|\bhill\s+repeats\b", {"any": "hills"}),
-    (r"\bfartlek\b", {"any": "fartlek"}),
-    (r"\bprogression\b", {"any": "progression"}),
-    (r"\b(threshold|cruise|lt)\b", {"any": "threshold", "swimming": "swim-intervals"}),
-    (r"\btempo\b", {"any": "tempo", "swimming": "swim-intervals"}),
-    (
-        r"\b(intervals?|track|repeats|reps|speed)\b|\d+\s*[x×]\s*\d",
-        {"running": "intervals", "cycling": "vo2max", "swimming": "swim-intervals"},
-    ),
-    (
-        r"\b(half[\s-]*)?marathon\b(?![\s-]*pace)|\b\d+\s*k\b(?![\s-]*pace)|\bironman\b",
-        {"any": "race"},
-    ),
-    (
-        r"\b(easy|aerobic|endurance|base|steady|jog|run|ride|swim|z2)\b",
-        {"running": "easy-run", "cycling": "easy-ride", "swimming": "endurance-swim"},
-    ),
-)
-
-
-@dataclass(frozen=True)
-class MainSet:
-    """A main set the coach wrote into a title ("6x800m @ 3:45/km", "5x3 min")."""
-
-    reps: int
-    rep_seconds: int | None = None
-    rep_meters: int | None = None
-    pace: int | None = None  # s/km for the reps, if written
+_HEADER_RE = re.compile(r"(?:week|wk) ?(\d{1,3})\b(.*)|w(\d{1,3})[:.]?", re.IGNORECASE)
+_BULLET_RE = re.compile(r"(?:[-*•·+–—]|\d{1,2}[.)]) (.*)")
+_REST_RE = re.compile(r"(rest|off|day off|rest day|no training)\b[ .!]*", re.IGNORECASE)
+_PHASE_RES = tuple((phase, re.compile(rf"\b{phase}\b")) for phase in PHASES)
 
 
 @dataclass(frozen=True)
@@ -124,15 +101,19 @@ class DraftWeek:
 @dataclass(frozen=True)
 class ParsedLine:
     lineno: int
-    text: str
+    text: str  # the line as read (single-spaced)
     week: int
-    day: int
+    day: int  # as written; may be outside 1..7
     title: str
     type: WorkoutType
     seconds: int | None
     meters: int | None
-    main_set: MainSet | None
+    spec: TitleSpec
     weekday: int | None  # 0 = Monday, when the line names one
+
+    @property
+    def main_set(self) -> MainSet | None:
+        return self.spec.main
 
 
 @dataclass(frozen=True)
@@ -144,7 +125,7 @@ class WeekHeader:
 @dataclass(frozen=True)
 class Unreadable:
     lineno: int
-    text: str
+    text: str  # at most QUOTE_CHARS of it
     reason: str
 
 
@@ -152,7 +133,9 @@ class Unreadable:
 class ParsedDraft:
     lines: list[ParsedLine] = field(default_factory=list)
     headers: dict[int, WeekHeader] = field(default_factory=dict)
+    # The first KEPT_UNREADABLE unreadable lines; `unreadable_total` counts them all.
     unreadable: list[Unreadable] = field(default_factory=list)
+    unreadable_total: int = 0
     rest_lines: int = 0
 
 
@@ -190,182 +173,164 @@ def render_week(week: DraftWeek) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def parse_duration(text: str) -> int | None:
-    """Seconds from '60 min', '1h 30m', '1:30:00', '90'', '45s'; None if not a duration."""
-    match = _DURATION_RE.match(text)
-    if not match:
-        return None
-    hours, mins, hh, mm, ss, plain, secs = match.groups()
-    if hours is not None:
-        return int(hours) * 3600 + int(mins or 0) * 60
-    if hh is not None:
-        # "1:30" is h:mm; "1:30:00" is h:mm:ss.
-        return int(hh) * 3600 + int(mm) * 60 + int(ss or 0)
-    if plain is not None:
-        return round(float(plain.replace(",", ".")) * 60)
-    return int(secs)
+def quote(text: str) -> str:
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
-def parse_distance(text: str) -> int | None:
-    """Meters from '11.0 km', '11,5 km', '800 m', '6 mi'; None if not a distance."""
-    match = _DISTANCE_RE.match(text)
-    if not match:
-        return None
-    value = float(match.group(1).replace(",", "."))
-    unit = match.group(2).lower()
-    if unit in ("km", "k", "kms"):
-        return round(value * 1000)
-    if unit.startswith("mi"):
-        return round(value * 1609.344)
-    return round(value)
+def _header(line: str) -> WeekHeader:
+    rest = line.lower()
+    before = rest.split("(", 1)[0]
+    phase = next((p for p, pattern in _PHASE_RES if pattern.search(before)), None)
+    focus = None
+    start = rest.find("(focus:")
+    if start >= 0:
+        end = line.find(")", start)
+        focus = line[start + 7 : end if end >= 0 else len(line)].strip() or None
+    return WeekHeader(phase, focus)
 
 
-@lru_cache(maxsize=4096)
-def parse_main_set(title: str) -> MainSet | None:
-    match = _MAIN_SET_RE.search(title)
-    if not match:
-        return None
-    reps = int(match.group(1))
-    size = float(match.group(2).replace(",", "."))
-    unit = match.group(3).lower()
-    pace_match = _PACE_RE.search(title)
-    pace = int(pace_match.group(1)) * 60 + int(pace_match.group(2)) if pace_match else None
-    if reps < 1 or reps > 100 or size <= 0:
-        return None
-    if unit == "km":
-        return MainSet(reps, rep_meters=round(size * 1000), pace=pace)
-    if unit == "m":
-        return MainSet(reps, rep_meters=round(size), pace=pace)
-    if unit.startswith("s"):
-        return MainSet(reps, rep_seconds=round(size), pace=pace)
-    return MainSet(reps, rep_seconds=round(size * 60), pace=pace)
+def _without_markup(line: str) -> str:
+    """The line without a leading bullet or number and Markdown emphasis."""
+    bullet = _BULLET_RE.fullmatch(line)
+    if bullet:
+        line = bullet.group(1)
+    return line.strip("*_ ")
 
 
-_SWIM_RE = re.compile(_SWIM)
-_RUN_RE = re.compile(r"\b(run|jog|track)\b")
-_KEYWORD_RES = tuple((re.compile(pattern), by_sport) for pattern, by_sport in _KEYWORDS)
+def _without_annotation(line: str) -> str:
+    """The line without a trailing [annotation]."""
+    if line.endswith("]"):
+        start = line.rfind("[")
+        if start > 0:
+            return line[:start].rstrip()
+    return line
 
 
-@lru_cache(maxsize=4096)
-def type_from_title(title: str, sport: str) -> WorkoutType | None:
-    """The workout type a title names, for the plan's sport; None if it names none."""
-    text = title.lower()
-    if RIDE_WORDS.search(text):
-        context = "cycling"
-    elif _SWIM_RE.search(text):
-        context = "swimming"
-    elif _RUN_RE.search(text):
-        context = "running"
-    else:
-        context = "running" if sport == "triathlon" else sport
-    for pattern, by_sport in _KEYWORD_RES:
-        if pattern.search(text):
-            found = by_sport.get(context) or by_sport.get("any")
-            if found:
-                return found
-    return None
+# What one line of a draft turned out to be.
+LineKind = Literal["blank", "intro", "header", "note", "rest", "workout", "unreadable"]
 
 
-def _split_fields(rest: str) -> tuple[str, int | None, int | None]:
-    """Title, seconds, meters: trailing fields that are pure durations or distances."""
-    parts = [p for p in re.split(r"\s*[,·|;]\s*|\s+[–—]\s+", rest)]
-    seconds: int | None = None
-    meters: int | None = None
-    while len(parts) > 1:
-        last = parts[-1]
-        if not last:
-            parts.pop()
-        elif seconds is None and (value := parse_duration(last)) is not None:
-            seconds = value
-            parts.pop()
-        elif meters is None and (value := parse_distance(last)) is not None:
-            meters = value
-            parts.pop()
-        else:
-            break
-    title = ", ".join(p for p in parts if p).strip()
-    # Without separators ("long run 12 km", "easy jog 1h") the numbers end the title.
-    for _ in range(2):
-        tail = _TRAILING_RE.match(title)
-        if not tail:
-            break
-        if meters is None and (value := parse_distance(tail.group(2))) is not None:
-            meters = value
-        elif seconds is None and (value := parse_duration(tail.group(2))) is not None:
-            seconds = value
-        else:
-            break
-        title = tail.group(1).strip()
-    return title, seconds, meters
+@dataclass
+class DraftReader:
+    """Reads a draft one line at a time (`parse_draft` reads a whole text with it): the
+    LLM engine checks its own draft with it as the draft streams."""
 
-
-def _weekday_index(token: str | None) -> int | None:
-    if not token:
-        return None
-    return next(i for i, name in enumerate(WEEKDAYS) if name.lower() == token[:3].lower())
-
-
-def parse_draft(text: str, *, sport: str = "running", first_weekday: int = 0) -> ParsedDraft:
-    """Read a draft back. `first_weekday` is the weekday of day 1 (Monday = 0).
-
-    Text before the first week header is the intro and is skipped; after it, every
-    non-blank line that is not a header, a `#` note or a rest line must be a workout line
-    or it is reported as unreadable.
-    """
-    parsed = ParsedDraft()
+    sport: str = "running"
+    first_weekday: int = 0
+    max_line_chars: int = MAX_LINE_CHARS
+    weeks: int | None = None
+    parsed: ParsedDraft = field(default_factory=ParsedDraft)
     current_week: int | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith(("#", "//")) and not _HEADER_RE.match(line):
-            continue
-        header = None if _LINE_RE.match(line) else _HEADER_RE.match(line)
+    table: TableState = field(default_factory=TableState)
+    last_reason: str = ""  # why the last unreadable line was
+
+    def read(self, lineno: int, raw: str) -> list[LineKind]:
+        """Read one line of text; what it was (a table row may hold several workouts)."""
+        cells = table_cells(raw, self.table)
+        if cells is not None:
+            if len(raw) > self.max_line_chars * 8:
+                self._unreadable(lineno, raw, f"longer than {self.max_line_chars * 8} characters")
+                return ["unreadable"]
+            lines = table_lines(cells, self.table)
+            return [self.line(lineno, text, quoted=text) for text in lines or ()] or ["note"]
+        self.table.clear()
+        return [self.line(lineno, raw)]
+
+    def _unreadable(self, lineno: int, text: str, reason: str) -> LineKind:
+        self.last_reason = reason
+        parsed = self.parsed
+        parsed.unreadable_total += 1
+        if len(parsed.unreadable) < KEPT_UNREADABLE:
+            parsed.unreadable.append(Unreadable(lineno, quote(single_spaced(text)), reason))
+        return "unreadable"
+
+    def line(self, lineno: int, raw: str, *, quoted: str | None = None) -> LineKind:
+        line = single_spaced(raw)
+        if not line:
+            return "blank"
+        if len(line) > self.max_line_chars:
+            if self.current_week is not None:
+                return self._unreadable(
+                    lineno, line, f"longer than {self.max_line_chars} characters"
+                )
+            return "intro"
+        text = quoted or line
+        line = _without_annotation(_without_markup(line))
+        if not line:
+            return "blank"
+        match = _LINE_RE.fullmatch(line)
+        header = None if match else _HEADER_RE.fullmatch(line.lstrip("#").strip())
         if header:
-            current_week = int(header.group(1))
-            rest = header.group(2).lower()
-            phase = next((p for p in PHASES if re.search(rf"\b{p}\b", rest.split("(")[0])), None)
-            focus = re.search(r"\(focus:\s*([^)]*)\)", header.group(2), re.IGNORECASE)
-            parsed.headers[current_week] = WeekHeader(phase, focus.group(1) if focus else None)
-            continue
-        line = _ANNOTATION_RE.sub("", line)
-        match = _LINE_RE.match(line)
+            self.current_week = int(header.group(1) or header.group(3))
+            self.parsed.headers[self.current_week] = _header(header.group(2) or "")
+            return "header"
+        if line.startswith(("#", "//")):
+            return "note"
         weekday: int | None = None
         if match:
             week_text, day_text, weekday_text, rest = match.groups()
             day = int(day_text)
-            weekday = _weekday_index(weekday_text)
+            weekday = weekday_index(weekday_text)
         else:
-            by_name = _WEEKDAY_LINE_RE.match(line)
+            by_name = _WEEKDAY_LINE_RE.fullmatch(line)
             if not by_name:
-                if current_week is not None:
-                    parsed.unreadable.append(Unreadable(lineno, raw, "not a workout line"))
-                continue
+                if self.current_week is not None:
+                    return self._unreadable(lineno, text, "not a workout line")
+                return "intro"
             week_text, weekday_text, rest = by_name.groups()
-            weekday = _weekday_index(weekday_text)
-            day = (weekday - first_weekday) % 7 + 1 if weekday is not None else 0
-        week = int(week_text) if week_text else current_week
+            weekday = weekday_index(weekday_text)
+            day = (weekday - self.first_weekday) % 7 + 1 if weekday is not None else 0
+        week = int(week_text) if week_text else self.current_week
+        if week is None and self.weeks == 1:
+            week = 1  # a one-week plan needs no week numbers
         if week is None:
-            parsed.unreadable.append(Unreadable(lineno, raw, "no week number"))
-            continue
-        if _REST_RE.match(rest or ""):
-            parsed.rest_lines += 1
-            continue
-        title, seconds, meters = _split_fields(rest or "")
-        kind = type_from_title(title, sport) if title else None
+            return self._unreadable(lineno, text, "no week number")
+        if _REST_RE.fullmatch(rest or ""):
+            self.parsed.rest_lines += 1
+            return "rest"
+        title, seconds, meters = split_fields(rest or "")
+        kind = type_from_title(title, self.sport) if title else None
         if kind is None:
-            parsed.unreadable.append(Unreadable(lineno, raw, "no session type recognized"))
-            continue
-        parsed.lines.append(
+            return self._unreadable(lineno, text, "no session type recognized")
+        self.parsed.lines.append(
             ParsedLine(
                 lineno=lineno,
-                text=raw,
+                text=quote(text),
                 week=week,
                 day=day,
-                title=title,
+                title=title[:200],
                 type=kind,
                 seconds=seconds,
                 meters=meters,
-                main_set=parse_main_set(title),
+                spec=read_title(title[:200], kind),
                 weekday=weekday,
             )
         )
-    return parsed
+        return "workout"
+
+
+def parse_draft(
+    text: str,
+    *,
+    sport: str = "running",
+    first_weekday: int = 0,
+    weeks: int | None = None,
+    max_line_chars: int = MAX_LINE_CHARS,
+    deadline: Deadline = NO_DEADLINE,
+) -> ParsedDraft:
+    """Read a draft back. `first_weekday` is the weekday of day 1 (Monday = 0); `weeks`,
+    when known, lets a one-week draft leave out week numbers.
+
+    Text before the first week header is the intro and is skipped (its lines that name a
+    week and day are read); after it, every non-blank line that is not a header, a note
+    (`#`, `//`) or a rest line must be a workout line or it is reported as unreadable.
+    """
+    reader = DraftReader(sport, first_weekday, max_line_chars, weeks)
+    read = 0
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        read += len(raw) + 64  # a line costs its characters and a little more
+        if read > _CHECK_EVERY:
+            deadline.check()
+            read = 0
+        reader.read(lineno, raw)
+    return reader.parsed

@@ -24,6 +24,13 @@ RIDE_WORDS = re.compile(r"\b(ride|bike|cycl\w*|spin|trainer|zwift)\b", re.IGNORE
 # A workout shorter than MIN_MINUTES is not a session, and one longer than its sport's cap
 # is not plausible.
 MIN_MINUTES = 10
+# The steady paces (s/km) a person can hold, from a slow walk (or an easy spin, or drills)
+# to faster than any marathon record: a distance that needs more is not a session.
+HUMAN_PACE: dict[str, tuple[float, float]] = {
+    "running": (150.0, 900.0),
+    "cycling": (50.0, 450.0),
+    "swimming": (550.0, 3000.0),
+}
 MAX_MINUTES: dict[Sport, int] = {"running": 240, "cycling": 360, "swimming": 180, "triathlon": 360}
 STRENGTH_MAX_MINUTES = 240
 

@@ -159,3 +159,81 @@ def test_generation_tenancy_codes(server: LiveServer, tenant: Tenant, other_tena
         assert http.post("/v1/coach/generate-draft", json=body(tenant)).status_code == 403
     with server.client() as http:
         assert http.post("/v1/coach/generate-draft", json=body(tenant)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("draft", "reason"),
+    [
+        ("Please make me a good plan for the spring, thanks!", "the draft has no workout lines"),
+        ("W9 D2 Easy run, 40 min\nW10 D3 Long run, 90 min\n", "outside the 4-week plan"),
+        ("Week 1\n" + "W1 D2 " + "x" * 5000 + " easy run, 40 min\n", "longer than 500"),
+    ],
+    ids=["free-text", "outside-the-weeks", "one-huge-line"],
+)
+def test_a_draft_with_nothing_to_plan_is_a_400_never_a_plan(
+    server: LiveServer, tenant: Tenant, draft: str, reason: str
+) -> None:
+    request = body(tenant, refined_draft=draft)
+    with server.client(tenant.coach_key) as http:
+        response = http.post("/v1/coach/generate-plan", json=request)
+        # Every way of starting a plan refuses it before a stream or a plan exists.
+        others = [
+            http.post(path, json=request)
+            for path in (
+                "/v1/coach/generate-plan/stream",
+                "/v1/coach/generate-plan/stream/batch",
+                "/v1/coach/plans",
+            )
+        ]
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert set(error) == {"error", "details"}
+    assert [d["field"] for d in error["details"]] == ["refined_draft"]
+    message = error["details"][0]["message"]
+    assert reason in message and "e.g. 'W1 D2 Easy run, 40 min, 7 km'" in message
+    for other in others:
+        assert other.status_code == 400 and other.json() == error
+
+
+def test_the_forms_coaches_write_are_planned(server: LiveServer, tenant: Tenant) -> None:
+    draft = "\n".join(
+        [
+            "Week 1",
+            "- Monday: easy 40'",
+            "* Wed: intervals 6x800m @ 3:45/km, 60 min, 11,5 km",
+            "1. Saturday — long run 1h30",
+            "",
+            "Week | Day | Session | Minutes | Km",
+            "|---|---|---|---|---|",
+            "| 2 | Tue | Tempo 20 min @ Z3 | 45 | 9 |",
+            "| 2 | Sun | Long run | 100 | 17 |",
+            "",
+            "Week\tMon\tTue\tWed\tThu\tFri\tSat\tSun",
+            "3\tEasy 40'\tRest\tThreshold 2x10 min @ Z4, 50 min\t\tEasy 30'\tLong 90'\t-",
+        ]
+    )
+    with server.client(tenant.coach_key) as http:
+        response = http.post(
+            "/v1/coach/generate-plan",
+            json=body(tenant, weeks=3, start_date="2026-03-02", refined_draft=draft),
+        )
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    got = [(w["week"], w["day"], w["type"], w["duration"] // 60) for w in plan["content"]]
+    assert got == [
+        (1, 1, "easy-run", 40),
+        (1, 3, "intervals", 60),
+        (1, 6, "long-run", 90),
+        (2, 2, "tempo", 45),
+        (2, 7, "long-run", 100),
+        (3, 1, "easy-run", 40),
+        (3, 3, "threshold", 50),
+        (3, 5, "easy-run", 30),
+        (3, 6, "long-run", 90),
+    ]
+    intervals = plan["content"][1]
+    assert intervals["distance"] == 11500
+    main = next(s for s in intervals["segments"] if s["repeats"] > 1)
+    assert main["repeats"] == 6 and main["steps"][0]["duration_value"] == 800
+    assert main["steps"][0]["target"]["type"] == "pace"
+    assert not [w for w in plan["warnings"] if w.startswith("line")], plan["warnings"]

@@ -174,7 +174,11 @@ def test_library_feeds_prefer_and_strict_existing(server: LiveServer, tenant: Te
     easy = sample_workout("easy-run")
     with server.client(tenant.coach_key) as http:
         _create(http, workout_to_template(easy, sport="running").model_dump(mode="json"))
-        draft = http.post("/v1/coach/generate-draft", json=body(tenant, weeks=2)).json()["draft"]
+        # The draft shows the library workouts it reuses; the plan keeps what it shows.
+        draft = http.post(
+            "/v1/coach/generate-draft",
+            json=body(tenant, weeks=2, content_source="prefer_existing"),
+        ).json()["draft"]
         prefer = http.post(
             "/v1/coach/generate-plan",
             json=body(tenant, weeks=2, refined_draft=draft, content_source="prefer_existing"),

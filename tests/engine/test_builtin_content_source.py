@@ -85,6 +85,16 @@ def test_edited_line_is_matched_against_the_library(make_ctx: MakeCtx) -> None:
     ctx = make_ctx(weeks=4, content_source="prefer_existing", library=LIBRARY)
     draft = write_draft(ctx)
     line = next(x for x in draft.splitlines() if x.startswith("W2 D3 "))
-    built = build_plan(ctx, draft.replace(line, re.sub(r"  .*$", "  Easy run, 85 min", line)))
+    built = build_plan(ctx, draft.replace(line, re.sub(r"  .*$", "  Easy run, 90 min", line)))
     edited = next(w for w in built.workouts if (w.week, w.day) == (2, 3))
     assert edited.title == "Club long easy" and edited.source == "library"
+
+
+def test_a_library_workout_never_changes_the_coachs_minutes(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx(weeks=4, content_source="prefer_existing", library=LIBRARY)
+    draft = write_draft(ctx)
+    line = next(x for x in draft.splitlines() if x.startswith("W2 D3 "))
+    built = build_plan(ctx, draft.replace(line, re.sub(r"  .*$", "  Easy run, 85 min", line)))
+    edited = next(w for w in built.workouts if (w.week, w.day) == (2, 3))
+    # "Club long easy" (90 min) is within 20%, but the coach wrote 85 minutes.
+    assert edited.duration == 85 * 60 and edited.source == "builtin"

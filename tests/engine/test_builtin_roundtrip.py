@@ -11,6 +11,7 @@ from coach.engines.base import GenerationContext
 from coach.engines.builtin import build_plan, write_draft
 from coach.engines.builtin.draft import generate
 from coach.plans.models import HARD_TYPES, Workout
+from coach.plans.plan_lines import UnreadableDraft
 
 
 @pytest.fixture
@@ -83,16 +84,27 @@ def test_changed_session_easy_to_tempo(ctx: GenerationContext) -> None:
     assert any(st.intensity == "interval" for seg in tempo.segments for st in seg.steps)
 
 
-def test_longer_long_run_by_distance(ctx: GenerationContext) -> None:
+def test_longer_long_run_by_distance_keeps_the_written_minutes(ctx: GenerationContext) -> None:
     draft = write_draft(ctx)
     line = _line(draft, r"W6 D7 ")
     before = _at(build_plan(ctx, draft).workouts, 6, 7)
     assert before.type == "long-run"
-    longer = re.sub(r"\d+\.\d km", "24.0 km", line)
+    longer = re.sub(r"\d+\.\d km", "18.0 km", line)
     built = build_plan(ctx, draft.replace(line, longer))
     after = _at(built.workouts, 6, 7)
-    assert after.type == "long-run" and abs(after.distance - 24000) <= 1
-    assert after.duration > before.duration
+    # Both numbers on the line are the coach's: the same minutes, at a faster pace.
+    assert after.type == "long-run" and after.distance == 18000
+    assert after.duration == before.duration
+    assert not [w for w in built.warnings if w.startswith("line")]
+
+
+def test_distance_without_minutes_sets_the_minutes(ctx: GenerationContext) -> None:
+    draft = write_draft(ctx)
+    line = _line(draft, r"W6 D7 ")
+    before = _at(build_plan(ctx, draft).workouts, 6, 7)
+    built = build_plan(ctx, draft.replace(line, "W6 D7 Sun  Long run, 24.0 km"))
+    after = _at(built.workouts, 6, 7)
+    assert after.distance == 24000 and after.duration > before.duration
 
 
 def test_longer_long_run_by_time(ctx: GenerationContext) -> None:
@@ -101,9 +113,25 @@ def test_longer_long_run_by_time(ctx: GenerationContext) -> None:
     longer = re.sub(r", [^,]+, (\d+\.\d km)$", r", 2h 10m, \1", line)
     built = build_plan(ctx, draft.replace(line, longer))
     after = _at(built.workouts, 6, 7)
+    written_km = float(re.search(r"(\d+\.\d) km$", line).group(1))
     assert after.duration == 130 * 60 and after.type == "long-run"
-    # Both numbers changed meaning: the time wins and the engine says what it did.
-    assert any("kept 130 min" in w for w in built.warnings)
+    assert after.distance == round(written_km * 1000)
+
+
+def test_a_distance_no_one_runs_in_that_time_is_changed_with_a_warning(
+    ctx: GenerationContext,
+) -> None:
+    draft = write_draft(ctx)
+    line = _line(draft, r"W6 D7 ")
+    lineno = draft.splitlines().index(line) + 1
+    built = build_plan(ctx, draft.replace(line, re.sub(r"\d+\.\d km", "60.0 km", line)))
+    after = _at(built.workouts, 6, 7)
+    before = _at(build_plan(ctx, draft).workouts, 6, 7)
+    # The minutes stand; the distance is what they cover at the planned pace.
+    assert after.duration == before.duration and after.distance < 30000
+    warning = next(w for w in built.warnings if w.startswith(f"line {lineno}: distance"))
+    assert f"distance 60.0 km → {after.distance / 1000:.1f} km" in warning
+    assert "faster than anyone goes" in warning
 
 
 def test_removed_quality_session_changed_to_easy(ctx: GenerationContext) -> None:
@@ -147,10 +175,17 @@ def test_out_of_range_lines_are_reported(ctx: GenerationContext) -> None:
     assert any("week 14 is outside the 12-week plan" in w for w in built.warnings)
 
 
-def test_draft_without_workout_lines_falls_back_to_request(ctx: GenerationContext) -> None:
-    built = build_plan(ctx, "Please make me a good plan, thanks!")
-    assert built.workouts == [s.final for s in generate(ctx).slots]
-    assert any("no workout lines" in w for w in built.warnings)
+def test_draft_without_workout_lines_is_refused(ctx: GenerationContext) -> None:
+    with pytest.raises(UnreadableDraft) as refused:
+        build_plan(ctx, "Please make me a good plan, thanks!")
+    assert refused.value.status == 400
+    assert refused.value.details[0]["field"] == "refined_draft"
+    assert "W1 D2 Easy run, 40 min, 7 km" in refused.value.details[0]["message"]
+
+
+def test_draft_with_every_line_outside_the_plan_is_refused(ctx: GenerationContext) -> None:
+    with pytest.raises(UnreadableDraft, match="outside the 12-week plan"):
+        build_plan(ctx, "W14 D2 Easy run, 40 min\nW15 D3 Long run, 90 min\n")
 
 
 def test_edits_that_break_rules_are_kept_and_warned(ctx: GenerationContext) -> None:
@@ -189,3 +224,14 @@ def test_a_run_added_to_a_cycling_plan_is_planned_at_running_pace(make_ctx: Make
     assert run is not None and run.type == "easy-run" and run.duration == 2400
     # 40 easy minutes on foot cover 5-8 km, not the 15+ km of an easy ride.
     assert 5000 <= run.distance <= 8000
+
+
+def test_a_number_in_a_title_that_shapes_nothing_is_named(ctx: GenerationContext) -> None:
+    draft = write_draft(ctx)
+    line = _line(draft, r"W6 D3 ")
+    lineno = draft.splitlines().index(line) + 1
+    built = build_plan(ctx, draft.replace(line, "W6 D3 Wed  Easy run 20 min, 45 min"))
+    assert _at(built.workouts, 6, 3).duration == 45 * 60
+    assert any(
+        w.startswith(f"line {lineno}: '20 min' in the title shapes nothing") for w in built.warnings
+    )

@@ -16,6 +16,7 @@ from coach.engines.base import (
     WorkoutReady,
 )
 from coach.engines.llm import LLMEngine
+from coach.engines.llm.draftlines import parse_draft
 from coach.plans.models import Workout
 from tests.engine_llm.answers import (
     LINES,
@@ -125,9 +126,11 @@ async def test_draft_streams_text_and_progress() -> None:
         async with engine_for(url) as engine:
             events = [e async for e in engine.draft(context(request))]
     assert events[0] == DraftProgress("prompt", "Prompt built", 5)
-    assert events[1].status == "generating" and isinstance(events[2], DraftText)
+    assert events[1].status == "generating"
     assert events[-1] == DraftProgress("done", "Draft written", 100)
-    assert "".join(e.text for e in events if isinstance(e, DraftText)) == text
+    # A valid draft goes out as written, one line at a time as each line closes.
+    pieces = [e.text for e in events if isinstance(e, DraftText)]
+    assert pieces == text.splitlines(keepends=True)
     progress = [e.progress for e in events if isinstance(e, DraftProgress)]
     assert progress == sorted(progress)
     body = llm.requests[0]
@@ -137,14 +140,33 @@ async def test_draft_streams_text_and_progress() -> None:
     assert "intermediate" in body["messages"][1]["content"]
 
 
-async def test_empty_draft_is_an_error() -> None:
-    from coach.engines.base import EngineError
+async def test_a_draft_the_llm_never_writes_is_written_by_the_built_in_planner() -> None:
+    llm = ScriptedLLM(responder=lambda body: Reply(""))
+    request = plan_request(3)
+    with serve_app(llm.app) as url:
+        async with engine_for(url, llm_repair_attempts=1) as engine:
+            events = [e async for e in engine.draft(context(request))]
+    assert len(llm.requests) == 2  # the answer, one re-ask
+    text = "".join(e.text for e in events if isinstance(e, DraftText))
+    for week in (1, 2, 3):
+        assert f"# Week {week} was written by the built-in planner" in text
+    assert parse_draft(text, weeks=3).total >= 9
+    assert events[-1] == DraftProgress("done", "Draft written", 100)
+    assert any(isinstance(e, DraftProgress) and e.status == "repairing" for e in events)
 
-    llm = ScriptedLLM(Reply(""))
+
+async def test_a_draft_with_missing_weeks_is_asked_again_for_those_weeks_only() -> None:
+    week1 = "Week 1 — base (focus: easy)\nW1 D1 Easy run, 40 min, 7 km\nW1 D9 Long run, 90 min\n"
+    week2 = "Week 2 — build (focus: more)\nW2 D3 Tempo 20 min @ Z3, 45 min, 9 km\n"
+    llm = ScriptedLLM(Reply("Sure! Here is your plan:\n" + week1), Reply(week2))
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
-            with pytest.raises(EngineError, match="empty draft"):
-                [e async for e in engine.draft(context(plan_request(1)))]
+            events = [e async for e in engine.draft(context(plan_request(2)))]
+    text = "".join(e.text for e in events if isinstance(e, DraftText))
+    # Chatter and the day outside the week stay out; the re-ask names them and week 2.
+    assert text == "Week 1 — base (focus: easy)\nW1 D1 Easy run, 40 min, 7 km\n" + week2
+    feedback = llm.requests[1]["messages"][-1]["content"]
+    assert "D9 is not a day of the week" in feedback and "only week 2" in feedback
 
 
 async def test_draft_without_workout_lines_fails_before_any_request() -> None:
@@ -155,7 +177,7 @@ async def test_draft_without_workout_lines_fails_before_any_request() -> None:
     with serve_app(llm.app) as url:
         async with engine_for(url) as engine:
             events = []
-            with pytest.raises(EngineError, match="no workout lines"):
+            with pytest.raises(EngineError, match="refined_draft: no line could be read"):
                 async for event in engine.plan(context(request)):
                     events.append(event)
     # No plan, so no total and no events at all; the error says what is wrong.

@@ -99,8 +99,10 @@ def test_draft_lines_are_grouped_by_week_and_bad_lines_reported() -> None:
     assert draft.weeks[2].line(3) is not None and draft.weeks[2].line(3).minutes == 50
     assert draft.weeks[2].line(3).km == 9
     assert len(draft.warnings) == 3
-    assert any("second workout on week 2 day 4" in w for w in draft.warnings)
-    assert any("outside the plan" in w for w in draft.warnings)
+    # The later line on a day wins, as in the built-in engine.
+    assert any("W2 D4 already has a workout from line" in w for w in draft.warnings)
+    assert draft.weeks[2].line(4) is not None and draft.weeks[2].line(4).minutes == 30
+    assert any("week 9 is outside the 2-week plan" in w for w in draft.warnings)
     assert any("lalala" in w for w in draft.warnings)
 
 

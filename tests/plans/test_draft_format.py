@@ -5,15 +5,13 @@ from __future__ import annotations
 from coach.plans.draft_format import (
     DraftEntry,
     DraftWeek,
-    MainSet,
     format_entry,
     parse_distance,
     parse_draft,
     parse_duration,
-    parse_main_set,
     render_week,
-    type_from_title,
 )
+from coach.plans.session_text import Effort, MainSet, read_title, type_from_title
 
 
 def test_entry_line_shape() -> None:
@@ -59,10 +57,28 @@ def test_durations_and_distances() -> None:
 
 
 def test_main_sets() -> None:
-    assert parse_main_set("Intervals 6x800m @ 3:45/km") == MainSet(6, rep_meters=800, pace=225)
-    assert parse_main_set("Threshold 4 x 1.6 km") == MainSet(4, rep_meters=1600)
-    assert parse_main_set("Hill repeats 8x75 s") == MainSet(8, rep_seconds=75)
-    assert parse_main_set("Easy run") is None
+    six = read_title("Intervals 6x800m @ 3:45/km", "intervals")
+    assert six.main == MainSet(6, rep_meters=800) and six.effort == Effort("pace", 225, 225)
+    assert read_title("Threshold 4 x 1.6 km", "threshold").main == MainSet(4, rep_meters=1600)
+    assert read_title("Hill repeats 8x75 s", "hills").main == MainSet(8, rep_seconds=75)
+    assert read_title("Easy run", "easy-run").main is None
+
+
+def test_titles_name_blocks_closing_blocks_and_efforts() -> None:
+    tempo = read_title("Tempo 20 min @ Z3", "tempo")
+    assert tempo.main == MainSet(1, rep_seconds=1200) and tempo.effort == Effort("zone", 3, 3)
+    assert read_title("Tempo 2x15 min @ 4:20/km", "tempo").main == MainSet(2, rep_seconds=900)
+    last = read_title("Progression run, last 7 min @ Z3", "progression")
+    assert last.main == MainSet(1, rep_seconds=420, last=True)
+    hills = read_title("Hill repeats 8x75 s @ 173-180 bpm", "hills")
+    assert hills.effort == Effort("heart_rate", 173, 180)
+    ride = read_title("Sweet spot ride 3x12 min @ 220-235 W", "sweet-spot")
+    assert ride.main == MainSet(3, rep_seconds=720) and ride.effort == Effort("power", 220, 235)
+    swim = read_title("Swim intervals 10x100m @ 1:45/100m", "swim-intervals")
+    assert swim.main == MainSet(10, rep_meters=100) and swim.effort == Effort("pace", 1050, 1050)
+    assert read_title("Easy run @ Z2", "easy-run").effort == Effort("zone", 2, 2)
+    # A number an easy run does not use stays a word of the title.
+    assert read_title("Easy run 20 min", "easy-run").main is None
 
 
 def test_types_from_titles() -> None:
@@ -104,7 +120,7 @@ W1 D6  ???
     assert parsed.rest_lines == 1
     assert [(u.lineno, u.text) for u in parsed.unreadable] == [
         (10, "this line means nothing"),
-        (11, "W1 D6  ???"),
+        (11, "W1 D6 ???"),
     ]
 
 

@@ -14,6 +14,7 @@ from coach.engines.builtin.planner import (
     realize,
     settings_from,
 )
+from coach.plans.deadline import NO_DEADLINE, Deadline
 from coach.plans.draft_format import WEEKDAYS, DraftEntry, DraftWeek, render_week
 from coach.plans.models import Workout
 from coach.plans.weeks import by_week
@@ -42,12 +43,15 @@ class Generated:
     slots: list[Slot]
 
 
-def generate(ctx: DraftContext, *, principles_dir: Path | None = None) -> Generated:
+def generate(
+    ctx: DraftContext, *, principles_dir: Path | None = None, deadline: Deadline = NO_DEADLINE
+) -> Generated:
     """The plan for the request in `ctx`; see settings_from for `principles_dir`."""
     settings = settings_from(ctx, principles_dir=principles_dir)
     weeks = plan_weeks(settings)
     slots: list[Slot] = []
     for week in weeks:
+        deadline.check()
         for day in week.days:
             workout = realize(settings, week, day)
             final, warning = from_library(settings, workout)
@@ -124,9 +128,12 @@ def draft_pieces(ctx: DraftContext, gen: Generated) -> list[str]:
     return pieces
 
 
-def write_draft(ctx: DraftContext, *, principles_dir: Path | None = None) -> str:
+def write_draft(
+    ctx: DraftContext, *, principles_dir: Path | None = None, deadline: Deadline = NO_DEADLINE
+) -> str:
     """The coach-editable draft text for the request in `ctx`."""
-    return "".join(draft_pieces(ctx, generate(ctx, principles_dir=principles_dir)))
+    gen = generate(ctx, principles_dir=principles_dir, deadline=deadline)
+    return "".join(draft_pieces(ctx, gen))
 
 
 __all__ = ["Generated", "Slot", "draft_pieces", "generate", "write_draft"]

@@ -12,10 +12,11 @@ from coach.engines.builtin.layout import WeekFrame, lay_out
 from coach.engines.builtin.sessions import SessionInput, build_session
 from coach.engines.builtin.targets import Intensities, intensities_for
 from coach.engines.builtin.week import cap_increase, distribute, floor5, mark_recovery_days
-from coach.plans.draft_format import MainSet
+from coach.plans.fit import Refit
 from coach.plans.instructions import Instructions, RaceGoal, parse_instructions
 from coach.plans.models import HARD_TYPES, Sport, Workout, WorkoutType
 from coach.plans.phases import FOCUS
+from coach.plans.session_text import TitleSpec
 from coach.principles import PrincipleRules, rules_for
 
 # Weekly minutes at the start and the most the plan builds to, per sport and level.
@@ -99,8 +100,9 @@ class DayPlan:
     type: WorkoutType
     sport: str
     seconds: int
-    meters: int | None = None
-    main_set: MainSet | None = None
+    meters: int | None = None  # the coach's distance
+    spec: TitleSpec | None = None  # what the coach's title fixes
+    exact: bool = False  # `seconds` is the coach's
 
 
 @dataclass
@@ -325,6 +327,13 @@ def plan_weeks(settings: PlanSettings) -> list[WeekPlan]:
 
 def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
     """A generated workout for one planned day."""
+    return realize_session(settings, week, day)[0]
+
+
+def realize_session(
+    settings: PlanSettings, week: WeekPlan, day: DayPlan
+) -> tuple[Workout, tuple[Refit, ...]]:
+    """The workout for one day, and the totals of the coach's line it could not keep."""
 
     def intens_for(sport: str) -> Intensities:
         if sport == "primary":
@@ -339,12 +348,13 @@ def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
             progress=week.frame.progress,
             hard_cap_s=week.hard_cap_s,
             meters=day.meters,
-            main_set=day.main_set,
+            spec=day.spec,
             race=settings.race if day.type == "race" else None,
+            exact=day.exact,
         ),
         intens_for,
     )
-    return Workout(
+    workout = Workout(
         week=day.week,
         day=day.day,
         date=settings.date(day.week, day.day),
@@ -357,6 +367,7 @@ def realize(settings: PlanSettings, week: WeekPlan, day: DayPlan) -> Workout:
         segments=session.segments,
         source="builtin",
     )
+    return workout, session.refits
 
 
 def from_library(settings: PlanSettings, generated: Workout) -> tuple[Workout | None, str | None]:

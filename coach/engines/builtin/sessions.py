@@ -4,6 +4,10 @@ Every step knows both its time and its distance: time-based steps cover time / p
 distance-based steps take distance x pace, where pace is the step's pace target midpoint
 when it has one and the engine's nominal pace for that intensity otherwise. Workout
 duration and distance are the sums over segments (repeats x steps), rounded.
+
+A session for a coach's line is built to what the line says: the title's main set and
+effort (coach.plans.session_text), and the line's minutes and km, which the warmup, the
+cooldown and steady blocks absorb (coach.plans.fit).
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.engines.builtin.targets import Intensities, describe_target
-from coach.plans.draft_format import MainSet
+from coach.engines.builtin.targets import Intensities, describe_target, target_for
+from coach.plans.fit import Block, Fitted, Part, Refit, fit
 from coach.plans.instructions import RaceGoal
-from coach.plans.models import Intensity, Segment, SegmentKind, Step, WorkoutType
+from coach.plans.models import Intensity, Segment, Step, Target, WorkoutType
+from coach.plans.session_text import Effort, MainSet, TitleSpec, format_clock, format_meters
 
 Level = str
 _LEVELS = {"beginner": 0, "intermediate": 1, "advanced": 2}
+# The jog (or spin) between the reps of a tempo the coach split ("Tempo 2x15 min").
+_TEMPO_RECOVERY_S = 120
 
 
 @dataclass(frozen=True)
@@ -27,9 +34,10 @@ class SessionInput:
     level: Level
     progress: float  # 0..1 through the loading weeks; sets the size of main sets
     hard_cap_s: int  # most seconds of hard work this session may hold (easy_share)
-    meters: int | None = None  # build a steady session to this distance instead of time
-    main_set: MainSet | None = None
+    meters: int | None = None  # the coach's distance: the session covers exactly this
+    spec: TitleSpec | None = None  # what the coach's title fixes
     race: RaceGoal | None = None
+    exact: bool = False  # `seconds` is the coach's: the session lasts exactly this
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,7 @@ class Session:
     duration: int
     distance: int
     segments: list[Segment]
-
-
-@dataclass(frozen=True)
-class _Piece:
-    step: Step
-    seconds: float
-    meters: float
+    refits: tuple[Refit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,9 +195,13 @@ def _piece(
     pace: int | None = None,
     by_effort: bool = False,
     notes: str | None = None,
-) -> _Piece:
+    target: Target | None = None,
+    flexible: bool = False,
+    pace_fixed: bool = False,
+) -> Part:
     speed_pace = pace or intens.pace(key)
-    target = intens.target(key, pace=speed_pace, by_effort=by_effort)
+    if target is None:
+        target = intens.target(key, pace=speed_pace, by_effort=by_effort)
     if seconds is not None:
         step = Step(
             intensity=intensity,
@@ -204,7 +210,7 @@ def _piece(
             target=target,
             notes=notes,
         )
-        return _Piece(step, seconds, seconds * 1000 / speed_pace)
+        return Part(step, seconds, seconds * 1000 / speed_pace, flexible, pace_fixed, intens.sport)
     assert meters is not None
     step = Step(
         intensity=intensity,
@@ -213,38 +219,50 @@ def _piece(
         target=target,
         notes=notes,
     )
-    return _Piece(step, meters * speed_pace / 1000, meters)
+    return Part(step, meters * speed_pace / 1000, meters, flexible, pace_fixed, intens.sport)
 
 
-def _rest(seconds: float) -> _Piece:
-    return _Piece(
-        Step(
-            intensity="rest", duration_type="time", duration_value=seconds, notes="rest at the wall"
-        ),
-        seconds,
-        0.0,
+def _effort(
+    intens: Intensities, effort: Effort | None, key: str
+) -> tuple[str, Target | None, int | None]:
+    """The key, target and pace of a step: the coach's effort when the title names one."""
+    if effort is None:
+        return key, None, None
+    return target_for(intens, effort, key)
+
+
+def _rest(seconds: float) -> Part:
+    step = Step(
+        intensity="rest", duration_type="time", duration_value=seconds, notes="rest at the wall"
+    )
+    return Part(step, seconds, 0.0)
+
+
+def _settle(inp: SessionInput, blocks: list[Block]) -> Fitted:
+    """The blocks as segments; fitted to the coach's minutes and km when the line has them."""
+    if inp.exact or inp.meters is not None:
+        return fit(blocks, seconds=inp.seconds if inp.exact else None, meters=inp.meters)
+    segments = [
+        Segment(kind=b.kind, repeats=b.repeats, steps=[p.step for p in b.parts]) for b in blocks
+    ]
+    seconds = sum(b.repeats * p.seconds for b in blocks for p in b.parts)
+    meters = sum(b.repeats * p.meters for b in blocks for p in b.parts)
+    return Fitted(segments, round(seconds), round(meters), blocks=blocks)
+
+
+def _finish(kind: WorkoutType, title: str, description: str, fitted: Fitted) -> Session:
+    return Session(
+        kind,
+        title,
+        description,
+        fitted.seconds,
+        fitted.meters,
+        fitted.segments,
+        tuple(fitted.refits),
     )
 
 
-def _finish(
-    kind: WorkoutType,
-    title: str,
-    description: str,
-    parts: list[tuple[SegmentKind, int, list[_Piece]]],
-) -> Session:
-    segments = [Segment(kind=k, repeats=r, steps=[p.step for p in ps]) for k, r, ps in parts]
-    seconds = sum(r * p.seconds for _, r, ps in parts for p in ps)
-    meters = sum(r * p.meters for _, r, ps in parts for p in ps)
-    return Session(kind, title, description, round(seconds), round(meters), segments)
-
-
 POOL_LENGTH_M = 25
-
-
-def _clock(seconds: float) -> str:
-    if seconds % 60 == 0 or seconds >= 600:
-        return f"{round(seconds / 60)} min"
-    return f"{round(seconds)} s"
 
 
 def _lengths(meters: float) -> int:
@@ -252,52 +270,99 @@ def _lengths(meters: float) -> int:
     return int(round(meters / POOL_LENGTH_M) * POOL_LENGTH_M)
 
 
-def _warm_cool(intens: Intensities, spare: float) -> tuple[_Piece, _Piece]:
+def _warm_cool(intens: Intensities, spare: float) -> tuple[Part, Part]:
     """Split the time the main set leaves over between a warmup and a cooldown."""
     if intens.sport == "swimming":
         meters = spare * 1000 / intens.pace("recovery")
         warm = round(meters * 0.6 / 50) * 50
         return (
-            _piece(intens, "warmup", "recovery", meters=max(warm, 50)),
-            _piece(intens, "cooldown", "recovery", meters=max(_lengths(meters - warm), 50)),
+            _piece(intens, "warmup", "recovery", meters=max(warm, 50), flexible=True),
+            _piece(
+                intens,
+                "cooldown",
+                "recovery",
+                meters=max(_lengths(meters - warm), 50),
+                flexible=True,
+            ),
         )
     warm = round(spare * 0.6)
     return (
-        _piece(intens, "warmup", "easy", seconds=warm, notes="build gradually"),
-        _piece(intens, "cooldown", "recovery", seconds=max(round(spare - warm), 60)),
+        _piece(intens, "warmup", "easy", seconds=warm, notes="build gradually", flexible=True),
+        _piece(intens, "cooldown", "recovery", seconds=max(round(spare - warm), 60), flexible=True),
+    )
+
+
+def _spec_main(inp: SessionInput) -> MainSet | None:
+    return inp.spec.main if inp.spec is not None else None
+
+
+def _spec_effort(inp: SessionInput) -> Effort | None:
+    return inp.spec.effort if inp.spec is not None else None
+
+
+def _closing(inp: SessionInput, intens: Intensities, last: MainSet) -> Part:
+    """The closing block a title names ("last 10 min @ Z3"), at its effort or steady."""
+    key, target, pace = _effort(intens, _spec_effort(inp), "steady")
+    return _piece(
+        intens,
+        "interval",
+        key,
+        seconds=last.rep_seconds,
+        meters=last.rep_meters if last.rep_seconds is None else None,
+        pace=pace,
+        target=target,
     )
 
 
 def _steady(inp: SessionInput, intens: Intensities) -> Session:
     key, title, purpose = _STEADY[inp.type]
+    main_set = _spec_main(inp)
+    last = main_set if main_set is not None and main_set.last else None
+    effort = _spec_effort(inp)
+    # Without a closing block the title's effort is the whole main block's.
+    main_key, target, pace = _effort(intens, None if last else effort, key)
+    pace_fixed = target is not None and target.type == "pace"
+    closing = [_closing(inp, intens, last)] if last else []
+    closing_s = sum(p.seconds for p in closing)
     if intens.sport == "swimming":
         total_m = _lengths(inp.meters or inp.seconds * 1000 / intens.pace(key))
+        closing_m = sum(p.meters for p in closing)
         warm_m, cool_m = min(300, _lengths(total_m / 5)), min(200, _lengths(total_m / 8))
-        pieces = [
-            _piece(intens, "warmup", "recovery", meters=warm_m),
-            _piece(intens, "active", key, meters=total_m - warm_m - cool_m),
-            _piece(intens, "cooldown", "recovery", meters=cool_m),
-        ]
+        warm = _piece(intens, "warmup", "recovery", meters=warm_m, flexible=True)
+        main = _piece(
+            intens,
+            "active",
+            main_key,
+            meters=max(50, total_m - warm_m - cool_m - closing_m),
+            pace=pace,
+            target=target,
+            flexible=True,
+            pace_fixed=pace_fixed,
+        )
+        cool = _piece(intens, "cooldown", "recovery", meters=cool_m, flexible=True)
     else:
         warm_s = 600 if inp.seconds >= 2400 else 300
-        warm = _piece(intens, "warmup", "recovery", seconds=warm_s)
-        cool = _piece(intens, "cooldown", "recovery", seconds=300)
-        if inp.meters:
-            main = _piece(
-                intens,
-                "active",
-                key,
-                meters=max(1000, inp.meters - round(warm.meters + cool.meters)),
-            )
-        else:
-            main = _piece(intens, "active", key, seconds=max(300, inp.seconds - warm_s - 300))
-        pieces = [warm, main, cool]
-    return _finish(
-        inp.type,
-        title,
-        f"{title}: {purpose}.",
-        [("warmup", 1, [pieces[0]]), ("main", 1, [pieces[1]]), ("cooldown", 1, [pieces[2]])],
+        warm = _piece(intens, "warmup", "recovery", seconds=warm_s, flexible=True)
+        cool = _piece(intens, "cooldown", "recovery", seconds=300, flexible=True)
+        main = _piece(
+            intens,
+            "active",
+            main_key,
+            seconds=max(300, inp.seconds - warm_s - 300 - closing_s),
+            pace=pace,
+            target=target,
+            flexible=True,
+            pace_fixed=pace_fixed,
+        )
+    fitted = _settle(
+        inp,
+        [
+            Block("warmup", 1, [warm]),
+            Block("main", 1, [main, *closing]),
+            Block("cooldown", 1, [cool]),
+        ],
     )
+    return _finish(inp.type, title, f"{title}: {purpose}.", fitted)
 
 
 def _rep_spec(kind: str, sport: str) -> _RepSpec:
@@ -311,8 +376,10 @@ def _rep_spec(kind: str, sport: str) -> _RepSpec:
 def _repeats(inp: SessionInput, intens: Intensities) -> Session:
     spec = _rep_spec(inp.type, intens.sport)
     level = _LEVELS[inp.level]
-    chosen = inp.main_set
-    pace = chosen.pace if chosen and chosen.pace and intens.pace_targets else None
+    main_set = _spec_main(inp)
+    chosen = main_set if main_set is not None and not main_set.last else None
+    key, target, pace = _effort(intens, _spec_effort(inp), spec.key)
+    by_effort = spec.by_effort and target is None
     by_distance = (
         chosen.rep_meters is not None
         if chosen
@@ -322,12 +389,12 @@ def _repeats(inp: SessionInput, intens: Intensities) -> Session:
         rep_m = chosen.rep_meters if chosen and chosen.rep_meters else None
         rep_m = rep_m or (spec.rep_m or (400, 800, 1000))[level]
         work = _piece(
-            intens, "interval", spec.key, meters=rep_m, pace=pace, by_effort=spec.by_effort
+            intens, "interval", key, meters=rep_m, pace=pace, by_effort=by_effort, target=target
         )
     else:
         rep_s = chosen.rep_seconds if chosen and chosen.rep_seconds else spec.rep_s[level]
         work = _piece(
-            intens, "interval", spec.key, seconds=rep_s, pace=pace, by_effort=spec.by_effort
+            intens, "interval", key, seconds=rep_s, pace=pace, by_effort=by_effort, target=target
         )
     rec_s = spec.recovery(work.seconds)
     recovery = (
@@ -353,60 +420,94 @@ def _repeats(inp: SessionInput, intens: Intensities) -> Session:
             1, min(round(wanted / work.seconds), int(fits), int(inp.hard_cap_s // work.seconds))
         )
     main_s = reps * (work.seconds + recovery.seconds)
-    warm, cool = _warm_cool(intens, max(inp.seconds - main_s, spare_min))
-    size = f"{work.meters:g}m" if by_distance else _clock(work.seconds)
+    spare = max(inp.seconds - main_s, 120 if inp.exact else spare_min)
+    warm, cool = _warm_cool(intens, spare)
+    fitted = _settle(
+        inp,
+        [
+            Block("warmup", 1, [warm]),
+            Block("main", reps, [work, recovery]),
+            Block("cooldown", 1, [cool]),
+        ],
+    )
+    warm, cool = fitted.blocks[0].parts[0], fitted.blocks[2].parts[0]
+    size = format_meters(work.meters) if by_distance else format_clock(work.seconds)
     label = describe_target(work.step.target)
     name = _RIDE_TITLES.get(spec.title, spec.title) if intens.sport == "cycling" else spec.title
     title = f"{name} {reps}x{size} @ {label}"
     rest_word = "rest" if intens.sport == "swimming" else "easy"
     description = (
-        f"Warm up {_clock(warm.seconds)}, then {reps} x {size} at {label} with "
-        f"{_clock(recovery.seconds)} {rest_word} between; cool down "
-        f"{_clock(cool.seconds)}. Purpose: {spec.purpose}."
+        f"Warm up {format_clock(warm.seconds)}, then {reps} x {size} at {label} with "
+        f"{format_clock(recovery.seconds)} {rest_word} between; cool down "
+        f"{format_clock(cool.seconds)}. Purpose: {spec.purpose}."
     )
-    return _finish(
-        inp.type,
-        title,
-        description,
-        [("warmup", 1, [warm]), ("main", reps, [work, recovery]), ("cooldown", 1, [cool])],
-    )
+    return _finish(inp.type, title, description, fitted)
+
+
+def _tempo_main(inp: SessionInput, intens: Intensities, room: float) -> tuple[Block, Part, str]:
+    """The tempo's main block (one block, or the coach's reps of it) and its title."""
+    key, target, pace = _effort(intens, _spec_effort(inp), "tempo")
+    main_set = _spec_main(inp)
+    if main_set is not None and not main_set.last:
+        reps = main_set.reps
+        work = _piece(
+            intens,
+            "interval",
+            key,
+            seconds=main_set.rep_seconds,
+            meters=main_set.rep_meters if main_set.rep_seconds is None else None,
+            pace=pace,
+            target=target,
+        )
+        size = main_set.rep_text()
+    else:
+        low, high = ((15, 25), (20, 35), (25, 45))[_LEVELS[inp.level]]
+        bump = 1.5 if intens.sport == "cycling" else 1.0
+        wanted = _lerp(low, high, inp.progress) * 60 * bump
+        block = max(300, round(min(wanted, inp.hard_cap_s, room) / 60) * 60)
+        reps = 1
+        work = _piece(intens, "interval", key, seconds=block, pace=pace, target=target)
+        size = format_clock(block)
+    parts = [work]
+    if reps > 1:
+        note = "easy jog" if intens.sport == "running" else "easy spin"
+        parts.append(_piece(intens, "recovery", "recovery", seconds=_TEMPO_RECOVERY_S, notes=note))
+    name = "Tempo ride" if intens.sport == "cycling" else "Tempo"
+    label = describe_target(work.step.target)
+    size = f"{reps}x{size}" if reps > 1 else size
+    return Block("main", reps, parts), work, f"{name} {size} @ {label}"
 
 
 def _continuous(inp: SessionInput, intens: Intensities) -> Session:
-    """Tempo (one block) and progression (easy, steady, then the last third at tempo)."""
+    """Tempo (one block, or the coach's reps of it) and progression (easy, then the last
+    part at tempo)."""
     warm_min = 600 if inp.level == "beginner" else 900
     room = max(300, inp.seconds - warm_min - 600)
-    bump = 1.5 if intens.sport == "cycling" else 1.0
     if inp.type == "tempo":
-        low, high = ((15, 25), (20, 35), (25, 45))[_LEVELS[inp.level]]
-        if inp.main_set and inp.main_set.rep_seconds:
-            block = inp.main_set.reps * inp.main_set.rep_seconds
-        else:
-            wanted = _lerp(low, high, inp.progress) * 60 * bump
-            block = max(300, round(min(wanted, inp.hard_cap_s, room) / 60) * 60)
-        main = [_piece(intens, "interval", "tempo", seconds=block)]
-        label = describe_target(main[0].step.target)
-        name = "Tempo ride" if intens.sport == "cycling" else "Tempo"
-        title = f"{name} {_clock(block)} @ {label}"
+        main, work, title = _tempo_main(inp, intens, room)
         purpose = "comfortably hard, controlled; hold an even effort"
     else:
-        third = max(300, round(min(room / 3, inp.hard_cap_s) / 60) * 60)
-        main = [
-            _piece(intens, "active", "easy", seconds=room - 2 * third),
-            _piece(intens, "active", "steady", seconds=third),
-            _piece(intens, "interval", "tempo", seconds=third),
-        ]
-        label = describe_target(main[2].step.target)
-        title = f"Progression run, last {_clock(third)} @ {label}"
+        main_set = _spec_main(inp)
+        if main_set is not None and main_set.last:
+            work = _closing(inp, intens, main_set)
+            size = main_set.rep_text()
+        else:
+            third = max(300, round(min(room / 3, inp.hard_cap_s) / 60) * 60)
+            key, target, pace = _effort(intens, _spec_effort(inp), "tempo")
+            work = _piece(intens, "interval", key, seconds=third, pace=pace, target=target)
+            size = format_clock(third)
+        easy = _piece(
+            intens, "active", "easy", seconds=max(300, room - work.seconds), flexible=True
+        )
+        main = Block("main", 1, [easy, work])
+        label = describe_target(work.step.target)
+        title = f"Progression run, last {size} @ {label}"
         purpose = "start easy, finish at tempo effort"
-    main_s = sum(p.seconds for p in main)
-    warm, cool = _warm_cool(intens, max(inp.seconds - main_s, warm_min + 600))
-    return _finish(
-        inp.type,
-        title,
-        f"{title}. Purpose: {purpose}.",
-        [("warmup", 1, [warm]), ("main", 1, main), ("cooldown", 1, [cool])],
-    )
+    main_s = main.repeats * sum(p.seconds for p in main.parts)
+    spare = max(inp.seconds - main_s, 120 if inp.exact else warm_min + 600)
+    warm, cool = _warm_cool(intens, spare)
+    fitted = _settle(inp, [Block("warmup", 1, [warm]), main, Block("cooldown", 1, [cool])])
+    return _finish(inp.type, title, f"{title}. Purpose: {purpose}.", fitted)
 
 
 def _race(inp: SessionInput, intens_for: Callable[[str], Intensities]) -> Session:
@@ -441,61 +542,64 @@ def _race(inp: SessionInput, intens_for: Callable[[str], Intensities]) -> Sessio
         main = [_piece(run, "active", key, meters=distance, pace=pace, notes="race")]
         warm_s = 900 if distance <= 10000 else 600 if distance < 40000 else 300
         cool_s = 600
-    warm = _piece(run, "warmup", "recovery", seconds=warm_s)
-    cool = _piece(run, "cooldown", "recovery", seconds=cool_s)
+    warm = _piece(run, "warmup", "recovery", seconds=warm_s, flexible=True)
+    cool = _piece(run, "cooldown", "recovery", seconds=cool_s, flexible=True)
+    fitted = _settle(
+        inp, [Block("warmup", 1, [warm]), Block("main", 1, main), Block("cooldown", 1, [cool])]
+    )
+    warm, cool = fitted.blocks[0].parts[0], fitted.blocks[2].parts[0]
     label = describe_target(main[0].step.target)
     description = (
-        f"{title}. Warm up {_clock(warm_s)} easy with a few strides; race at "
-        f"{label}, even effort, start conservatively; cool down {_clock(cool_s)}."
+        f"{title}. Warm up {format_clock(warm.seconds)} easy with a few strides; race at "
+        f"{label}, even effort, start conservatively; cool down {format_clock(cool.seconds)}."
     )
-    return _finish(
-        "race",
-        title,
-        description,
-        [("warmup", 1, [warm]), ("main", 1, main), ("cooldown", 1, [cool])],
-    )
+    return _finish("race", title, description, fitted)
 
 
 def _other(inp: SessionInput, intens_for: Callable[[str], Intensities]) -> Session:
     """Strength and brick sessions, which the engine only builds when a coach writes them."""
     if inp.type == "strength":
+        main_s = max(60, inp.seconds - 600)
         step = Step(
             intensity="active",
             duration_type="time",
-            duration_value=inp.seconds - 600,
+            duration_value=main_s,
             notes="squats, lunges, calf raises, core",
         )
-        warm = _Piece(Step(intensity="warmup", duration_type="time", duration_value=300), 300, 0)
-        cool = _Piece(Step(intensity="cooldown", duration_type="time", duration_value=300), 300, 0)
-        return _finish(
-            "strength",
-            "Strength",
-            "Strength and mobility for durability.",
+        warm = Part(Step(intensity="warmup", duration_type="time", duration_value=300), 300, 0)
+        cool = Part(Step(intensity="cooldown", duration_type="time", duration_value=300), 300, 0)
+        warm.flexible = cool.flexible = True
+        fitted = _settle(
+            inp,
             [
-                ("warmup", 1, [warm]),
-                ("main", 1, [_Piece(step, inp.seconds - 600, 0)]),
-                ("cooldown", 1, [cool]),
+                Block("warmup", 1, [warm]),
+                Block("main", 1, [Part(step, main_s, 0, flexible=True)]),
+                Block("cooldown", 1, [cool]),
             ],
         )
+        return _finish("strength", "Strength", "Strength and mobility for durability.", fitted)
     ride, run = intens_for("cycling"), intens_for("running")
     ride_s = round(inp.seconds * 0.7 / 60) * 60
-    warm = _piece(ride, "warmup", "recovery", seconds=600)
+    warm = _piece(ride, "warmup", "recovery", seconds=600, flexible=True)
     main = [
-        _piece(ride, "active", "steady", seconds=max(600, ride_s - 600), notes="bike"),
+        _piece(
+            ride, "active", "steady", seconds=max(600, ride_s - 600), notes="bike", flexible=True
+        ),
         _piece(
             run,
             "active",
             "steady",
             seconds=max(600, inp.seconds - ride_s - 300),
             notes="run off the bike",
+            flexible=True,
         ),
     ]
-    cool = _piece(run, "cooldown", "recovery", seconds=300)
+    cool = _piece(run, "cooldown", "recovery", seconds=300, flexible=True)
+    fitted = _settle(
+        inp, [Block("warmup", 1, [warm]), Block("main", 1, main), Block("cooldown", 1, [cool])]
+    )
     return _finish(
-        "brick",
-        "Brick: bike then run",
-        "Brick: steady ride straight into a run.",
-        [("warmup", 1, [warm]), ("main", 1, main), ("cooldown", 1, [cool])],
+        "brick", "Brick: bike then run", "Brick: steady ride straight into a run.", fitted
     )
 
 

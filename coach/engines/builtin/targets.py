@@ -7,6 +7,16 @@ from functools import cache, lru_cache
 
 from coach.plans.models import Target, TargetType
 from coach.plans.requests import AthleteThresholds
+from coach.plans.session_text import Effort, describe_target
+
+__all__ = [
+    "ZONE",
+    "Intensities",
+    "describe_target",
+    "intensities_for",
+    "key_for_zone",
+    "target_for",
+]
 
 # Intensity keys, easiest first. Zones follow the common 5(+1)-zone model.
 ZONE = {
@@ -19,6 +29,14 @@ ZONE = {
     "vo2": 5,
     "anaerobic": 6,
 }
+
+# The intensity a coach means by a zone ("@ Z4").
+_ZONE_KEY = {1: "recovery", 2: "easy", 3: "tempo", 4: "threshold", 5: "vo2", 6: "anaerobic"}
+
+
+def key_for_zone(zone: int) -> str:
+    return _ZONE_KEY.get(zone, "anaerobic")
+
 
 # Running pace as a multiple of threshold pace (s/km): Daniels/Friel-style offsets.
 _RUN_PACE = {
@@ -105,11 +123,6 @@ _RPE: dict[str, tuple[float, float]] = {
 }
 
 
-def format_pace(seconds_per_km: float) -> str:
-    total = round(seconds_per_km)
-    return f"{total // 60}:{total % 60:02d}/km"
-
-
 @dataclass(frozen=True)
 class Intensities:
     """How hard each key is for one athlete in one sport, in the units the athlete has."""
@@ -167,7 +180,7 @@ class Intensities:
         zone = ZONE[key]
         if self.sport == "swimming":
             low, high = _RPE[key]
-            return Target(type="rpe", low=low, high=high)
+            return Target(type="rpe", low=low, high=high, zone=zone)
         if self.sport == "cycling" and self.ftp:
             low, high = _FTP[key]
             return Target(
@@ -185,7 +198,7 @@ class Intensities:
             return heart
         if by_effort and self.pace_targets:
             low, high = _RPE[key]
-            return Target(type="rpe", low=low, high=high)
+            return Target(type="rpe", low=low, high=high, zone=zone)
         return Target(type="heart_rate", zone=zone)
 
 
@@ -198,17 +211,25 @@ def _cached_target(
     return target.type, target.low, target.high, target.zone
 
 
-def describe_target(target: Target | None) -> str:
-    """Short text for a target, as a coach writes it: '3:45/km', '160-168 bpm', 'Z4'."""
-    if target is None:
-        return "easy"
-    if target.low is None or target.high is None:
-        return f"Z{target.zone}" if target.zone else target.type
-    if target.type == "pace":
-        return format_pace((target.low + target.high) / 2)
-    unit = {"heart_rate": " bpm", "power": " W", "speed": " m/s"}.get(target.type, "")
-    prefix = "RPE " if target.type == "rpe" else ""
-    return f"{prefix}{target.low:g}-{target.high:g}{unit}"
+def target_for(intens: Intensities, effort: Effort, key: str) -> tuple[str, Target, int]:
+    """The key, target and pace (s/km) of a step the coach wrote an effort for.
+
+    A zone is the athlete's target for that zone (concrete with thresholds); a pace, a bpm,
+    W or RPE range is the target as written, whatever the athlete's thresholds say.
+    """
+    if effort.kind == "zone":
+        zone_key = key_for_zone(int(effort.low))
+        target = intens.target(zone_key)
+        if target.zone != effort.low:
+            target = target.model_copy(update={"zone": int(effort.low)})
+        return zone_key, target, intens.pace(zone_key)
+    if effort.kind == "pace":
+        width = _PACE_HALF_WIDTH[key]
+        mid = effort.low
+        target = Target(type="pace", low=mid - width, high=mid + width, zone=ZONE[key])
+        return key, target, round(mid)
+    target = Target(type=effort.kind, low=effort.low, high=effort.high)
+    return key, target, intens.pace(key)
 
 
 def intensities_for(sport: str, level: str, athlete: AthleteThresholds | None) -> Intensities:

@@ -5,17 +5,19 @@ The text format is the built-in engine's (coach.plans.draft_format, docs/draft-f
     Week 3 — build (focus: threshold work) — 4h 10m, 42.5 km
     W3 D2 Tue  Intervals 6x800m @ 3:45/km, 60 min, 11.0 km
 
-Its tolerant parser reads the lines; here they are grouped by week, and every line that
-cannot be used (unreadable, outside the plan, a second workout on a day) becomes a
-warning, never a silent drop.
+The lines a plan is built from, and the warning for each line not used as written, come
+from coach.plans.plan_lines, exactly as for the built-in engine; here they are grouped by
+week. A draft with no usable line raises UnreadableDraft.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from coach.plans.draft_format import parse_draft as parse_draft_text
+from coach.plans.deadline import NO_DEADLINE, Deadline
+from coach.plans.draft_format import MAX_LINE_CHARS, ParsedLine
 from coach.plans.models import Phase, WorkoutType
+from coach.plans.plan_lines import read_plan_lines
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class DraftLine:
     minutes: float | None
     km: float | None
     text: str
+    line: ParsedLine  # everything the line says (its title's main set and effort)
+
+    @property
+    def lineno(self) -> int:
+        return self.line.lineno
 
 
 @dataclass
@@ -55,36 +62,39 @@ class Draft:
         return sum(len(week.lines) for week in self.weeks.values())
 
 
-def parse_draft(text: str, *, weeks: int, sport: str = "running") -> Draft:
-    parsed = parse_draft_text(text, sport=sport)
-    found = {n: DraftWeek(week=n) for n in range(1, weeks + 1)}
-    warnings = [
-        f"draft line {bad.lineno} ignored ({bad.reason}): {bad.text.strip()!r}"
-        for bad in parsed.unreadable
-    ]
-    for number, header in parsed.headers.items():
-        if number in found:
-            found[number].phase, found[number].focus = header.phase, header.focus
-    for line in parsed.lines:
-        where = f"draft line {line.lineno}"
-        if line.week not in found or not 1 <= line.day <= 7:
-            warnings.append(f"{where} is outside the plan, ignored: {line.text.strip()!r}")
-        elif found[line.week].line(line.day) is not None:
-            warnings.append(
-                f"{where} is a second workout on week {line.week} day {line.day}, ignored"
-            )
-        else:
-            found[line.week].lines.append(
-                DraftLine(
-                    week=line.week,
-                    day=line.day,
-                    title=line.title[:200],
-                    type=line.type,
-                    minutes=line.seconds / 60 if line.seconds is not None else None,
-                    km=line.meters / 1000 if line.meters is not None else None,
-                    text=line.text.strip(),
-                )
-            )
-    for week in found.values():
-        week.lines.sort(key=lambda line: line.day)
-    return Draft(weeks=found, warnings=warnings)
+def draft_line(line: ParsedLine) -> DraftLine:
+    return DraftLine(
+        week=line.week,
+        day=line.day,
+        title=line.title,
+        type=line.type,
+        minutes=line.seconds / 60 if line.seconds is not None else None,
+        km=line.meters / 1000 if line.meters is not None else None,
+        text=line.text,
+        line=line,
+    )
+
+
+def parse_draft(
+    text: str,
+    *,
+    weeks: int,
+    sport: str = "running",
+    first_weekday: int = 0,
+    max_line_chars: int = MAX_LINE_CHARS,
+    deadline: Deadline = NO_DEADLINE,
+) -> Draft:
+    found = read_plan_lines(
+        text,
+        weeks=weeks,
+        sport=sport,
+        first_weekday=first_weekday,
+        max_line_chars=max_line_chars,
+        deadline=deadline,
+    )
+    by_week = {n: DraftWeek(week=n) for n in range(1, weeks + 1)}
+    for number, header in found.headers.items():
+        by_week[number].phase, by_week[number].focus = header.phase, header.focus
+    for line in found.lines:
+        by_week[line.week].lines.append(draft_line(line))
+    return Draft(weeks=by_week, warnings=found.warnings)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -15,30 +16,35 @@ from coach.engines.base import (
     DraftEvent,
     DraftProgress,
     DraftText,
-    EngineError,
     PlanContext,
     PlanEngine,
     PlanEvent,
     PlanTotal,
     PlanWarning,
 )
+from coach.engines.builtin.draft import draft_pieces, generate
+from coach.engines.builtin.lines import LineBuilder
 from coach.engines.llm.client import make_client, transport_error
+from coach.engines.llm.convert import LineBuilder as BuildLine
 from coach.engines.llm.convert import WeekSpec
-from coach.engines.llm.draftlines import Draft, parse_draft
+from coach.engines.llm.draft_check import DraftChecker
+from coach.engines.llm.draftlines import Draft, DraftLine, parse_draft
 from coach.engines.llm.messages import Report
 from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.release import in_plan_order
 from coach.engines.llm.schema import WEEK_FORMAT
 from coach.engines.llm.week import WeekWriter
 from coach.engines.llm.week_tasks import run_weeks
+from coach.engines.offload import Offload, as_engine_error
+from coach.errors import BadRequest
+from coach.plans.deadline import Deadline
+from coach.plans.models import Phase, Workout
 from coach.plans.phases import FOCUS, default_phase
 from coach.plans.requests import GenerationRequest
 from coach.principles import PrincipleFileError, PrincipleRules, rules_for
 from coach.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DRAFT_TOKENS_PER_WEEK = 220
 
 
 @dataclass
@@ -72,6 +78,7 @@ class LLMEngine(PlanEngine):
         self.client = make_client(settings)
         self.prompts = Prompts(settings.prompts_dir)
         self.usage = Usage()
+        self.offload = Offload.from_settings(settings)
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -119,29 +126,90 @@ class LLMEngine(PlanEngine):
         }
 
     async def draft(self, ctx: DraftContext) -> AsyncGenerator[DraftEvent, None]:
-        messages = self.prompts.messages("draft", **self._request_vars(ctx))
+        """The draft as the LLM writes it, checked line by line against the draft format
+        as it streams: readable lines go out as they close. Weeks without a readable line
+        are asked again, then written by the built-in planner, each with a note saying so,
+        so every week of the plan has workout lines whatever the server answers."""
+        request = ctx.request
+        base = self.prompts.messages("draft", **self._request_vars(ctx))
         yield DraftProgress("prompt", "Prompt built", 5)
+        checker = DraftChecker(
+            weeks=request.weeks,
+            sport=request.sport,
+            first_weekday=request.start_date.weekday() if request.start_date else 0,
+            max_line_chars=self.settings.draft_max_line_chars,
+        )
         # ~6 lines of ~30 characters per week: enough for a progress figure, and capped.
-        expected = ctx.request.weeks * 200
-        written, shown = 0, 5
-        budget = 200 + DRAFT_TOKENS_PER_WEEK * ctx.request.weeks
-        async with aclosing(self._stream(messages, max_tokens=budget)) as pieces:
-            async for text in pieces:
-                if not written:
-                    yield DraftProgress("generating", "The LLM is writing the draft", 10)
-                written += len(text)
-                yield DraftText(text)
-                progress = 10 + int(85 * min(1.0, written / expected))
-                if progress >= shown + 5:
-                    shown = progress
-                    yield DraftProgress("generating", f"{written} characters written", progress)
-        if not written:
-            raise EngineError("the LLM returned an empty draft")
+        expected = request.weeks * 200
+        received, shown = 0, 5
+        messages = base
+        for attempt in range(self.settings.llm_repair_attempts + 1):
+            weeks = checker.missing
+            answer: list[str] = []
+            budget = 200 + self.settings.llm_draft_tokens_per_week * len(weeks)
+            async with aclosing(self._stream(messages, max_tokens=budget)) as pieces:
+                async for text in pieces:
+                    if not received:
+                        yield DraftProgress("generating", "The LLM is writing the draft", 10)
+                    received += len(text)
+                    answer.append(text)
+                    if out := checker.feed(text):
+                        yield DraftText(out)
+                    progress = 10 + int(85 * min(1.0, received / expected))
+                    if progress >= shown + 5:
+                        shown = progress
+                        yield DraftProgress(
+                            "generating", f"{received} characters written", progress
+                        )
+            if out := checker.finish():
+                yield DraftText(out)
+            missing = checker.missing
+            if not missing:
+                break
+            if attempt == self.settings.llm_repair_attempts:
+                break
+            yield DraftProgress(
+                "repairing", f"asking again for week(s) {', '.join(map(str, missing))}", shown
+            )
+            feedback = self.prompts.render("draft_feedback", errors=checker.errors, missing=missing)
+            messages = [
+                *base,
+                {"role": "assistant", "content": "".join(answer)[:4000]},
+                {"role": "user", "content": feedback},
+            ]
+            if newline := checker.next_answer(missing):
+                yield DraftText(newline)
+        if checker.missing:
+            if checker.open_line:
+                yield DraftText("\n")
+            async for event in self._fill_weeks(ctx, checker.missing, wrote=checker.wrote):
+                yield event
         yield DraftProgress("done", "Draft written", 100)
+
+    async def _fill_weeks(
+        self, ctx: DraftContext, missing: list[int], *, wrote: bool
+    ) -> AsyncGenerator[DraftEvent, None]:
+        """The built-in planner's weeks for those the LLM never wrote readably."""
+        named = ", ".join(map(str, missing))
+        yield DraftProgress("repairing", f"the built-in planner writes week(s) {named}", 95)
+        weeks = await self.offload.run(
+            "planning the missing weeks",
+            _builtin_weeks,
+            ctx,
+            self.settings.principles_dir,
+            missing,
+        )
+        for number in missing:
+            note = (
+                f"# Week {number} was written by the built-in planner: the LLM's draft had no "
+                "readable workout line for it.\n"
+            )
+            yield DraftText(("\n" if wrote else "") + note + weeks[number])
+            wrote = True
 
     # -- plan ------------------------------------------------------------------------
 
-    def _specs(self, ctx: PlanContext, draft: Draft) -> list[WeekSpec]:
+    def _specs(self, ctx: PlanContext, draft: Draft, builder: LineBuilder | None) -> list[WeekSpec]:
         request = ctx.request
         rules = _rules(ctx, self.settings)
         specs = []
@@ -160,28 +228,50 @@ class LLMEngine(PlanEngine):
                     start_date=request.start_date,
                     athlete=request.athlete,
                     rules=rules,
+                    build_line=_from_line(builder) if builder is not None else None,
                 )
             )
         return specs
 
-    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+    async def _read(self, ctx: PlanContext) -> Draft:
         request = ctx.request
-        draft = parse_draft(request.refined_draft, weeks=request.weeks, sport=request.sport)
-        if draft.total == 0:
-            raise EngineError(
-                "the refined draft has no workout lines (expected lines like "
-                "'W1 D2 Easy run, 40 min, 7 km')"
-            )
+        return await self.offload.run(
+            "reading the draft",
+            parse_draft,
+            request.refined_draft,
+            weeks=request.weeks,
+            sport=request.sport,
+            first_weekday=request.start_date.weekday() if request.start_date else 0,
+            max_line_chars=self.settings.draft_max_line_chars,
+        )
+
+    async def check_plan_request(self, ctx: PlanContext) -> None:
+        await self._read(ctx)
+
+    async def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
+        try:
+            draft = await self._read(ctx)
+        except BadRequest as exc:
+            raise as_engine_error(exc) from None
+        builder = await self.offload.run(
+            "planning the weeks", _line_builder, ctx, self.settings.principles_dir
+        )
         # The total comes first, always: clients size their progress by it.
         yield PlanTotal(draft.total)
         for warning in draft.warnings:
             yield PlanWarning(warning)
-        specs = self._specs(ctx, draft)
+        specs = self._specs(ctx, draft, builder)
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
 
         async def write(spec: WeekSpec, report: Report) -> None:
             writer = WeekWriter(
-                spec, self._stream, self.prompts, system, report, self.week_format(spec)
+                spec,
+                self._stream,
+                self.prompts,
+                system,
+                report,
+                self.week_format(spec),
+                self.settings.llm_tokens_per_workout,
             )
             await writer.run(attempts=self.settings.llm_repair_attempts + 1)
 
@@ -204,3 +294,33 @@ def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:
             "no default principle in %s: coaching rules not checked", settings.principles_dir
         )
         return None
+
+
+def _line_builder(
+    ctx: DraftContext, principles_dir: Path, *, deadline: Deadline
+) -> LineBuilder | None:
+    """The built-in engine's builder of workouts from draft lines, for the days the LLM
+    never gets right; None when the principle's rules cannot be read."""
+    deadline.check()
+    try:
+        return LineBuilder.for_request(ctx, principles_dir=principles_dir)
+    except (PrincipleFileError, OSError, StopIteration):
+        log.warning("no default principle in %s: days are built from lines simply", principles_dir)
+        return None
+
+
+def _from_line(builder: LineBuilder) -> BuildLine:
+    def build(line: DraftLine, phase: Phase | None) -> tuple[Workout | None, list[str]]:
+        built = builder.build(line.line, phase)
+        return built.workout, built.warnings
+
+    return build
+
+
+def _builtin_weeks(
+    ctx: DraftContext, principles_dir: Path, weeks: list[int], *, deadline: Deadline
+) -> dict[int, str]:
+    """The built-in planner's draft text of these weeks of the request's plan."""
+    gen = generate(ctx, principles_dir=principles_dir, deadline=deadline)
+    pieces = draft_pieces(ctx, gen)
+    return {week: pieces[week] for week in weeks}

@@ -9,8 +9,8 @@ from anyio import EndOfStream
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from coach.engines.base import EngineError, PlanEvent, PlanWarning, WeekDone, WorkoutReady
-from coach.engines.llm.checks import EASY_TYPE, week_warnings
-from coach.engines.llm.convert import WeekSpec, easy_version
+from coach.engines.llm.checks import week_warnings
+from coach.engines.llm.convert import WeekSpec
 from coach.engines.llm.messages import (
     WeekFailed,
     WeekFinished,
@@ -18,7 +18,7 @@ from coach.engines.llm.messages import (
     WeekWarning,
     WeekWorkout,
 )
-from coach.plans.models import HARD_TYPES, WeekInfo, Workout
+from coach.plans.models import WeekInfo, Workout
 
 
 async def in_plan_order(
@@ -29,7 +29,6 @@ async def in_plan_order(
     Weeks without draft lines have no writer and only get their WeekDone.
     """
     buffers: dict[int, deque[WeekMessage]] = defaultdict(deque)
-    previous: Workout | None = None
     plan: list[Workout] = []
     for spec in specs:
         released: list[Workout] = []
@@ -45,26 +44,17 @@ async def in_plan_order(
                 yield PlanWarning(message.message)
                 continue
             assert isinstance(message, WeekWorkout)  # WeekFailed never gets buffered
-            workout = message.workout
-            if previous and _back_to_back(previous, workout):
-                # Weeks are written independently, so the day 7 / day 1 pair across a week
-                # boundary is only seen here, after day 7 has gone out; days built from
-                # draft lines are caught here too.
-                workout = easy_version(workout, spec, EASY_TYPE[spec.sport])
-                yield PlanWarning(
-                    f"week {workout.week} day {workout.day}: hard session the day after a "
-                    "hard session; made it easy"
-                )
-            released.append(workout)
-            plan.append(workout)
-            previous = workout
-            yield WorkoutReady(workout)
+            released.append(message.workout)
+            plan.append(message.workout)
+            yield WorkoutReady(message.workout)
         info = WeekInfo(
             phase=spec.phase,
             focus=spec.focus,
             total_distance=sum(w.distance for w in released),
         )
         yield WeekDone(spec.week, info)
+        # Rules the draft breaks (hard days back to back, also across the week before,
+        # quality days, ...) are the coach's call: warnings, never changed sessions.
         for warning in week_warnings(plan, spec):
             yield PlanWarning(warning)
 
@@ -78,8 +68,3 @@ async def _receive(messages: MemoryObjectReceiveStream[WeekMessage]) -> WeekMess
     if isinstance(message, WeekFailed):
         raise message.error
     return message
-
-
-def _back_to_back(before: Workout, after: Workout) -> bool:
-    consecutive = (after.week - before.week) * 7 + after.day - before.day == 1
-    return consecutive and before.type in HARD_TYPES and after.type in HARD_TYPES

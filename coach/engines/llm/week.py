@@ -9,11 +9,13 @@ from typing import Any, Protocol
 
 from coach.engines.base import EngineError
 from coach.engines.llm.checks import check, parse_item, repair
-from coach.engines.llm.convert import WeekSpec, from_draft, to_workout
+from coach.engines.llm.convert import WeekSpec, fitted_workout, from_draft, to_workout
+from coach.engines.llm.draftlines import DraftLine
 from coach.engines.llm.incremental import IncompleteAnswer, ItemStream
 from coach.engines.llm.messages import Report, WeekWarning, WeekWorkout
 from coach.engines.llm.prompts import Message, Prompts
 from coach.engines.llm.schema import WEEK_FORMAT
+from coach.plans.fidelity import changes, explained
 from coach.plans.models import Workout
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,11 @@ class WeekWriter:
         system: str,
         report: Report,
         response_format: dict[str, Any] = WEEK_FORMAT,
+        tokens_per_workout: int = TOKENS_PER_WORKOUT,
     ) -> None:
         self.spec = spec
         self.response_format = response_format
-        self.parsed_once = False
+        self.tokens_per_workout = tokens_per_workout
         self.stream = stream
         self.prompts = prompts
         self.report = report
@@ -113,7 +116,7 @@ class WeekWriter:
         remaining = len(self.days) - len(self.accepted)
         stream = self.stream(
             self.base + feedback,
-            max_tokens=60 + TOKENS_PER_WORKOUT * remaining,
+            max_tokens=60 + self.tokens_per_workout * remaining,
             response_format=self.response_format,
         )
         async with aclosing(stream) as pieces:
@@ -130,27 +133,38 @@ class WeekWriter:
         try:
             for item in parser.finish():
                 errors.extend(self._take(item, final))
-            self.parsed_once = True
         except IncompleteAnswer as exc:
             errors.append(str(exc))
         return errors
 
     def _fill_from_draft(self, missing: list[int], errors: list[str]) -> bool:
-        """Last resort for a model that answers in the format but cannot get some days
-        right: build those days from their draft lines, which the coach approved. A server
-        that never produced the format at all is broken, and that is an error instead."""
-        lines = [self.spec.draft.line(day) for day in missing]
-        if not self.parsed_once or any(line is None or line.minutes is None for line in lines):
-            return False
-        for line in lines:
+        """Last resort: build the days the LLM never got right from their draft lines,
+        which the coach approved, so the plan is complete whatever the server answers.
+        Each says so in a warning, and is marked `source: builtin`."""
+        why = "; ".join(errors[:3])
+        for day in missing:
+            line = self.spec.draft.line(day)
             assert line is not None
+            workout, warnings = self._from_line(line)
+            if workout is None:
+                return False
             self._warn(
-                f"week {self.spec.week} day {line.day}: no valid LLM answer after the re-asks "
-                f"({'; '.join(errors[:3])}); built from the draft line"
+                f"week {self.spec.week} day {day}: built from its draft line (line "
+                f"{line.lineno}): no valid LLM answer after the re-asks ({why})"
             )
-            self.accepted[line.day] = to_workout(from_draft(line, self.spec), self.spec)
+            for warning in warnings:
+                self._warn(warning)
+            self.accepted[day] = workout
         self._release()
         return True
+
+    def _from_line(self, line: DraftLine) -> tuple[Workout | None, list[str]]:
+        if self.spec.build_line is not None:
+            return self.spec.build_line(line, self.spec.phase)
+        if line.minutes is None:
+            return None, []
+        workout = to_workout(from_draft(line, self.spec), self.spec)
+        return workout.model_copy(update={"source": "builtin"}), []
 
     def _warn(self, message: str) -> None:
         self.report(WeekWarning(self.spec.week, message))
@@ -172,9 +186,16 @@ class WeekWriter:
         errors = check(workout, self.spec, self.accepted)
         if errors:
             return errors
-        self.accepted[workout.d] = to_workout(workout, self.spec)
+        built, reasons = fitted_workout(workout, self.spec)
+        self.accepted[workout.d] = built
         for note in notes:
             self._warn(note)
+        line = self.spec.draft.line(workout.d)
+        if line is not None:
+            # What the accepted workout does not keep of the coach's line, field by field.
+            found = changes(line.line, built, self.spec.draft.phase)
+            for change in explained(found, reasons):
+                self._warn(str(change))
         self._release()
         return []
 

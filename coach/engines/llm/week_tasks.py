@@ -61,6 +61,8 @@ async def _week(
                 await write(spec, send.send_nowait)
             send.send_nowait(WeekFinished(spec.week))
         except EngineError as exc:
+            if not exc.message.startswith(f"week {spec.week}:"):
+                exc = EngineError(f"week {spec.week}: {exc.message}", exc.details)
             send.send_nowait(WeekFailed(spec.week, exc))
         except Exception as exc:  # a bug in one week must end the plan, not hang it
             log.exception("week %s failed", spec.week)
