@@ -67,8 +67,8 @@ def test_generation_streams_send_what_they_document(server: LiveServer, tenant: 
 
 
 def test_a_failed_stream_sends_its_documented_error(database_url: str) -> None:
-    # An LLM that never answers in the format: the plan fails once its stream started.
-    llm = ScriptedLLM(responder=lambda payload: Reply("not json at all"))
+    # An LLM server failing every request: the plan fails once its stream started.
+    llm = ScriptedLLM(responder=lambda payload: Reply("server error", status=500))
     with llm_service(database_url, llm) as (live, tenant):
         documented = Documented(live)
         with live.client(tenant.coach_key) as http:
