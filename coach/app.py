@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import anyio
 import anyio.to_thread
 import httpx2
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -44,7 +45,8 @@ from coach.quotas import Limits, LocalQuotas
 from coach.secrets import service_box
 from coach.services import Services
 from coach.settings import Settings
-from coach.streaming.broker import PlanBroker
+from coach.streaming.broker import Broker, LocalBroker
+from coach.streaming.redis_broker import RedisBroker
 from coach.tokens import StreamTokens
 
 log = logging.getLogger("coach.app")
@@ -89,6 +91,29 @@ def provider_context(settings: Settings) -> ProviderContext:
     )
 
 
+def make_broker(settings: Settings) -> Broker:
+    """Redis Streams when there is a Redis (several processes), else this process's."""
+    if settings.redis_url:
+        return RedisBroker(
+            Redis.from_url(settings.redis_url),
+            prefix=settings.redis_prefix,
+            keep_seconds=settings.stream_replay_keep_s,
+            max_finished=settings.stream_replay_max_plans,
+            max_events=settings.stream_log_max_events,
+        )
+    return LocalBroker(
+        keep_seconds=settings.stream_replay_keep_s,
+        max_finished=settings.stream_replay_max_plans,
+    )
+
+
+async def _end_streams_on_shutdown(services: Services) -> None:
+    """When the server starts shutting down, every follower's stream ends with
+    `reconnect` (sse-starlette sets the event; coach.api.sse sends the event)."""
+    await services.shutdown.wait()
+    services.runner.broker.close_followers()
+
+
 def cors(settings: Settings) -> list[Middleware]:
     """Browser pages of the configured origins may call the API; outermost, so preflights
     and error answers carry the headers too. No origins, no CORS."""
@@ -123,10 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         load_builtin(settings.principles_dir)
         engine = await engines.create(settings.engine, settings)
         db = Database(settings.database_url)
-        broker = PlanBroker(
-            keep_seconds=settings.stream_replay_keep_s,
-            max_finished=settings.stream_replay_max_plans,
-        )
+        broker = make_broker(settings)
         log.info(
             "engine %s, database %s",
             settings.engine,
@@ -146,6 +168,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Generations and the push worker run in this task group: a generation outlives
             # the request that started it, and shutting down ends them all.
             async with anyio.create_task_group() as tasks:
+                if isinstance(broker, RedisBroker):
+                    broker.attach(tasks)
                 services = Services(
                     settings=settings,
                     db=db,
@@ -174,13 +198,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         settings, services.db, services.box, services.provider_context
                     )
                     tasks.start_soon(worker.run)
+                tasks.start_soon(_end_streams_on_shutdown, services)
                 yield
+                # Runs still generating get the grace period to finish (their followers
+                # were sent `reconnect` and resume on another process), then are cancelled.
+                with anyio.move_on_after(settings.shutdown_grace_s):
+                    for run in list(services.runner.active.values()):
+                        await run.finished.wait()
                 tasks.cancel_scope.cancel()
         finally:
             if services is not None:
                 await services.aclose()
             else:
                 await engine.aclose()
+                await broker.aclose()
                 db.dispose()
 
     return Starlette(

@@ -3,8 +3,9 @@ and the runner of generations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import anyio
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.requests import Request
@@ -31,6 +32,8 @@ class Services:
     runner: Runner
     quotas: Quotas
     stream_tokens: StreamTokens
+    # Set by sse-starlette when the server shuts down (its streams end with `reconnect`).
+    shutdown: anyio.Event = field(default_factory=anyio.Event)
 
     def adapter(self, connection: ConnectionRow, athlete: AthleteRow | None) -> Provider:
         """The connection's adapter; tokens it refreshes are sealed onto the connection at
@@ -55,6 +58,7 @@ class Services:
 
     async def aclose(self) -> None:
         await self.engine.aclose()
+        await self.runner.broker.aclose()
         if self.provider_context.http is not None:
             await self.provider_context.http.aclose()
         self.db.dispose()

@@ -133,6 +133,24 @@ class Settings(BaseSettings):
     org_retry_after_s: float = Field(
         default=5.0, gt=0, description="The Retry-After of a 429 for an organization's limit."
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for several processes: runs' streams followed from any process, "
+        "limits shared by all; without it everything stays in this process.",
+    )
+    redis_prefix: str = Field(
+        default="coach", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Prefix of Redis keys."
+    )
+    stream_log_max_events: int = Field(
+        default=10_000, ge=100, description="Events a run's Redis stream keeps at most."
+    )
+    shutdown_grace_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=120,
+        description="On shutdown: how long streams get to end with `reconnect` and runs to "
+        "finish before they are cancelled; keep it below the orchestrator's grace period.",
+    )
     plan_heartbeat_s: float = Field(
         default=5.0, gt=0, description="How often a process says it is still generating."
     )

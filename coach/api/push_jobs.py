@@ -25,7 +25,7 @@ from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
 from coach.push.outbox import job_counts
 from coach.services import services_of
-from coach.streaming.events import DONE, Done, Progress, StreamEvent
+from coach.streaming.events import DONE, Done, Progress, ShuttingDown, StreamEvent
 from coach.types import DbId
 
 POLL_SECONDS = 0.5
@@ -142,9 +142,11 @@ async def job_events(call: Call[None, StreamQuery]) -> Response:
                 yield DONE
                 return
             await anyio.sleep(POLL_SECONDS)
+            if call.services.shutdown.is_set():
+                raise ShuttingDown(0)  # numbered by the SSE response
             view = await _load_job(request, caller)
 
-    return sse_response(events(), stream_lease(call))
+    return sse_response(call, events(), stream_lease(call))
 
 
 ENDPOINTS: list[AnyEndpoint] = [

@@ -16,9 +16,11 @@ from starlette.background import BackgroundTask
 
 from coach.api.endpoint import Call
 from coach.quotas import Lease
-from coach.streaming.events import StreamEvent
+from coach.streaming.events import ShuttingDown, StreamEvent, reconnect_event
 
 PING_SECONDS = 15
+# What a client that gets `reconnect` waits before it reconnects (EventSource's `retry`).
+RECONNECT_MS = 1000
 # A client that stops reading for this long is dropped instead of holding the stream open.
 SEND_TIMEOUT_SECONDS = 30
 
@@ -43,16 +45,23 @@ def stream_lease(call: Call[Any, Any]) -> Lease:
 
 
 def numbered_sse(
-    events: AsyncGenerator[tuple[int, StreamEvent], None], lease: Lease
+    call: Call[Any, Any], events: AsyncGenerator[tuple[int, StreamEvent], None], lease: Lease
 ) -> EventSourceResponse:
     """An SSE response of events that carry their own ids; `lease` is given back when the
-    stream ends, however it ends."""
+    stream ends, however it ends.
+
+    When the process shuts down, a follower's stream ends with a `reconnect` event (and a
+    short `retry`), so the client resumes on another process with Last-Event-ID.
+    """
+    services = call.services
 
     async def frames() -> AsyncGenerator[ServerSentEvent, None]:
         try:
             async with aclosing(events) as numbered:
                 async for seq, event in numbered:
                     yield event.frame(seq)
+        except ShuttingDown as stop:
+            yield reconnect_event(stop.last_id).frame(stop.last_id, retry_ms=RECONNECT_MS)
         finally:
             lease.release()
 
@@ -60,21 +69,30 @@ def numbered_sse(
         frames(),
         ping=PING_SECONDS,
         send_timeout=SEND_TIMEOUT_SECONDS,
+        # One process-wide event, set by sse-starlette when the server shuts down; the
+        # service then ends every follower with `reconnect` (coach.app).
+        shutdown_event=services.shutdown,
+        shutdown_grace_period=services.settings.shutdown_grace_s,
         # Also after a response whose body never started (releasing twice is harmless).
         background=BackgroundTask(lease.release),
     )
 
 
-def sse_response(events: AsyncGenerator[StreamEvent, None], lease: Lease) -> EventSourceResponse:
+def sse_response(
+    call: Call[Any, Any], events: AsyncGenerator[StreamEvent, None], lease: Lease
+) -> EventSourceResponse:
     """An SSE response numbering `events` from 1."""
-    return numbered_sse(_numbered(events), lease)
+    return numbered_sse(call, _numbered(events), lease)
 
 
 async def _numbered(
     events: AsyncGenerator[StreamEvent, None],
 ) -> AsyncGenerator[tuple[int, StreamEvent], None]:
     seq = 0
-    async with aclosing(events) as stream:
-        async for event in stream:
-            seq += 1
-            yield seq, event
+    try:
+        async with aclosing(events) as stream:
+            async for event in stream:
+                seq += 1
+                yield seq, event
+    except ShuttingDown as stop:
+        raise ShuttingDown(seq) from stop

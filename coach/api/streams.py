@@ -59,15 +59,19 @@ def _numbered_after(
             yield seq, event
 
 
-async def _attached(run: Run) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+async def _attached(
+    run: Run, shutdown: anyio.Event
+) -> AsyncGenerator[tuple[int, StreamEvent], None]:
     """The run's stream for the client that started it: when that client goes away the
     generation stops with it (the engine's upstream requests are closed) and followers
-    learn why."""
+    learn why. A stream ended by the process shutting down leaves the run to finish in
+    the shutdown's grace period (the client resumes it elsewhere)."""
     try:
         async for item in run.channel.follow(0):
             yield item
     finally:
-        run.cancel(CANCELLED)  # no-op once the run has ended
+        if not shutdown.is_set():
+            run.cancel(CANCELLED)  # no-op once the run has ended
 
 
 async def _new_run_stream(
@@ -90,7 +94,7 @@ async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response
     run, lease = await _new_run_stream(
         call, functools.partial(services.runner.start_draft, call.caller, ctx)
     )
-    return numbered_sse(_attached(run), lease)
+    return numbered_sse(call, _attached(run, services.shutdown), lease)
 
 
 async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
@@ -99,7 +103,7 @@ async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
     run, lease = await _new_run_stream(
         call, functools.partial(services.runner.start_plan, call.caller, ctx)
     )
-    return numbered_sse(_attached(run), lease)
+    return numbered_sse(call, _attached(run, services.shutdown), lease)
 
 
 async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
@@ -113,7 +117,7 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
         # The batch stream's result is the synchronous body; followers of the plan id
         # still see the incremental events on the channel.
         seq = 0
-        async with aclosing(_attached(run)) as live:
+        async with aclosing(_attached(run, services.shutdown)) as live:
             async for _, event in live:
                 if event.event in ("workout", "weekly_info"):
                     continue
@@ -122,7 +126,7 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
                 seq += 1
                 yield seq, event
 
-    return numbered_sse(batch(), lease)
+    return numbered_sse(call, batch(), lease)
 
 
 Row = TypeVar("Row", PlanRow, DraftRow)
@@ -145,7 +149,7 @@ def _follow(
         return row
 
     async def events() -> AsyncGenerator[tuple[int, StreamEvent], None]:
-        channel = services.runner.broker.get(run_id)
+        channel = await services.runner.broker.find(run_id)
         if channel is not None:
             async for item in channel.follow(after):
                 yield item
@@ -202,14 +206,14 @@ async def follow_plan_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_plan(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_plan, _plan_replay)
-    return numbered_sse(events, stream_lease(call))
+    return numbered_sse(call, events, stream_lease(call))
 
 
 async def follow_draft_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_draft(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_draft, _draft_replay)
-    return numbered_sse(events, stream_lease(call))
+    return numbered_sse(call, events, stream_lease(call))
 
 
 DRAFT_STREAM_EVENTS: dict[str, type[BaseModel]] = {

@@ -4,6 +4,7 @@ whose process died. Compare-and-set updates, so of several live processes one fa
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col
@@ -37,18 +38,19 @@ def _stale(table: type[GeneratedRow], cutoff: dt.datetime) -> ColumnElement[bool
     )
 
 
-def fail_stale(session: Session, *, stale_after_s: float, error: str) -> int:
+def fail_stale(session: Session, *, stale_after_s: float, error: str) -> list[uuid.UUID]:
     """Fail every plan and draft being generated whose heartbeat is older than
-    `stale_after_s` (its process died); how many."""
+    `stale_after_s` (its process died); their ids."""
     cutoff = utcnow() - dt.timedelta(seconds=stale_after_s)
-    failed = 0
+    failed: list[uuid.UUID] = []
     for table in GENERATED:
         result = session.connection().execute(
             update(table)
             .where(_stale(table, cutoff))
             .values(status="failed", error=error, finished_at=utcnow())
+            .returning(col(table.id))
         )
-        failed += result.rowcount
+        failed += [uuid.UUID(run_id) for run_id in result.scalars()]
     return failed
 
 

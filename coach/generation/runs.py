@@ -30,7 +30,7 @@ from coach.plans.draft_store import fail_draft, finish_draft, start_draft
 from coach.plans.requests import DraftResponse, PlanResponse, echo
 from coach.plans.store import cancel_requested, fail_plan, finish_plan, start_plan
 from coach.quotas import Lease, Quotas
-from coach.streaming.broker import PlanBroker, PlanChannel
+from coach.streaming.broker import Broker, Channel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
 from coach.streaming.plan_events import PlanStreamTranslator
 
@@ -61,7 +61,7 @@ def failed_events(reason: str) -> list[StreamEvent]:
 class Run(ABC):
     """One generation: started once, followed by any number of clients, ended once."""
 
-    def __init__(self, run_id: uuid.UUID, channel: PlanChannel) -> None:
+    def __init__(self, run_id: uuid.UUID, channel: Channel) -> None:
         self.id = run_id
         self.channel = channel
         # The organization's generation slot, given back when the run ends.
@@ -93,15 +93,17 @@ class Run(ABC):
         finally:
             if self.lease is not None:
                 self.lease.release()
-            self.channel.finish()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                await self.channel.finish()
             self.finished.set()
 
     async def _end_failed(self, reason: str) -> None:
         self.error = reason
         with anyio.CancelScope(shield=True):
             await self._record_failure(reason)
-        for event in failed_events(reason):
-            self.channel.publish(event)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+            for event in failed_events(reason):
+                await self.channel.publish(event)
 
     @abstractmethod
     async def _generate(self) -> None:
@@ -116,7 +118,7 @@ class DraftRun(Run):
     def __init__(
         self,
         run_id: uuid.UUID,
-        channel: PlanChannel,
+        channel: Channel,
         engine: PlanEngine,
         ctx: DraftContext,
         db: Database,
@@ -134,7 +136,7 @@ class DraftRun(Run):
 
     async def _generate(self) -> None:
         publish = self.channel.publish
-        publish(
+        await publish(
             StreamEvent.of(
                 "progress",
                 Progress(
@@ -158,14 +160,14 @@ class DraftRun(Run):
                     progress = Progress(
                         status="writing", message="draft text", progress=percent, text=event.text
                     )
-                publish(StreamEvent.of("progress", progress))
+                await publish(StreamEvent.of("progress", progress))
         text = "".join(pieces)
         await self.db.run(lambda s: finish_draft(s, draft_id=self.id, text=text))
         result = DraftResponse(
             draft=text, training_principle=self.ctx.principle.text, request=echo(self.ctx.request)
         )
-        publish(StreamEvent.of("result", result))
-        publish(DONE)
+        await publish(StreamEvent.of("result", result))
+        await publish(DONE)
 
     async def _record_failure(self, reason: str) -> None:
         await self.db.run(lambda s: fail_draft(s, draft_id=self.id, error=reason))
@@ -175,7 +177,7 @@ class PlanRun(Run):
     def __init__(
         self,
         run_id: uuid.UUID,
-        channel: PlanChannel,
+        channel: Channel,
         engine: PlanEngine,
         ctx: PlanContext,
         db: Database,
@@ -196,7 +198,7 @@ class PlanRun(Run):
         async with aclosing(self.engine.plan(self.ctx)) as stream:
             async for engine_event in stream:
                 for event in self.translator.on_event(engine_event):
-                    self.channel.publish(event)
+                    await self.channel.publish(event)
         plan = self.translator.plan
         await self.db.run(
             lambda s: finish_plan(
@@ -207,8 +209,8 @@ class PlanRun(Run):
                 warnings=plan.warnings,
             )
         )
-        self.channel.publish(self.translator.result())
-        self.channel.publish(DONE)
+        await self.channel.publish(self.translator.result())
+        await self.channel.publish(DONE)
 
     async def _record_failure(self, reason: str) -> None:
         await self.db.run(lambda s: fail_plan(s, plan_id=self.id, error=reason))
@@ -223,7 +225,7 @@ class Runner:
         *,
         db: Database,
         engine: PlanEngine,
-        broker: PlanBroker,
+        broker: Broker,
         tasks: TaskGroup,
         quotas: Quotas,
         runner_id: str | None = None,
@@ -256,7 +258,10 @@ class Runner:
                     lambda s: fail_stale(s, stale_after_s=stale_after_s, error=INTERRUPTED)
                 )
                 if failed:
-                    log.warning("%d generation(s) whose process stopped marked failed", failed)
+                    log.warning("%d generation(s) whose process stopped marked failed", len(failed))
+                for run_id in failed:
+                    # Followers in every process learn it from the run's shared stream.
+                    await self.broker.end_orphan(run_id, failed_events(INTERRUPTED))
             except Exception:  # a database hiccup must not end the heartbeat
                 log.exception("generation heartbeat failed")
             await anyio.sleep(interval_s)

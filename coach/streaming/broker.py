@@ -1,9 +1,11 @@
-"""Plans being generated in this process, so other clients can follow them and resume.
+"""Runs' event streams, so any number of clients can follow a run and resume it.
 
-A channel keeps every event of one plan stream, numbered from 1. Followers read from any
-position and wait for more until the stream is finished. Finished channels are kept for
-`keep_seconds`, and at most `max_finished` of them (the oldest go first); after that a
-finished plan is replayed from the database instead. A kept channel costs about 80 KiB for
+A channel keeps every event of one run's stream, numbered from 1. Followers read from any
+position and wait for more until the stream is finished. The `LocalBroker` keeps channels
+in this process (the embedded default); `coach.streaming.redis_broker` keeps them in Redis
+Streams, so a client follows a run from any process. Both keep finished channels for
+`keep_seconds`, at most `max_finished` of them here (the oldest go first); after that a
+finished run is replayed from the database instead. A kept channel costs about 80 KiB for
 a 12-week plan and 340 KiB for a 52-week one (docs/streaming.md).
 """
 
@@ -11,65 +13,135 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from typing import Protocol
 
 import anyio
 
-from coach.streaming.events import StreamEvent
+from coach.streaming.events import ShuttingDown, StreamEvent
 
 
-class PlanChannel:
-    def __init__(self) -> None:
+class Channel:
+    """One run's events, held in this process. `base` is the id of the last event the
+    channel does not hold (0 unless a log it mirrors was trimmed)."""
+
+    def __init__(self, base: int = 0) -> None:
+        self.base = base
         self.events: list[StreamEvent] = []
         self.finished_at: float | None = None
+        self.closing = False
         self._changed = anyio.Event()
 
-    def publish(self, event: StreamEvent) -> int:
+    @property
+    def last_id(self) -> int:
+        return self.base + len(self.events)
+
+    def append(self, event: StreamEvent) -> int:
         self.events.append(event)
         self._wake()
-        return len(self.events)
+        return self.last_id
 
-    def finish(self) -> None:
+    async def publish(self, event: StreamEvent) -> int:
+        """Add the run's next event; its id."""
+        return self.append(event)
+
+    def end(self) -> None:
         self.finished_at = time.monotonic()
+        self._wake()
+
+    async def finish(self) -> None:
+        """The run ended: followers get what is left, then their streams end."""
+        self.end()
+
+    def close_followers(self) -> None:
+        """The process is shutting down: every follower stops (ShuttingDown)."""
+        self.closing = True
         self._wake()
 
     def _wake(self) -> None:
         changed, self._changed = self._changed, anyio.Event()
         changed.set()
 
-    async def follow(self, after: int = 0) -> AsyncIterator[tuple[int, StreamEvent]]:
+    async def follow(self, after: int = 0) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+        """The events after `after`, as they come, until the run ends.
+
+        Raises ShuttingDown when the process stops first (the client resumes elsewhere),
+        and yields a `reset` event when the events right after `after` are no longer held.
+        """
         position = after
+        if position < self.base:
+            yield self.base, StreamEvent.reset(after, self.base)
+            position = self.base
         while True:
-            while position < len(self.events):
+            while position < self.last_id:
                 position += 1
-                yield position, self.events[position - 1]
+                yield position, self.events[position - self.base - 1]
             if self.finished_at is not None:
                 return
+            if self.closing:
+                raise ShuttingDown(position)
             await self._changed.wait()
 
 
-class PlanBroker:
+class Broker(Protocol):
+    """Where runs publish their events and where followers find them."""
+
+    def open(self, run_id: uuid.UUID) -> Channel:
+        """The channel a new run publishes on."""
+        ...
+
+    async def find(self, run_id: uuid.UUID) -> Channel | None:
+        """The run's channel if its events are still held (here or in a shared log)."""
+        ...
+
+    def close_followers(self) -> None:
+        """End every follower's stream in this process (shutting down)."""
+        ...
+
+    async def end_orphan(self, run_id: uuid.UUID, events: list[StreamEvent]) -> None:
+        """End the shared stream of a run whose process died with `events`."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class LocalBroker:
     def __init__(self, keep_seconds: float = 600.0, max_finished: int = 256) -> None:
         self.keep_seconds = keep_seconds
         self.max_finished = max_finished
-        self._channels: dict[uuid.UUID, PlanChannel] = {}
+        self._channels: dict[uuid.UUID, Channel] = {}
 
-    def open(self, plan_id: uuid.UUID) -> PlanChannel:
+    def open(self, run_id: uuid.UUID) -> Channel:
+        return self.adopt(run_id, Channel())
+
+    def adopt(self, run_id: uuid.UUID, channel: Channel) -> Channel:
+        """Keep `channel` as the run's (a channel of a kind of its own)."""
         self._purge()
-        channel = self._channels[plan_id] = PlanChannel()
+        self._channels[run_id] = channel
         return channel
 
-    def get(self, plan_id: uuid.UUID) -> PlanChannel | None:
-        return self._channels.get(plan_id)
+    async def end_orphan(self, run_id: uuid.UUID, events: list[StreamEvent]) -> None:
+        """Nothing to do: a run of this process ends its own channel."""
+        return None
+
+    async def find(self, run_id: uuid.UUID) -> Channel | None:
+        return self._channels.get(run_id)
+
+    def close_followers(self) -> None:
+        for channel in self._channels.values():
+            channel.close_followers()
+
+    async def aclose(self) -> None:
+        return None
 
     def _purge(self) -> None:
         cutoff = time.monotonic() - self.keep_seconds
         finished = sorted(
-            (channel.finished_at, plan_id)
-            for plan_id, channel in self._channels.items()
+            (channel.finished_at, run_id)
+            for run_id, channel in self._channels.items()
             if channel.finished_at is not None
         )
         surplus = len(finished) - self.max_finished
-        for index, (finished_at, plan_id) in enumerate(finished):
+        for index, (finished_at, run_id) in enumerate(finished):
             if index < surplus or finished_at < cutoff:
-                del self._channels[plan_id]
+                del self._channels[run_id]

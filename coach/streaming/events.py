@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, RootModel
 from sse_starlette import ServerSentEvent
 
 from coach.plans.models import WeekInfo
 
-EventName = Literal["progress", "workout", "weekly_info", "result", "error", "done"]
+EventName = Literal[
+    "progress", "workout", "weekly_info", "result", "error", "done", "reset", "reconnect"
+]
+
+
+EVENT_NAMES: frozenset[str] = frozenset(get_args(EventName))
+
+
+def _is_event_name(name: str) -> TypeGuard[EventName]:
+    return name in EVENT_NAMES
 
 
 class Progress(BaseModel):
@@ -34,6 +43,31 @@ class PlanStreamResult(BaseModel):
 
 class StreamError(BaseModel):
     error: str
+
+
+class Reset(BaseModel):
+    """`reset`: the events after the client's position are no longer held; the stream goes
+    on from `missing_to` (reload the plan to see what was missed)."""
+
+    message: str
+    missing_from: int
+    missing_to: int
+
+
+class Reconnect(BaseModel):
+    """`reconnect`: this process is shutting down; reconnect (with Last-Event-ID) and the
+    stream resumes on another one. Its id repeats the last event sent."""
+
+    message: str
+    last_event_id: int
+
+
+class ShuttingDown(Exception):
+    """A follower's stream ends because the process stops; `last_id` was sent last."""
+
+    def __init__(self, last_id: int) -> None:
+        super().__init__(f"shutting down after event {last_id}")
+        self.last_id = last_id
 
 
 class Done(BaseModel):
@@ -61,8 +95,27 @@ class StreamEvent:
             text = _json(payload)
         return cls(event, text)
 
-    def frame(self, seq: int) -> ServerSentEvent:
-        return ServerSentEvent(data=self.data, event=self.event, id=str(seq))
+    @classmethod
+    def parse(cls, name: str, data: str) -> StreamEvent:
+        """An event read back from a log; a name this service never sends is refused."""
+        if not _is_event_name(name):
+            raise ValueError(f"unknown event {name!r}")
+        return cls(name, data)
+
+    @classmethod
+    def reset(cls, after: int, base: int) -> StreamEvent:
+        return cls.of(
+            "reset",
+            Reset(
+                message=f"events {after + 1} to {base} are no longer kept; "
+                "reload the plan to see them",
+                missing_from=after + 1,
+                missing_to=base,
+            ),
+        )
+
+    def frame(self, seq: int, retry_ms: int | None = None) -> ServerSentEvent:
+        return ServerSentEvent(data=self.data, event=self.event, id=str(seq), retry=retry_ms)
 
 
 def _json(payload: dict[str, Any]) -> str:
@@ -74,3 +127,13 @@ DONE = StreamEvent("done", "{}")
 
 def error_events(message: str) -> list[StreamEvent]:
     return [StreamEvent.of("error", StreamError(error=message)), DONE]
+
+
+def reconnect_event(last_id: int) -> StreamEvent:
+    return StreamEvent.of(
+        "reconnect",
+        Reconnect(
+            message="the service is restarting; reconnect with Last-Event-ID to resume",
+            last_event_id=last_id,
+        ),
+    )
