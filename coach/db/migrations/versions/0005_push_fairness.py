@@ -1,0 +1,46 @@
+"""planned workouts keep their payload, provider date, progress and deadline; plan
+templates are found again by content
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02 09:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("planned_workouts") as batch:
+        batch.add_column(sa.Column("template", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("provider_date", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("progress", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_index("ix_planned_workouts_deadline_at", ["deadline_at"])
+    with op.batch_alter_table("workout_templates") as batch:
+        batch.add_column(
+            sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch.create_index("ix_workout_templates_content_hash", ["content_hash"])
+    # Rows pushed before this revision are on the provider on their planned date.
+    op.execute("UPDATE planned_workouts SET provider_date = planned_date WHERE status = 'pushed'")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("workout_templates") as batch:
+        batch.drop_index("ix_workout_templates_content_hash")
+        batch.drop_column("content_hash")
+    with op.batch_alter_table("planned_workouts") as batch:
+        batch.drop_index("ix_planned_workouts_deadline_at")
+        batch.drop_column("deadline_at")
+        batch.drop_column("progress")
+        batch.drop_column("provider_date")
+        batch.drop_column("template")
