@@ -35,6 +35,7 @@ from coach.push.lease import renew
 from coach.push.outbox import (
     DELETING,
     PUSHED,
+    progress_of,
     record_change_failure,
     record_deleted,
     record_failure,
@@ -123,6 +124,7 @@ async def push_attempt(
     outbox: RetryPolicy | None = None,
     hold: bool = False,
     waited: float = 0.0,
+    earlier_unknown: bool = False,
     cutoff_s: float = math.inf,
 ) -> Outcome:
     """Push the rows still held with `token` in one adapter call, and record the outcome.
@@ -131,9 +133,11 @@ async def push_attempt(
     a delete, a disconnect) has taken every row meanwhile (nothing was pushed). A failure
     is classified by `policy` from the error and the attempts so far (`waited`: back-off
     already spent by the caller); `hold` keeps the claim for a caller that makes the next
-    attempt itself. When `policy` gives up on an unknown outcome, the row goes to the
-    worker on `outbox` (the worker's own policy: None, the same) instead of failing. The
-    in-memory rows' `attempts` follow what was recorded.
+    attempt itself. When the worker's `policy` gives up on a retryable failure, a look-up
+    by marker decides the row (it may be there from an earlier attempt); when a request's
+    does (`outbox`: the worker's policy) on an outcome that is unknown, now or in an
+    earlier attempt (`earlier_unknown`), the row goes to the worker instead of failing.
+    The in-memory rows' `attempts` follow what was recorded.
     """
     ids = [row.id or 0 for row, _ in chunk]
     # The fence: push only rows no other worker has claimed meanwhile.
@@ -160,7 +164,9 @@ async def push_attempt(
     except ProviderError as exc:
         if len(chunk) > 1 and exc.code == "provider_rejected":
             return Split()
-        return await _failed(db, adapter, chunk, exc, token, policy, outbox, hold, waited)
+        return await _failed(
+            db, adapter, chunk, exc, token, policy, outbox, hold, waited, earlier_unknown
+        )
 
     def pushed(session: Session) -> None:
         for (row, item), result in zip(chunk, results, strict=True):
@@ -188,18 +194,26 @@ async def _failed(
     outbox: RetryPolicy | None,
     hold: bool,
     waited: float,
+    earlier_unknown: bool,
 ) -> Failed:
     worker = outbox or policy
     attempts = [row.attempts + 1 for row, _ in chunk]
     waits = policy.schedule(attempts, exc, waited=waited)
     # (retry in, held by this caller, look-up only) per row; None: failed for good.
     plans: list[tuple[float | None, bool, bool]] = []
-    for count, wait in zip(attempts, waits, strict=True):
+    for (row, _), count, wait in zip(chunk, attempts, waits, strict=True):
+        unknown = exc.unknown or earlier_unknown or bool(progress_of(row).get("unknown"))
         if wait is not None:
             plans.append((wait, hold, False))
-        elif not exc.unknown:
-            plans.append((None, False, False))
-        elif outbox is not None and (later := outbox.retry_in(count, exc)) is not None:
+        elif not exc.retryable and not exc.unknown:
+            plans.append((None, False, False))  # refused: no retry and no look-up mends it
+        elif outbox is None:
+            # The worker's attempts ran out, and any of them may have reached the provider
+            # (a 5xx may come after a commit too): a look-up by its marker decides.
+            plans.append((worker.backoff(count), False, True))
+        elif not unknown:
+            plans.append((None, False, False))  # a request's attempts, each answered: failed
+        elif (later := outbox.retry_in(count, exc)) is not None:
             plans.append((later, False, False))  # the worker carries on where this stopped
         else:
             plans.append((worker.backoff(count), False, True))  # never failed blind
@@ -225,6 +239,7 @@ async def _failed(
                 retry_in=wait,
                 hold=held,
                 verify=verify,
+                unknown=exc.unknown,
                 adapter_progress=dict(item.progress),
                 now=now,
             )
@@ -270,6 +285,7 @@ async def verify_attempt(
                     error=row.last_error or note,
                     retry_in=wait,
                     verify=True,
+                    unknown=True,
                 )
 
         await db.run(later)

@@ -193,6 +193,9 @@ async def push_row_now(
     row_id = row.id or 0
     waited = 0.0
     last: ProviderError | None = None
+    # Whether an attempt of this request reached the provider unanswered (then the row is
+    # never failed; earlier ones are remembered on the row).
+    unknown = False
     clock = adapter.context.clock
     async with kept_leased(db, [row_id], token, lease_s):
         while True:
@@ -207,6 +210,7 @@ async def push_row_now(
                 outbox=outbox,
                 hold=True,
                 waited=waited,
+                earlier_unknown=unknown,
             )
             if outcome is None:
                 # Lost (this request's lease ran out, a delete or a disconnect came): whoever
@@ -240,6 +244,7 @@ async def push_row_now(
             if outcome.retry_in is None:
                 raise outcome.error
             last = outcome.error
+            unknown = unknown or outcome.error.unknown
             await clock.sleep(outcome.retry_in)
             waited += outcome.retry_in
             reconcile = True

@@ -205,6 +205,12 @@ def claim(
         ).all()
     }
     in_flight = frozenset(r.id for r in rows if r.id is not None and was_in_flight.get(r.id))
+    for row in rows:
+        if row.id in in_flight and not progress_of(row).get("unknown"):
+            # Claimed and never recorded (a holder died, or was cut off): whatever it sent
+            # may be there.
+            row.progress = {**progress_of(row), "unknown": True}
+            session.add(row)
     return Claim(connection, athlete, rows, templates, in_flight, token, deadline)
 
 
@@ -230,7 +236,8 @@ def _release(row: PlannedWorkoutRow) -> None:
 
 def progress_of(row: PlannedWorkoutRow) -> dict[str, Any]:
     """The row's progress: `adapter` (what the adapter keeps), `dates` (other dates an
-    unanswered attempt may have used), `verify` (only a look-up remains)."""
+    unanswered attempt may have used), `unknown` (an attempt may have reached the provider
+    unanswered), `verify` (only a look-up remains)."""
     return dict(row.progress or {})
 
 
@@ -288,6 +295,7 @@ def record_failure(
     retry_in: float | None,
     hold: bool = False,
     verify: bool = False,
+    unknown: bool = False,
     adapter_progress: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> bool:
@@ -296,9 +304,11 @@ def record_failure(
     next attempt itself (`hold`); `verify`: the next attempt only looks for it. Rows that
     failed in one call pass one `now`, so they come due together as one batch.
 
-    The row stays in flight: the attempt may have reached the provider. False when the
-    row is no longer this token's queued row (nothing recorded; a delete that came
-    meanwhile gets the row released to it).
+    The row stays in flight: the attempt may have reached the provider, so every later
+    one looks for it first. `unknown`: it may have done so without an answer (a timeout,
+    a drop), which is remembered: such a row is never failed without a look-up. False
+    when the row is no longer this token's queued row (nothing recorded; a delete that
+    came meanwhile gets the row released to it).
     """
     row = _held(session, row_id, token)
     if row is None:
@@ -317,6 +327,7 @@ def record_failure(
     if adapter_progress:
         progress["adapter"] = adapter_progress
     progress["verify"] = verify
+    progress["unknown"] = bool(progress.get("unknown")) or unknown
     row.progress = progress
     if retry_in is None:
         row.status = FAILED

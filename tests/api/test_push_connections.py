@@ -83,8 +83,8 @@ def test_a_providers_answer_never_reaches_a_client_or_a_row(own_database_url: st
         service(own_database_url, emu, push_max_attempts=2, push_inline_attempts=1) as live,
     ):
         terra = emu.terra
-        # Whatever Terra answers (an internal page, say) carries the secret.
-        terra.faults.add("status", status=502, message=body, times=10**6)
+        # Whatever Terra answers to a push (an internal page, say) carries the secret.
+        terra.faults.add("status", method="POST", status=502, message=body, times=10**6)
         tenant = make_tenant(live.db)
         seen: list[str] = []
         with live.client(tenant.coach_key) as http:
