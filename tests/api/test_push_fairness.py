@@ -141,3 +141,22 @@ def test_many_connections_are_pushed_side_by_side(own_database_url: str) -> None
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def test_every_job_settles_by_its_deadline(own_database_url: str) -> None:
+    # Terra keeps asking for an hour; the rows' deadline is sooner: they fail by then, and
+    # the job with them, instead of staying queued.
+    with emulators() as emu, service(own_database_url, emu, push_deadline_s=2.0) as live:
+        emu.terra.faults.add("status", status=429, retry_after="3600", times=10**6)
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            plan = dated_plan(http, tenant, weeks=2)
+            user_id, connection_id = athlete_with(http, connection_body("terra"))
+            job = wait_for_job(http, _push(http, plan, user_id))
+        rows = _rows(live.db, connection_id)
+    assert (job["status"], job["failed"], job["queued"]) == ("failed", len(plan["content"]), 0)
+    assert job["finished_at"] is not None
+    for row in rows:
+        assert row.status == "failed" and row.claim_token is None
+        assert (row.last_error or "").startswith("not pushed before its deadline")
+        assert "provider_rate_limited" in (row.last_error or "")

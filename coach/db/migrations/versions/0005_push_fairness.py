@@ -8,6 +8,8 @@ Create Date: 2026-12-02 09:00:00
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -30,8 +32,16 @@ def upgrade() -> None:
             sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
         batch.create_index("ix_workout_templates_content_hash", ["content_hash"])
-    # Rows pushed before this revision are on the provider on their planned date.
+    # Rows pushed before this revision are on the provider on their planned date; rows
+    # still waiting get the default deadline from now, so they too settle.
     op.execute("UPDATE planned_workouts SET provider_date = planned_date WHERE status = 'pushed'")
+    op.get_bind().execute(
+        sa.text(
+            "UPDATE planned_workouts SET deadline_at = :deadline "
+            "WHERE status = 'queued' AND deadline_at IS NULL"
+        ).bindparams(sa.bindparam("deadline", type_=sa.DateTime(timezone=True))),
+        {"deadline": dt.datetime.now(dt.UTC) + dt.timedelta(days=1)},
+    )
 
 
 def downgrade() -> None:
