@@ -169,7 +169,10 @@ async def push_attempt(
         )
 
     def pushed(session: Session) -> None:
-        for (row, item), result in zip(chunk, results, strict=True):
+        # Rows are locked in id order everywhere, so two writers never wait on each other.
+        for (row, item), result in sorted(
+            zip(chunk, results, strict=True), key=lambda pair: pair[0][0].id or 0
+        ):
             record_pushed(
                 session,
                 row.id or 0,
@@ -230,7 +233,9 @@ async def _failed(
 
     def failed(session: Session) -> None:
         now = utcnow()
-        for (row, item), (wait, held, verify) in zip(chunk, plans, strict=True):
+        for (row, item), (wait, held, verify) in sorted(
+            zip(chunk, plans, strict=True), key=lambda pair: pair[0][0].id or 0
+        ):
             record_failure(
                 session,
                 row.id or 0,
@@ -277,7 +282,7 @@ async def verify_attempt(
         note = exc.message
 
         def later(session: Session) -> None:
-            for row, _ in chunk:
+            for row, _ in sorted(chunk, key=lambda pair: pair[0].id or 0):
                 record_failure(
                     session,
                     row.id or 0,
@@ -292,7 +297,7 @@ async def verify_attempt(
         return
 
     def settle(session: Session) -> None:
-        for row, item in chunk:
+        for row, item in sorted(chunk, key=lambda pair: pair[0].id or 0):
             result = found.get(item.idempotency_key)
             if result is None:
                 record_found_nothing(
@@ -349,7 +354,7 @@ async def move_attempt(
         return await _change_failed(db, rows, exc, token, policy, final)
 
     def moved(session: Session) -> None:
-        for row, (_, day) in zip(rows, moves, strict=True):
+        for row, (_, day) in sorted(zip(rows, moves, strict=True), key=lambda p: p[0].id or 0):
             record_moved(session, row.id or 0, token, moved_to=day)
 
     await db.run(moved)
@@ -391,7 +396,7 @@ async def delete_attempt(
         return await _change_failed(db, [r for r, _ in rows], exc, token, policy, final)
 
     def deleted(session: Session) -> None:
-        for row, _ in rows:
+        for row, _ in sorted(rows, key=lambda pair: pair[0].id or 0):
             record_deleted(session, row.id or 0, token)
 
     await db.run(deleted)
@@ -420,7 +425,7 @@ async def _change_failed(
         ]
 
     def failed(session: Session) -> None:
-        for row, wait in zip(rows, waits, strict=True):
+        for row, wait in sorted(zip(rows, waits, strict=True), key=lambda p: p[0].id or 0):
             record_change_failure(session, row.id or 0, token, error=exc.message, retry_in=wait)
 
     await db.run(failed)

@@ -218,6 +218,11 @@ async def push_row_now(
                 stored = await db.run(lambda s: s.get(PlannedWorkoutRow, row_id))
                 if stored is not None and stored.status not in (QUEUED, FAILED):
                     return None
+                if stored is not None and stored.status == FAILED:  # e.g. a disconnect
+                    raise ProviderError(
+                        stored.last_error or "the push was stopped (push_stopped)",
+                        code="push_stopped",
+                    )
                 raise last or ProviderError(
                     "the push was taken over by the push worker (push_taken_over)",
                     retryable=True,

@@ -106,6 +106,7 @@ def start_job(
                 col(PlannedWorkoutRow.push_job_id) == existing.id,
                 col(PlannedWorkoutRow.status) == FAILED,
             )
+            .order_by(col(PlannedWorkoutRow.id))
             .with_for_update()
         ).all()
         for row in failed:

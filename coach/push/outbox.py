@@ -361,7 +361,7 @@ def defer(
 ) -> None:
     """Nothing was sent (a rate limit): the rows come back in `wait_s`, no attempt counted."""
     now = utcnow()
-    for row_id in row_ids:
+    for row_id in sorted(row_ids):  # locked in id order, as everywhere
         row = _held(session, row_id, token)
         if row is None:
             continue
@@ -559,6 +559,7 @@ def cancel_connection(session: Session, connection_id: int) -> tuple[set[str], i
             col(PlannedWorkoutRow.connection_id) == connection_id,
             col(PlannedWorkoutRow.status).in_((QUEUED, DELETING)),
         )
+        .order_by(col(PlannedWorkoutRow.id))
         .with_for_update()
     ).all()
     jobs = set()
@@ -589,6 +590,7 @@ def expire(session: Session, *, limit: int = 500) -> set[str]:
             _needs_work(),
             _unleased(now),
         )
+        .order_by(col(PlannedWorkoutRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()

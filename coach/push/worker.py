@@ -143,6 +143,9 @@ class PushWorker:
         finally:
             self.active.discard(connection_id)
             self._served[connection_id] = time.monotonic()
+            if len(self._served) > 10_000:  # forget the connections served longest ago
+                for old in sorted(self._served, key=self._served.__getitem__)[:5_000]:
+                    del self._served[old]
             self._wake.set()
 
     @staticmethod
@@ -298,7 +301,7 @@ class PushWorker:
         token = claimed.token
 
         def fail(session: Session) -> None:
-            for row in rows:
+            for row in sorted(rows, key=lambda r: r.id or 0):
                 if row.status == QUEUED:
                     record_failure(session, row.id or 0, token, error=error, retry_in=None)
                 else:
