@@ -34,6 +34,7 @@ from coach.push.outbox import (
     defer,
     held_by_someone,
     locked,
+    open_attempt,
     progress_of,
     release,
     request_delete,
@@ -97,6 +98,7 @@ def _open_row(
         progress = progress_of(row)
         progress.pop("verify", None)
         row.progress = progress or None
+        open_attempt(row)
         if row.status == FAILED:
             row.status, row.attempts = QUEUED, 0
         row.next_attempt_at = None
@@ -118,6 +120,7 @@ def _open_row(
         lease_until=lease,
         claim_token=token,
         deadline_at=deadline,
+        progress={"open": True},
     )
     session.add(row)
     session.flush()

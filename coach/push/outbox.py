@@ -206,12 +206,26 @@ def claim(
     }
     in_flight = frozenset(r.id for r in rows if r.id is not None and was_in_flight.get(r.id))
     for row in rows:
-        if row.id in in_flight and not progress_of(row).get("unknown"):
-            # Claimed and never recorded (a holder died, or was cut off): whatever it sent
-            # may be there.
-            row.progress = {**progress_of(row), "unknown": True}
+        if row.status == QUEUED:
+            open_attempt(row)
             session.add(row)
     return Claim(connection, athlete, rows, templates, in_flight, token, deadline)
+
+
+def open_attempt(row: PlannedWorkoutRow) -> None:
+    """Note that an attempt may start. One still open from an earlier holder was never
+    recorded (it died, or was cut off): whatever it sent may be there unanswered."""
+    progress = progress_of(row)
+    if progress.get("open"):
+        progress["unknown"] = True
+    progress["open"] = True
+    row.progress = progress
+
+
+def _close_attempt(row: PlannedWorkoutRow) -> None:
+    progress = progress_of(row)
+    if progress.pop("open", None) is not None:
+        row.progress = progress or None
 
 
 # --------------------------------------------------------- compare-and-set changes
@@ -237,7 +251,8 @@ def _release(row: PlannedWorkoutRow) -> None:
 def progress_of(row: PlannedWorkoutRow) -> dict[str, Any]:
     """The row's progress: `adapter` (what the adapter keeps), `dates` (other dates an
     unanswered attempt may have used), `unknown` (an attempt may have reached the provider
-    unanswered), `verify` (only a look-up remains)."""
+    unanswered), `open` (an attempt is under way, or was never recorded), `verify` (only
+    a look-up remains)."""
     return dict(row.progress or {})
 
 
@@ -328,6 +343,7 @@ def record_failure(
         progress["adapter"] = adapter_progress
     progress["verify"] = verify
     progress["unknown"] = bool(progress.get("unknown")) or unknown
+    progress.pop("open", None)
     row.progress = progress
     if retry_in is None:
         row.status = FAILED
@@ -369,6 +385,7 @@ def defer(
         if error is not None:
             row.last_error = error
         row.updated_at = now
+        _close_attempt(row)  # nothing went out
         _release(row)
         session.add(row)
 
@@ -393,14 +410,19 @@ def defer_connection(session: Session, connection_id: int, *, wait_s: float, err
 
 
 def release(session: Session, row_ids: Iterable[int], token: str) -> None:
-    """Give back the rows still held with `token` (the claim's deadline, or a stop)."""
-    session.execute(
-        update(PlannedWorkoutRow)
+    """Give back the rows still held with `token` that nothing was sent for (the claim's
+    deadline came first, or the turn stopped)."""
+    rows = session.exec(
+        select(PlannedWorkoutRow)
         .where(col(PlannedWorkoutRow.id).in_(list(row_ids)))
         .where(col(PlannedWorkoutRow.claim_token) == token)
-        .values(lease_until=None, claim_token=None)
-        .execution_options(synchronize_session=False)
-    )
+        .order_by(col(PlannedWorkoutRow.id))
+        .with_for_update()
+    ).all()
+    for row in rows:
+        _close_attempt(row)
+        _release(row)
+        session.add(row)
 
 
 def record_moved(session: Session, row_id: int, token: str, *, moved_to: dt.date) -> bool:
