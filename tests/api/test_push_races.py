@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx2
+import pytest
 from sqlmodel import col, select
 
 from coach.db.database import Database
@@ -64,10 +65,17 @@ def _held_row(db: Database, user_id: str) -> PlannedWorkoutRow | None:
     return rows[0] if rows else None
 
 
+@pytest.mark.parametrize("through", ["this", "another"])
 def test_a_workout_deleted_while_its_push_is_in_flight_is_removed_from_the_provider(
-    own_database_url: str,
+    own_database_url: str, through: str
 ) -> None:
-    with emulators() as emu, service(own_database_url, emu, provider_timeout_s=60.0) as live:
+    # The request reaches the service whose worker holds the push, or another one on the
+    # same database: either way only the rows' compare-and-set orders them.
+    with (
+        emulators() as emu,
+        service(own_database_url, emu, provider_timeout_s=60.0) as live,
+        service(own_database_url, emu, provider_timeout_s=60.0) as other,
+    ):
         terra = emu.terra
         # Terra commits the first planned workout and answers only when released.
         terra.faults.add("hold", method="POST", path=TERRA_CREATE, after_commit=True)
@@ -81,7 +89,8 @@ def test_a_workout_deleted_while_its_push_is_in_flight_is_removed_from_the_provi
             wait_until(lambda: terra.faults.holding, "the push Terra holds")
             held = _held_row(live.db, user_id)
             assert held is not None and held.id is not None
-            deleted = http.delete(f"/v2/plannedWorkouts/{held.id}")
+            with (live if through == "this" else other).client(tenant.coach_key) as via:
+                deleted = via.delete(f"/v2/plannedWorkouts/{held.id}")
             terra.faults.release()
             job = wait_for_job(http, job_id)
             wait_until(lambda: _row(live.db, held.id or 0).status == "deleted", "the removal")
@@ -97,10 +106,17 @@ def test_a_workout_deleted_while_its_push_is_in_flight_is_removed_from_the_provi
     assert on_terra == expected
 
 
+@pytest.mark.parametrize("through", ["this", "another"])
 def test_a_workout_moved_while_its_push_is_in_flight_ends_on_the_new_date(
-    own_database_url: str,
+    own_database_url: str, through: str
 ) -> None:
-    with emulators() as emu, service(own_database_url, emu, provider_timeout_s=60.0) as live:
+    # The request reaches the service whose worker holds the push, or another one on the
+    # same database: either way only the rows' compare-and-set orders them.
+    with (
+        emulators() as emu,
+        service(own_database_url, emu, provider_timeout_s=60.0) as live,
+        service(own_database_url, emu, provider_timeout_s=60.0) as other,
+    ):
         terra = emu.terra
         terra.faults.add("hold", method="POST", path=TERRA_CREATE, after_commit=True)
         tenant = make_tenant(live.db)
@@ -114,9 +130,11 @@ def test_a_workout_moved_while_its_push_is_in_flight_ends_on_the_new_date(
             held = _held_row(live.db, user_id)
             assert held is not None and held.id is not None
             new_date = held.planned_date + dt.timedelta(days=30)
-            moved = http.patch(
-                f"/v2/plannedWorkouts/{held.id}", json={"planned_date": new_date.isoformat()}
-            )
+            with (live if through == "this" else other).client(tenant.coach_key) as via:
+                moved = via.patch(
+                    f"/v2/plannedWorkouts/{held.id}",
+                    json={"planned_date": new_date.isoformat()},
+                )
             terra.faults.release()
             job = wait_for_job(http, job_id)
             settled = wait_until(
