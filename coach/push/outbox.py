@@ -553,19 +553,23 @@ def request_delete(
         return "gone"
     now = utcnow()
     row.updated_at = now
+    state: ChangeState
     if row.provider_workout_id is None and not row.in_flight:
         row.status = DELETED
         _release(row)
-        session.add(row)
-        return "done"
-    row.status = DELETING
-    row.attempts = 0
-    row.next_attempt_at = None
-    row.last_error = None
-    row.deadline_at = now + dt.timedelta(seconds=deadline_s)
-    took = _take(row, token, lease_s, now)
+        state = "done"
+    else:
+        row.status = DELETING
+        row.attempts = 0
+        row.next_attempt_at = None
+        row.last_error = None
+        row.deadline_at = now + dt.timedelta(seconds=deadline_s)
+        state = "claimed" if _take(row, token, lease_s, now) else "held"
     session.add(row)
-    return "claimed" if took else "held"
+    if row.push_job_id:
+        session.flush()
+        settle_job(session, row.push_job_id)  # its last waiting row may be this one
+    return state
 
 
 def cancel_connection(session: Session, connection_id: int) -> tuple[set[str], int]:

@@ -238,3 +238,25 @@ def test_deleting_a_push_whose_answer_never_came_removes_it_from_the_provider(
     assert timed_out.status_code == 408 and on_terra_before == 1
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
     assert terra.planned == {} and terra.templates == {}
+
+
+def test_a_job_whose_rows_are_all_deleted_before_they_are_pushed_settles(
+    own_database_url: str,
+) -> None:
+    with emulators() as emu, service(own_database_url, emu, push_worker=False) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            plan = dated_plan(http, tenant, weeks=1)
+            user_id, _ = athlete_with(http, connection_body("terra"))
+            job_id = http.post(
+                f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
+            ).json()["job_id"]
+            rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()[
+                "planned_workouts"
+            ]
+            answers = [http.delete(f"/v2/plannedWorkouts/{r['planned_workout_id']}") for r in rows]
+            job = http.get(f"/v1/coach/push-jobs/{job_id}").json()
+    # Never sent, so nothing to remove anywhere: deleted at once, and the job is done.
+    assert [a.json()["status"] for a in answers] == ["deleted"] * len(plan["content"])
+    assert (job["status"], job["queued"], job["pushed"]) == ("complete", 0, 0)
+    assert emu.terra.requests == 0
