@@ -40,6 +40,7 @@ from coach.generation.runs import Runner
 from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
+from coach.providers.limiter import MemoryLimiterStore
 from coach.push.worker import PushWorker
 from coach.quotas import Limits, LocalQuotas
 from coach.secrets import service_box
@@ -70,7 +71,9 @@ def all_endpoints() -> list[AnyEndpoint]:
 
 
 def provider_context(settings: Settings) -> ProviderContext:
-    """One HTTP client for every adapter, and the service's own OAuth apps."""
+    """One HTTP client for every adapter, the providers' endpoints (operator settings, never
+    a connection's), the process's rate limiters by provider account, the longest an
+    adapter may wait for a slot, and the service's own OAuth apps."""
     apps = {}
     if (
         settings.aiendurance_client_id
@@ -88,6 +91,9 @@ def provider_context(settings: Settings) -> ProviderContext:
         http=httpx2.AsyncClient(timeout=settings.provider_timeout_s),
         timeout_s=settings.provider_timeout_s,
         apps=apps,
+        endpoints={"terra": settings.terra_base_url, "shape": settings.shape_base_url},
+        limiters=MemoryLimiterStore(),
+        max_wait_s=settings.push_hold_max_s,
     )
 
 

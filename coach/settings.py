@@ -98,6 +98,35 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="Total back-off a waiting request may spend."
     )
     push_poll_s: float = Field(default=0.5, gt=0)
+    # Provider endpoints are the operator's, never a connection's (no tenant picks a host),
+    # and the bounds that keep one connection's push from holding up anyone else's.
+    terra_base_url: str = Field(
+        default="https://api.tryterra.co", description="Terra's API (tests: an emulator)."
+    )
+    shape_base_url: str = Field(
+        default="https://shapecalendar.com/api/v1", description="Shape's API base."
+    )
+    push_concurrency: int = Field(
+        default=8, ge=1, le=256, description="Connections one process pushes at once."
+    )
+    push_hold_max_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="The longest a push waits for a rate-limit slot while it holds rows; "
+        "a longer wait releases them with next_attempt_at.",
+    )
+    push_claim_max_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="A claim's deadline: rows are released by then, a provider call still "
+        "running is cut off (and looked for by its marker next time).",
+    )
+    push_deadline_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="A planned workout not pushed, moved or deleted on the provider within "
+        "this (from when it was asked) ends failed: every job settles.",
+    )
     stream_replay_keep_s: float = Field(
         default=600.0,
         ge=0,
@@ -201,6 +230,13 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         """`public_url` without a trailing slash, or where `coach serve` listens."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @field_validator("terra_base_url", "shape_base_url", "aiendurance_api_base")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return url.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,12 +1,20 @@
-"""Athletes and their provider connections; connection credentials are never returned."""
+"""Athletes and their provider connections; connection credentials are never returned.
+
+A connection names an account at a provider, never a host: the provider's endpoint is an
+operator setting, and credentials carrying a `base_url` are refused. Connections are made
+only to providers this service can use. Disconnecting always succeeds here: it cancels
+the connection's queued pushes in the same transaction, and revoking the provider's
+tokens (where there are any) is tried afterwards and reported.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import uuid
 import zoneinfo
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
@@ -19,12 +27,17 @@ from coach.api.lookups import load_athlete, load_connection
 from coach.api.responses import model_response
 from coach.api.validation import path_uuid
 from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow
-from coach.errors import BadRequest, NotFound
+from coach.errors import BadRequest, CoachError, NotFound
 from coach.field_errors import error_details
 from coach.plans.requests import AthleteThresholds
 from coach.providers import registry
 from coach.providers.ics import FeedEntry, render_feed
+from coach.push.adapters import unusable_reason
+from coach.push.outbox import cancel_connection, settle_jobs
+from coach.services import Services
 from coach.templates.models import WorkoutTemplate
+
+log = logging.getLogger("coach.api")
 
 
 class AthleteCreate(BaseModel):
@@ -73,6 +86,17 @@ class ConnectionView(BaseModel):
 
 class ConnectionList(BaseModel):
     connections: list[ConnectionView]
+
+
+class DisconnectedView(ConnectionView):
+    disconnected_at: dt.datetime
+    cancelled: int = Field(description="Planned workouts of it that were still to be pushed.")
+    revocation: Literal["revoked", "not_needed", "failed"] = Field(
+        description="Revoking the provider's tokens, where it has any (best effort)."
+    )
+    revocation_error: str | None = Field(
+        default=None, description="Why revoking failed (our message); the local disconnect stands."
+    )
 
 
 def _athlete_view(row: AthleteRow) -> AthleteView:
@@ -137,6 +161,16 @@ async def create_connection(call: Call[ConnectionCreate, None]) -> Response:
         raise BadRequest.field(
             "provider", f"unknown provider; one of {', '.join(registry.names())}"
         ) from exc
+    unavailable = provider.unavailable(call.services.provider_context)
+    if unavailable is not None:
+        raise BadRequest.field("provider", unavailable)
+    if "base_url" in body.credentials:
+        # A tenant must not aim the service (or the worker's look-ups) at a host.
+        where = provider.endpoint_setting or "the service's settings"
+        raise BadRequest.field(
+            "credentials.base_url",
+            f"provider endpoints are set by the operator ({where}), not per connection",
+        )
     credentials = _validated(provider.Credentials, body.credentials, "credentials")
     settings = _validated(provider.Settings, body.settings, "settings")
     services = call.services
@@ -177,24 +211,58 @@ async def delete_connection(call: Call[None, None]) -> Response:
     request = call.request
     athlete = await load_athlete(request, call.caller, path_uuid(request, "user_id"))
     row = await load_connection(request, athlete)
-    connection_id = row.id
+    connection_id = row.id or 0
     services = call.services
-    adapter = services.adapter(row, athlete)
+
+    def disconnect(session: Session) -> tuple[ConnectionRow, int]:
+        stored = session.exec(
+            select(ConnectionRow).where(col(ConnectionRow.id) == connection_id).with_for_update()
+        ).one()
+        stored.disconnected_at = stored.disconnected_at or dt.datetime.now(dt.UTC)
+        session.add(stored)
+        jobs, cancelled = cancel_connection(session, connection_id)
+        session.flush()
+        settle_jobs(session, jobs)
+        return stored, cancelled
+
+    stored, cancelled = await services.db.run(disconnect)
+    revocation, error = await _revoke(services, row, athlete)
+    view = connection_view(request, stored)
+    assert stored.disconnected_at is not None
+    return model_response(
+        DisconnectedView(
+            **view.model_dump(),
+            disconnected_at=stored.disconnected_at,
+            cancelled=cancelled,
+            revocation=revocation,
+            revocation_error=error,
+        )
+    )
+
+
+async def _revoke(
+    services: Services, row: ConnectionRow, athlete: AthleteRow
+) -> tuple[Literal["revoked", "not_needed", "failed"], str | None]:
+    """Revoke the provider's tokens where it has any (e.g. AI Endurance); best effort."""
+    try:
+        adapter = services.adapter(row, athlete)
+    except Exception as exc:
+        log.warning("connection %s: not revoked, no adapter: %r", row.id, exc)
+        return "failed", unusable_reason(exc)
     try:
         disconnect = getattr(adapter, "disconnect", None)
-        if disconnect is not None:
-            await disconnect()  # e.g. AI Endurance revokes its tokens
+        if disconnect is None:
+            return "not_needed", None
+        await disconnect()
+        return "revoked", None
+    except CoachError as exc:
+        log.warning("connection %s: revoking failed: %s", row.id, exc.message)
+        return "failed", exc.message
+    except Exception as exc:
+        log.exception("connection %s: revoking failed", row.id)
+        return "failed", f"revoking failed ({type(exc).__name__}; see the service log)"
     finally:
         await adapter.aclose()
-
-    def mark(session: Session) -> ConnectionRow:
-        stored = session.get(ConnectionRow, connection_id)
-        assert stored is not None
-        stored.disconnected_at = dt.datetime.now(dt.UTC)
-        session.add(stored)
-        return stored
-
-    return model_response(connection_view(request, await services.db.run(mark)))
 
 
 async def calendar_feed(call: Call[None, None]) -> Response:
@@ -208,10 +276,14 @@ async def calendar_feed(call: Call[None, None]) -> Response:
         ).first()
         if connection is None or connection.provider != "ics":
             return None, []
+        # Every pushed row is an event, with the template it pushed (its own copy; rows
+        # older than the copies fall back to the library's, else a bare event).
         rows = session.exec(
             select(PlannedWorkoutRow, WorkoutTemplateRow)
             .join(
-                WorkoutTemplateRow, col(WorkoutTemplateRow.id) == col(PlannedWorkoutRow.workout_id)
+                WorkoutTemplateRow,
+                col(WorkoutTemplateRow.id) == col(PlannedWorkoutRow.workout_id),
+                isouter=True,
             )
             .where(
                 col(PlannedWorkoutRow.connection_id) == connection.id,
@@ -222,8 +294,9 @@ async def calendar_feed(call: Call[None, None]) -> Response:
             FeedEntry(
                 uid=p.provider_workout_id or p.idempotency_key,
                 planned_date=p.planned_date,
-                template=WorkoutTemplate.model_validate(t.template),
-                sequence=p.attempts,
+                template=_feed_template(p, t),
+                # Bumped by every change of the row (a move above all), never lowered.
+                sequence=max(0, int((p.updated_at - p.created_at).total_seconds())),
             )
             for p, t in rows
         ]
@@ -235,6 +308,27 @@ async def calendar_feed(call: Call[None, None]) -> Response:
     name = connection.settings.get("calendar_name", "Training plan")
     return Response(
         render_feed(entries, calendar_name=name), media_type="text/calendar; charset=utf-8"
+    )
+
+
+def _feed_template(row: PlannedWorkoutRow, live: WorkoutTemplateRow | None) -> WorkoutTemplate:
+    for data in (row.template, live.template if live is not None else None):
+        if data is not None:
+            try:
+                return WorkoutTemplate.model_validate(data)
+            except ValidationError:
+                continue
+    return WorkoutTemplate.model_validate(
+        {
+            "name": "Planned workout",
+            "sport": "running",
+            "step_blocks": [
+                {
+                    "completion_condition": {"type": "fixed_repetition", "value": 1},
+                    "steps": [{"order": 1, "duration_type": "open", "intensity_type": "active"}],
+                }
+            ],
+        }
     )
 
 
@@ -274,9 +368,10 @@ ENDPOINTS: list[AnyEndpoint] = [
         "DELETE",
         "/v1/athletes/{user_id}/connections/{connection_id}",
         delete_connection,
-        "Disconnect (revoking the provider's tokens where it has any)",
+        "Disconnect: the connection's queued pushes are cancelled; the provider's tokens are "
+        "revoked where it has any (best effort, reported)",
         "athletes",
-        response=ConnectionView,
+        response=DisconnectedView,
     ),
     Endpoint(
         "GET",

@@ -1,14 +1,16 @@
 """`/v2/plannedWorkouts`: a template on a date on an athlete's platform, pushed at once.
 
 A row is written before the provider is called, so a push that dies half-way is never
-lost: it stays `queued` with its idempotency key and the push worker finishes it.
+lost: it stays `queued` with its idempotency key and the push worker finishes it. Moves
+and deletes go through the same outbox (coach/push/direct.py): a row being pushed when
+it is moved or deleted ends with the provider matching it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
@@ -22,9 +24,11 @@ from coach.api.lookups import choose_connection, load_athlete
 from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.validation import path_int
-from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow, utcnow
+from coach.db.tables import AthleteRow, ConnectionRow, PlannedWorkoutRow, WorkoutTemplateRow
 from coach.errors import NotFound
+from coach.providers.base import Provider
 from coach.push import direct
+from coach.push.outbox import LISTED
 from coach.services import services_of
 from coach.templates.models import CoercionWarning
 from coach.types import DbId
@@ -61,7 +65,8 @@ class Move(BaseModel):
 
 
 class PlannedWorkout(BaseModel):
-    """The reference's PlannedWorkout object, plus our `status`, `user_id` and `last_error`."""
+    """The reference's PlannedWorkout object, plus our `status`, `user_id` and `last_error`
+    (our own short message; a provider's answer is never shown)."""
 
     planned_workout_id: int
     workout_id: int | None
@@ -143,6 +148,8 @@ async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) ->
     if template_row is None or template_row.organization_id != caller.organization_id:
         raise NotFound(f"workout template {body.workout_id} not found")
     connection = await choose_connection(request, athlete, body.connection_id)
+    # No row is written for a connection the service cannot use (e.g. its provider is not
+    # configured here): push_new makes the adapter first.
     row_id = await direct.push_new(
         services.db,
         services.settings,
@@ -158,8 +165,8 @@ async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) ->
 
 async def _load(request: Request, caller: Caller, planned_workout_id: int) -> PlannedWorkoutRow:
     row = await services_of(request).db.run(lambda s: s.get(PlannedWorkoutRow, planned_workout_id))
-    if row is not None and row.status == "deleted":
-        row = None
+    if row is not None and row.status not in LISTED:
+        row = None  # deleted, or being removed from the provider
     return owned(row, caller, f"planned workout {planned_workout_id}")
 
 
@@ -176,7 +183,7 @@ async def list_by_user(call: Call[None, ListQuery]) -> Response:
     def load(session: Session) -> list[PlannedWorkout]:
         statement = select(PlannedWorkoutRow).where(
             col(PlannedWorkoutRow.user_id) == athlete.user_id,
-            col(PlannedWorkoutRow.status) != "deleted",
+            col(PlannedWorkoutRow.status).in_(LISTED),
         )
         if query.start_date:
             statement = statement.where(col(PlannedWorkoutRow.planned_date) >= query.start_date)
@@ -210,7 +217,7 @@ async def list_by_connection(call: Call[None, None]) -> Response:
                 select(PlannedWorkoutRow)
                 .where(
                     col(PlannedWorkoutRow.connection_id) == connection.id,
-                    col(PlannedWorkoutRow.status) != "deleted",
+                    col(PlannedWorkoutRow.status).in_(LISTED),
                 )
                 .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
             ).all()
@@ -230,7 +237,7 @@ async def _by_provider_id(request: Request, caller: Caller) -> PlannedWorkoutRow
             select(PlannedWorkoutRow).where(
                 col(PlannedWorkoutRow.connection_id) == connection.id,
                 col(PlannedWorkoutRow.provider_workout_id) == provider_workout_id,
-                col(PlannedWorkoutRow.status) != "deleted",
+                col(PlannedWorkoutRow.status).in_(LISTED),
             )
         ).first()
     )
@@ -249,10 +256,8 @@ async def get_by_provider_id(call: Call[None, None]) -> Response:
     return await _one(call.request, row.id or 0, call.caller)
 
 
-async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, **kw: Any) -> None:
-    """Apply a move or delete on the provider when the workout is there already."""
-    if row.status != "pushed" or row.provider_workout_id is None:
-        return  # still queued (the worker pushes the current date) or failed: nothing there
+async def _adapter_maker(request: Request, row: PlannedWorkoutRow) -> Callable[[], Provider]:
+    """Makes the row's connection adapter, for when a move or a delete needs the provider."""
     services = services_of(request)
 
     def load(session: Session) -> tuple[ConnectionRow, AthleteRow | None]:
@@ -261,63 +266,53 @@ async def _adapter_call(request: Request, row: PlannedWorkoutRow, action: str, *
         return connection, session.get(AthleteRow, row.user_id)
 
     connection, athlete = await services.db.run(load)
-    adapter = services.adapter(connection, athlete)
-    provider_workout_id, clock = row.provider_workout_id, adapter.context.clock
-    try:
-        if action == "move":
-            new_date = kw["new_date"]
-            await direct.call_now(
-                services.settings, clock, lambda: adapter.move(provider_workout_id, new_date)
-            )
-        else:
-            await direct.call_now(
-                services.settings, clock, lambda: adapter.delete(provider_workout_id)
-            )
-    finally:
-        await adapter.aclose()
+    return lambda: services.adapter(connection, athlete)
+
+
+async def _view_of(request: Request, row_id: int) -> Response:
+    """The row as it is now, whatever its status (a delete answers with it too)."""
+    services = services_of(request)
+    stored = await services.db.run(lambda s: s.get(PlannedWorkoutRow, row_id))
+    assert stored is not None
+    [item] = await services.db.run(lambda s: _views(request, s, [stored]))
+    return model_response(item)
 
 
 async def move_planned_workout(call: Call[Move, None]) -> Response:
     request, caller, body = call.request, call.caller, call.body
     row = await _load(request, caller, path_int(request, "planned_workout_id"))
-    await _adapter_call(request, row, "move", new_date=body.planned_date)
+    services = call.services
+    state = await direct.move_now(
+        services.db,
+        services.settings,
+        await _adapter_maker(request, row),
+        row.id or 0,
+        body.planned_date,
+    )
+    if state == "gone":
+        raise NotFound(f"planned workout {row.id} not found")
+    return await _view_of(request, row.id or 0)
 
-    def store(session: Session) -> None:
-        stored = session.get(PlannedWorkoutRow, row.id)
-        assert stored is not None
-        stored.planned_date = body.planned_date
-        stored.updated_at = utcnow()
-        session.add(stored)
 
-    await services_of(request).db.run(store)
-    return await _one(request, row.id or 0, caller)
-
-
-async def _delete(request: Request, caller: Caller, row: PlannedWorkoutRow) -> Response:
-    await _adapter_call(request, row, "delete")
-
-    def store(session: Session) -> PlannedWorkoutRow:
-        stored = session.get(PlannedWorkoutRow, row.id)
-        assert stored is not None
-        stored.status = "deleted"
-        stored.updated_at = utcnow()
-        session.add(stored)
-        return stored
-
-    stored = await services_of(request).db.run(store)
-    [item] = await services_of(request).db.run(lambda s: _views(request, s, [stored]))
-    return model_response(item)
+async def _delete(request: Request, row: PlannedWorkoutRow) -> Response:
+    services = services_of(request)
+    state = await direct.delete_now(
+        services.db, services.settings, await _adapter_maker(request, row), row.id or 0
+    )
+    if state == "gone":
+        raise NotFound(f"planned workout {row.id} not found")
+    return await _view_of(request, row.id or 0)
 
 
 async def delete_planned_workout(call: Call[None, None]) -> Response:
     request, caller = call.request, call.caller
     row = await _load(request, caller, path_int(request, "planned_workout_id"))
-    return await _delete(request, caller, row)
+    return await _delete(request, row)
 
 
 async def delete_by_provider_id(call: Call[None, None]) -> Response:
     request, caller = call.request, call.caller
-    return await _delete(request, caller, await _by_provider_id(request, caller))
+    return await _delete(request, await _by_provider_id(request, caller))
 
 
 async def planned_workout_file(call: Call[None, None]) -> Response:

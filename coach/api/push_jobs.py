@@ -91,6 +91,7 @@ async def push_plan(call: Call[PushRequest, None]) -> Response:
             user_id=athlete.user_id,
             connection_id=connection.id or 0,
             organization_id=caller.organization_id,
+            deadline_s=services_of(request).settings.push_deadline_s,
         )
         return job
 

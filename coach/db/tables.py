@@ -161,6 +161,10 @@ class WorkoutTemplateRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     sport: str = Field(max_length=64)
     template: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # SHA-256 of the template's JSON, for templates a plan push made: pushing plans again
+    # (to other connections, or plans with the same workouts) reuses them instead of
+    # adding a copy to the library each time.
+    content_hash: str | None = Field(default=None, max_length=64, index=True)
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -232,10 +236,19 @@ class PlannedWorkoutRow(SQLModel, table=True):
     user_id: str = Field(max_length=36, index=True)
     connection_id: int = Field(foreign_key="connections.id", index=True)
     workout_id: int = Field(description="The template; it may be deleted later.")
+    # What this row pushes: the template as it was when the push was asked for, so a
+    # template deleted or edited later changes neither the push nor the calendar feed.
+    template: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     planned_date: dt.date
-    # queued -> pushed | failed; deleted once removed from the provider.
+    # queued -> pushed | failed; deleting -> deleted once removed from the provider.
+    # Every change is a compare-and-set on (status, claim_token): see coach/push/outbox.py.
     status: str = Field(max_length=16, index=True)
     provider_workout_id: str | None = Field(default=None, max_length=128, index=True)
+    # The date the provider has it on; a pushed row whose planned_date differs is due a move.
+    provider_date: dt.date | None = None
+    # What the adapter learned in earlier attempts (Terra's template id), dates an unanswered
+    # attempt may have used before the row was moved, and whether only a look-up remains.
+    progress: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     idempotency_key: str = Field(max_length=80, unique=True)
     coercion_warnings: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
@@ -253,6 +266,10 @@ class PlannedWorkoutRow(SQLModel, table=True):
     # condition, so two workers can never both hold a row (SQLite has no SKIP LOCKED).
     claim_token: str | None = Field(default=None, max_length=32)
     next_attempt_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    # The row is settled (pushed, failed, deleted) by then whatever the provider does.
+    deadline_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
     push_job_id: str | None = Field(default=None, max_length=36, index=True)

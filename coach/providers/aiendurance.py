@@ -21,7 +21,7 @@ from coach.providers.base import (
     PushResult,
 )
 from coach.providers.capabilities import AIENDURANCE
-from coach.providers.http import Http
+from coach.providers.http import Http, bad_answer
 from coach.providers.retry import RetryPolicy, retry_inline
 from coach.templates.models import WorkoutTemplate
 
@@ -31,6 +31,10 @@ REFRESH_MARGIN_S = 600
 # Reading the athlete's workouts is the one adapter call that tries more than once: a
 # request waits for it and no outbox stands behind it. A few tries on the one curve.
 READ_RETRY = RetryPolicy(max_attempts=3, wait_budget_s=10.0)
+NOT_CONFIGURED = (
+    "AI Endurance is not configured on this service (COACH_AIENDURANCE_CLIENT_ID, "
+    "COACH_AIENDURANCE_CLIENT_SECRET, COACH_AIENDURANCE_REDIRECT_URI)"
+)
 
 
 class AIEnduranceApp(BaseModel):
@@ -86,17 +90,26 @@ async def _token(
     except ProviderError as exc:
         if exc.provider_status in (400, 401):
             # invalid_grant (code or refresh token expired, used or revoked) or a bad
-            # client: no retry helps, the athlete has to connect again.
-            raise ProviderAuthError(exc.message, provider_status=exc.provider_status) from exc
+            # client: no retry helps, the athlete has to connect again. Our words: the
+            # provider's body went to the log.
+            raise ProviderAuthError(
+                "aiendurance refused the grant (invalid_grant: the code or refresh token "
+                "is expired, used or revoked) (provider_auth_failed)",
+                provider_status=exc.provider_status,
+                provider="aiendurance",
+            ) from exc
         raise
     finally:
         await http.aclose()
-    lifetime = float(body.get("expires_in") or TOKEN_LIFETIME_S)
-    return AIEnduranceCredentials(
-        access_token=body["access_token"],
-        refresh_token=body["refresh_token"],
-        expires_at=context.clock.wall() + lifetime,
-    )
+    try:
+        lifetime = float(body.get("expires_in") or TOKEN_LIFETIME_S)
+        return AIEnduranceCredentials(
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=context.clock.wall() + lifetime,
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise bad_answer("aiendurance") from exc
 
 
 async def exchange_code(
@@ -152,7 +165,7 @@ class AIEnduranceProvider(Provider):
         super().__init__(*args, **kw)
         app = self.context.apps.get("aiendurance")
         if not isinstance(app, AIEnduranceApp):
-            raise ProviderUnsupported("AI Endurance is not configured (no client id/secret)")
+            raise ProviderUnsupported(NOT_CONFIGURED, provider="aiendurance")
         self.app: AIEnduranceApp = app
         self.on_refresh = on_refresh
         self.http = Http("aiendurance", self.context, app.api_base, {})
@@ -160,6 +173,11 @@ class AIEnduranceProvider(Provider):
     @classmethod
     def capabilities_of(cls, settings: Any) -> Capabilities:
         return AIENDURANCE
+
+    @classmethod
+    def unavailable(cls, context: ProviderContext) -> str | None:
+        configured = isinstance(context.apps.get("aiendurance"), AIEnduranceApp)
+        return None if configured else NOT_CONFIGURED
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from abc import ABC, abstractmethod
@@ -20,9 +21,17 @@ from coach.templates.models import CoercionWarning, WorkoutTemplate
 
 
 class ProviderError(CoachError):
-    """The provider failed (our 502). `retryable`: trying again may succeed."""
+    """The provider failed (our 502). `retryable`: trying again may succeed.
+
+    The message is always ours: the provider, its HTTP status and a stable `code`
+    (`provider_unavailable`, `provider_rejected`, ...), never the provider's body or a
+    URL; adapters log those. `unknown`: the request may have taken effect although it
+    failed (a timeout or a dropped connection after it was sent), so whoever retries
+    must look for it by its idempotency marker first.
+    """
 
     status = 502
+    default_code = "provider_unavailable"
 
     def __init__(
         self,
@@ -31,20 +40,34 @@ class ProviderError(CoachError):
         retryable: bool = False,
         retry_after: float | None = None,
         provider_status: int | None = None,
+        code: str | None = None,
+        provider: str | None = None,
+        unknown: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
         self.provider_status = provider_status
+        self.code = code or self.default_code
+        self.provider = provider
+        self.unknown = unknown
+        detail: dict[str, Any] = {"code": self.code}
+        if provider is not None:
+            detail["provider"] = provider
+        if provider_status is not None:
+            detail["provider_status"] = provider_status
+        self.details = [detail]
 
 
 class ProviderTimeout(ProviderError):
     """The provider did not answer in time (our 408); the call may still have taken effect."""
 
     status = 408
+    default_code = "provider_timeout"
 
     def __init__(self, message: str, **kw: Any) -> None:
         kw.setdefault("retryable", True)
+        kw.setdefault("unknown", True)
         super().__init__(message, **kw)
 
 
@@ -52,24 +75,35 @@ class ProviderUnsupported(ProviderError):
     """The provider cannot do this at all (our 501), e.g. take planned workouts."""
 
     status = 501
+    default_code = "provider_unsupported"
 
 
 class ProviderAuthError(ProviderError):
     """The provider rejected the connection's credentials; the athlete must reconnect."""
+
+    default_code = "provider_auth_failed"
 
 
 class ProviderNotFound(ProviderError):
     """The provider has no such workout (or template)."""
 
     status = 404
+    default_code = "provider_not_found"
 
 
 class ProviderRateLimited(ProviderError):
     """429: retryable after `retry_after` seconds."""
 
+    default_code = "provider_rate_limited"
+
     def __init__(self, message: str, **kw: Any) -> None:
         kw.setdefault("retryable", True)
         super().__init__(message, **kw)
+
+
+class RateLimitDeferred(ProviderRateLimited):
+    """Nothing was sent: the client-side limit has no slot for `retry_after` seconds, longer
+    than the caller may wait (`ProviderContext.max_wait_s`). Not a failed attempt."""
 
 
 # ---------------------------------------------------------------------- capabilities
@@ -141,11 +175,23 @@ class Thresholds(BaseModel):
 
 @dataclass(frozen=True)
 class PushItem:
-    """One workout to put on the athlete's calendar; the key makes a retried push a no-op."""
+    """One workout to put on the athlete's calendar; the key makes a retried push a no-op.
+
+    `search_dates`: other dates an earlier attempt may have put it on (it was moved while
+    a push was unanswered); a reconcile looks there too. `progress`: what the adapter
+    learned in earlier attempts (e.g. Terra's template id), kept by the caller between
+    attempts so a retry does only what is missing; the adapter updates it in place.
+    """
 
     template: WorkoutTemplate
     planned_date: dt.date
     idempotency_key: str
+    search_dates: tuple[dt.date, ...] = ()
+    progress: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def dates(self) -> list[dt.date]:
+        """Every date the workout may be on: the planned one and the searched ones."""
+        return sorted({self.planned_date, *self.search_dates})
 
 
 @dataclass
@@ -157,6 +203,9 @@ class PushResult:
     raw: dict[str, Any] | None = None
     # True when the workout was already on the provider (a retry found it, nothing created).
     existed: bool = False
+    # The date it is on at the provider when that is not the one asked (a reconcile found
+    # it where an earlier attempt put it); None: the planned date.
+    planned_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -199,18 +248,51 @@ class SystemClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+class Limiter(Protocol):
+    """One provider account's client-side rate limit (its windows and any 429 pause)."""
+
+    async def acquire(self, max_wait_s: float = math.inf) -> float:
+        """Take a slot, waiting up to `max_wait_s` for one: 0.0. When the next slot is
+        further away, take nothing and return the seconds until it."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """The provider answered 429: nobody on this account calls for `seconds`."""
+        ...
+
+
+class LimiterStore(Protocol):
+    """Limiters by provider account. In-process (`limiter.MemoryLimiterStore`) now; a
+    store shared by processes (e.g. Redis) implements the same two calls."""
+
+    def limiter(self, key: str, rates: Sequence[tuple[int, float]]) -> Limiter:
+        """The limiter of account `key` (e.g. `shape:<sha256 of the token>`), with
+        `rates` as (calls, window seconds) pairs; the first caller's rates win."""
+        ...
+
+
 @dataclass
 class ProviderContext:
-    """What adapters get from the service besides a connection: HTTP, time, app secrets.
+    """What adapters get from the service besides a connection: HTTP, time, endpoints,
+    rate limiters, app secrets.
 
-    `apps` holds per-provider application config (e.g. the AI Endurance OAuth client),
-    which is the service's, not the athlete connection's.
+    `endpoints` maps a provider to its base URL, an operator setting: a connection's
+    credentials never name a host. `apps` holds per-provider application config (e.g.
+    the AI Endurance OAuth client), which is the service's, not the athlete connection's.
+    `max_wait_s`: the longest an adapter may wait for a rate-limit slot; a longer wait
+    raises RateLimitDeferred instead, so a caller holding work releases it.
     """
 
     http: Any = None  # an httpx2.AsyncClient shared by adapters; one is made if None
     clock: Clock = SYSTEM_CLOCK
     timeout_s: float = 30.0
     apps: dict[str, Any] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    limiters: LimiterStore | None = None  # None: one in-process store per clock
+    max_wait_s: float = math.inf
+
+    def endpoint(self, provider: str, default: str) -> str:
+        return self.endpoints.get(provider) or default
 
 
 TokenSaver = Callable[[BaseModel], Awaitable[None]]
@@ -231,6 +313,9 @@ class Provider(ABC):
     Settings: ClassVar[type[BaseModel]] = _Empty
     # The batch size push_many uses; 1 means the provider has no batch endpoint.
     batch_size: ClassVar[int] = 1
+    # The setting that holds the provider's base URL, named when a connection tries to
+    # bring its own (None: the provider has no endpoint of its own to set).
+    endpoint_setting: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -254,6 +339,12 @@ class Provider(ABC):
     def capabilities(self) -> Capabilities:
         return self.capabilities_of(self.settings)
 
+    @classmethod
+    def unavailable(cls, context: ProviderContext) -> str | None:
+        """Why this service cannot use the provider at all (e.g. its app is not
+        configured), else None. Connections are only made to available providers."""
+        return None
+
     @abstractmethod
     async def push(
         self,
@@ -271,16 +362,30 @@ class Provider(ABC):
         ambiguous failure never makes a second copy.
         """
 
+    async def push_item(self, item: PushItem, *, reconcile: bool = False) -> PushResult:
+        """`push` of one PushItem; adapters that keep progress or search other dates
+        override this (and have `push` call it)."""
+        return await self.push(
+            item.template,
+            item.planned_date,
+            idempotency_key=item.idempotency_key,
+            reconcile=reconcile,
+        )
+
     async def push_many(
         self, items: Sequence[PushItem], *, reconcile: bool = False
     ) -> list[PushResult]:
-        """Push several; providers with batch endpoints override this. Results keep order."""
-        return [
-            await self.push(
-                i.template, i.planned_date, idempotency_key=i.idempotency_key, reconcile=reconcile
-            )
-            for i in items
-        ]
+        """Push several; providers with batch endpoints override this. Results keep order.
+
+        Without a batch endpoint this is one call per item and a failure stops it: callers
+        that need each item's own outcome push them one by one (the outbox does)."""
+        return [await self.push_item(i, reconcile=reconcile) for i in items]
+
+    async def find(self, items: Sequence[PushItem]) -> dict[str, PushResult]:
+        """What the provider holds of these items, by idempotency key (their markers), on
+        their `dates()`; nothing is created. Providers that keep nothing remotely (files,
+        feeds) find nothing."""
+        return {}
 
     @abstractmethod
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None: ...

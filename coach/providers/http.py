@@ -1,8 +1,15 @@
-"""Shared HTTP plumbing for adapters: one client, one attempt, status -> typed error."""
+"""Shared HTTP plumbing for adapters: one client, one attempt, status -> typed error.
+
+What a provider answers is never passed on: errors carry our own short message (the
+provider, its HTTP status, a stable code) and the provider's body goes to the log only.
+A connection's credentials cannot aim the service at another host either: the base URL
+comes from the operator's settings (`ProviderContext.endpoints`).
+"""
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from typing import Any
 
@@ -17,6 +24,11 @@ from coach.providers.base import (
     ProviderTimeout,
     ProviderUnsupported,
 )
+
+log = logging.getLogger("coach.providers")
+
+# What the log keeps of a provider's error body.
+_LOGGED_BODY = 500
 
 
 class Http:
@@ -48,6 +60,7 @@ class Http:
         data: dict[str, str] | None = None,
     ) -> Any:
         """The decoded JSON body of a 2xx answer (None when empty); raises ProviderError."""
+        name = self.provider
         try:
             resp = await self.client.request(
                 method,
@@ -58,28 +71,60 @@ class Http:
                 headers=self.headers,
                 timeout=self.context.timeout_s,
             )
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+            # Nothing was sent: the request can simply be made again.
+            log.warning("%s %s %s: could not connect: %r", name, method, path, exc)
+            raise ProviderError(
+                f"{name} could not be reached (provider_unavailable)",
+                retryable=True,
+                provider=name,
+            ) from exc
         except httpx2.TimeoutException as exc:
             # The request may have been processed: callers reconcile before re-creating.
-            raise ProviderTimeout(f"{self.provider} did not answer in time") from exc
-        except httpx2.TransportError as exc:
-            raise ProviderError(
-                f"{self.provider} connection failed: {type(exc).__name__}", retryable=True
+            log.warning("%s %s %s: timed out: %r", name, method, path, exc)
+            raise ProviderTimeout(
+                f"{name} did not answer in time (provider_timeout)", provider=name
             ) from exc
-        raise_for_status(self.provider, resp)
+        except httpx2.TransportError as exc:
+            # Sent, then the connection broke: it may have been processed too.
+            log.warning("%s %s %s: connection failed: %r", name, method, path, exc)
+            raise ProviderError(
+                f"{name} dropped the connection (provider_unavailable)",
+                retryable=True,
+                unknown=True,
+                provider=name,
+            ) from exc
+        raise_for_status(name, resp, method=method, path=path)
         if not resp.content:
             return None
         try:
             return resp.json()
         except ValueError as exc:
-            raise ProviderError(
-                f"{self.provider} sent a body that is not JSON",
-                retryable=True,
-                provider_status=resp.status_code,
-            ) from exc
+            log.warning(
+                "%s %s %s answered %d with a body that is not JSON: %r",
+                name,
+                method,
+                path,
+                resp.status_code,
+                resp.text[:_LOGGED_BODY],
+            )
+            raise bad_answer(name, provider_status=resp.status_code) from exc
 
     async def aclose(self) -> None:
         if self._own:
             await self.client.aclose()
+
+
+def bad_answer(provider: str, *, provider_status: int | None = None) -> ProviderError:
+    """A 2xx answer we cannot read: it took effect, so a retry must look for it first."""
+    return ProviderError(
+        f"{provider} sent an answer we could not read (provider_bad_answer)",
+        retryable=True,
+        unknown=True,
+        code="provider_bad_answer",
+        provider=provider,
+        provider_status=provider_status,
+    )
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -96,42 +141,33 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _message(resp: httpx2.Response) -> str:
-    try:
-        body = resp.json()
-    except ValueError:
-        return resp.text[:200]
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            if key in body:
-                return str(body[key])
-    return str(body)[:200]
-
-
-def raise_for_status(provider: str, resp: httpx2.Response) -> None:
+def raise_for_status(
+    provider: str, resp: httpx2.Response, *, method: str = "", path: str = ""
+) -> None:
     code = resp.status_code
     if code < 400:
         return
-    text = f"{provider} answered {code}: {_message(resp)}"
+    # The body is the provider's (or whatever answered at that address): the log only.
+    log.warning("%s %s %s answered %d: %r", provider, method, path, code, resp.text[:_LOGGED_BODY])
+    kw: dict[str, Any] = {"provider_status": code, "provider": provider}
+
+    def text(error_code: str) -> str:
+        return f"{provider} answered {code} ({error_code})"
+
     if code in (401, 403):
-        raise ProviderAuthError(text, provider_status=code)
+        raise ProviderAuthError(text("provider_auth_failed"), **kw)
     if code == 404:
-        raise ProviderNotFound(text, provider_status=code)
+        raise ProviderNotFound(text("provider_not_found"), **kw)
     if code in (408, 504):
-        raise ProviderTimeout(text, provider_status=code)
+        raise ProviderTimeout(text("provider_timeout"), **kw)
+    retry_after = retry_after_seconds(resp.headers.get("retry-after"))
     if code == 429:
-        raise ProviderRateLimited(
-            text,
-            retry_after=retry_after_seconds(resp.headers.get("retry-after")),
-            provider_status=code,
-        )
+        raise ProviderRateLimited(text("provider_rate_limited"), retry_after=retry_after, **kw)
     if code == 501:
-        raise ProviderUnsupported(text, provider_status=code)
+        raise ProviderUnsupported(text("provider_unsupported"), **kw)
     # 409 conflict, 425 too early and 5xx may go through on a later try; other 4xx won't.
-    retryable = code >= 500 or code in (409, 425)
-    raise ProviderError(
-        text,
-        retryable=retryable,
-        provider_status=code,
-        retry_after=retry_after_seconds(resp.headers.get("retry-after")),
-    )
+    if code >= 500 or code in (409, 425):
+        raise ProviderError(
+            text("provider_unavailable"), retryable=True, retry_after=retry_after, **kw
+        )
+    raise ProviderError(text("provider_rejected"), code="provider_rejected", **kw)

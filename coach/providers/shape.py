@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.providers.base import (
     Capabilities,
+    Limiter,
     Provider,
     ProviderError,
     ProviderNotFound,
@@ -17,17 +18,18 @@ from coach.providers.base import (
     ProviderWorkout,
     PushItem,
     PushResult,
+    RateLimitDeferred,
     find_marker,
     with_marker,
 )
 from coach.providers.capabilities import SHAPE
 from coach.providers.coerce import coerce
-from coach.providers.http import Http
-from coach.providers.limiter import HOUR, MINUTE, RateLimiter, shared_limiter
-from coach.providers.retry import RETRY_AFTER_CAP_S
+from coach.providers.http import Http, bad_answer
+from coach.providers.limiter import HOUR, MINUTE, account_key, store_for
 from coach.providers.shape_format import to_activity
 from coach.templates.models import WorkoutTemplate
 
+BASE_URL = "https://shapecalendar.com/api/v1"  # COACH_SHAPE_BASE_URL
 BATCH = 100  # the reference's batch endpoints take up to 100 items
 PAGE = 200  # the list endpoint's largest page
 # Shape's activities as it sends them (the class's own `list` method shadows the builtin).
@@ -37,7 +39,6 @@ _Activities = list[dict[str, Any]]
 class ShapeCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = "https://shapecalendar.com/api/v1"
     token: str = Field(pattern=r"^shape_\S+$")
 
 
@@ -57,14 +58,20 @@ class ShapeProvider(Provider):
     Credentials = ShapeCredentials
     Settings = ShapeSettings
     batch_size = BATCH
+    endpoint_setting = "COACH_SHAPE_BASE_URL"
 
-    def __init__(self, *args: Any, limiter: RateLimiter | None = None, **kw: Any) -> None:
+    def __init__(self, *args: Any, limiter: Limiter | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         c, s = self.credentials, self.settings
-        self.http = Http("shape", self.context, c.base_url, {"Authorization": f"Bearer {c.token}"})
-        # Every adapter on the same token in this process shares one quota.
-        self.limiter = limiter or shared_limiter(
-            "shape", c.token, [(s.per_minute, MINUTE), (s.per_hour, HOUR)], self.context.clock
+        self.http = Http(
+            "shape",
+            self.context,
+            self.context.endpoint("shape", BASE_URL),
+            {"Authorization": f"Bearer {c.token}"},
+        )
+        # Every adapter on the same token shares one quota: the token is the account.
+        self.limiter = limiter or store_for(self.context).limiter(
+            account_key("shape", c.token), [(s.per_minute, MINUTE), (s.per_hour, HOUR)]
         )
         self.requests = 0
 
@@ -76,14 +83,21 @@ class ShapeProvider(Provider):
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
-        """One rate-limited request; a 429 holds back everyone sharing the quota."""
-        await self.limiter.acquire()
+        """One rate-limited request; a 429 holds back everyone sharing the quota. A slot
+        further away than the caller may wait sends nothing (RateLimitDeferred)."""
+        wait = await self.limiter.acquire(self.context.max_wait_s)
+        if wait > 0:
+            raise RateLimitDeferred(
+                f"shape: no request slot for {wait:.0f} s (provider_rate_limited)",
+                retry_after=wait,
+                provider="shape",
+            )
         self.requests += 1
         try:
             return await self.http.request(method, path, **kw)
         except ProviderRateLimited as exc:
             pause = exc.retry_after if exc.retry_after is not None else MINUTE
-            self.limiter.pause(min(pause, RETRY_AFTER_CAP_S))
+            await self.limiter.pause(pause)
             raise
 
     # --------------------------------------------------------------------- push
@@ -129,8 +143,7 @@ class ShapeProvider(Provider):
         if reconcile:
             # An earlier try may have created some or all of them: take those found by
             # marker, and send only the rest.
-            days = [i.planned_date for i, _, _ in pending.values()]
-            for act in await self._list_raw(min(days), max(days)):
+            for act in await self._list_raw(*_span([i for i, _, _ in pending.values()])):
                 key = find_marker(act.get("description"))
                 if key in pending:
                     _, _, res = pending.pop(key)
@@ -146,15 +159,33 @@ class ShapeProvider(Provider):
         if pending:
             # Shape may hold them without having listed them: the retry reconciles.
             raise ProviderError(
-                f"shape returned {len(created)} of {len(created) + len(pending)} activities",
+                f"shape returned {len(created)} of {len(created) + len(pending)} activities "
+                "(provider_bad_answer)",
                 retryable=True,
+                unknown=True,
+                code="provider_bad_answer",
+                provider="shape",
             )
 
+    async def find(self, items: Sequence[PushItem]) -> dict[str, PushResult]:
+        if not items:
+            return {}
+        keys = {i.idempotency_key for i in items}
+        found: dict[str, PushResult] = {}
+        for act in await self._list_raw(*_span(items)):
+            key = find_marker(act.get("description"))
+            if key in keys and key not in found:
+                found[key] = _done(PushResult(""), act, existed=True)
+        return found
+
     async def _create(self, bodies: _Activities) -> _Activities:
-        if len(bodies) == 1:
-            return [(await self._call("POST", "/activities", json=bodies[0]))["activity"]]
-        answer = await self._call("POST", "/activities/batch", json={"activities": bodies})
-        return list(answer["activities"])
+        try:
+            if len(bodies) == 1:
+                return [(await self._call("POST", "/activities", json=bodies[0]))["activity"]]
+            answer = await self._call("POST", "/activities/batch", json={"activities": bodies})
+            return list(answer["activities"])
+        except (KeyError, TypeError) as exc:
+            raise bad_answer("shape") from exc
 
     # ------------------------------------------------------------ move, delete
 
@@ -222,12 +253,24 @@ class ShapeProvider(Provider):
                 return out
 
     async def _list_page(self, params: dict[str, Any]) -> dict[str, Any]:
-        page: dict[str, Any] = await self._call("GET", "/activities", params=params)
+        page = await self._call("GET", "/activities", params=params)
+        if not isinstance(page, dict) or not isinstance(page.get("activities"), list):
+            raise bad_answer("shape")
         return page
 
 
+def _span(items: Sequence[PushItem]) -> tuple[dt.date, dt.date]:
+    """The date range that covers every date the items may be on."""
+    days = [day for item in items for day in item.dates()]
+    return min(days), max(days)
+
+
 def _done(res: PushResult, activity: dict[str, Any], *, existed: bool) -> PushResult:
-    res.provider_workout_id = str(activity["id"])
+    try:
+        res.provider_workout_id = str(activity["id"])
+        res.planned_date = dt.date.fromisoformat(str(activity["date"])[:10])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise bad_answer("shape") from exc
     res.raw = activity
     res.existed = existed
     return res

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,18 +11,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.providers.base import (
     Capabilities,
     Provider,
-    ProviderError,
     ProviderNotFound,
+    ProviderRateLimited,
     ProviderWorkout,
+    PushItem,
     PushResult,
+    RateLimitDeferred,
     find_marker,
     with_marker,
 )
 from coach.providers.capabilities import ICS, capabilities_for
 from coach.providers.coerce import coerce
-from coach.providers.http import Http
+from coach.providers.http import Http, bad_answer
+from coach.providers.limiter import account_key, store_for
 from coach.templates.models import CoercionWarning, WorkoutTemplate
 
+BASE_URL = "https://api.tryterra.co"  # COACH_TERRA_BASE_URL
 # With no device named, Terra gets the template as it is and coerces on its side.
 _TERRA_ANY = ICS.model_copy(update={"name": "terra"})
 # Terra's objects as it sends them (the class's own `list` method shadows the builtin).
@@ -31,7 +36,6 @@ _Items = list[dict[str, Any]]
 class TerraCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = "https://api.tryterra.co"
     dev_id: str = Field(min_length=1)
     api_key: str = Field(min_length=1)
     user_id: str = Field(min_length=1, description="The athlete's Terra user id (UUID).")
@@ -46,17 +50,28 @@ class TerraSettings(BaseModel):
 
 
 class TerraProvider(Provider):
-    """One Terra user. provider_workout_id is Terra's planned_workout_id."""
+    """One Terra user. provider_workout_id is Terra's planned_workout_id.
+
+    Terra documents no rate limits, so there is no client-side window; a 429 pauses every
+    connection of the same developer key (the account Terra limits) for its Retry-After.
+    """
 
     name = "terra"
     Credentials = TerraCredentials
     Settings = TerraSettings
+    endpoint_setting = "COACH_TERRA_BASE_URL"
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         c = self.credentials
         self.http = Http(
-            "terra", self.context, c.base_url, {"dev-id": c.dev_id, "x-api-key": c.api_key}
+            "terra",
+            self.context,
+            self.context.endpoint("terra", BASE_URL),
+            {"dev-id": c.dev_id, "x-api-key": c.api_key},
+        )
+        self.limiter = store_for(self.context).limiter(
+            account_key("terra", c.dev_id, c.api_key), []
         )
 
     @classmethod
@@ -66,6 +81,21 @@ class TerraProvider(Provider):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        wait = await self.limiter.acquire(self.context.max_wait_s)
+        if wait > 0:
+            raise RateLimitDeferred(
+                f"terra: rate-limited for {wait:.0f} s more (provider_rate_limited)",
+                retry_after=wait,
+                provider="terra",
+            )
+        try:
+            return await self.http.request(method, path, **kw)
+        except ProviderRateLimited as exc:
+            if exc.retry_after is not None:
+                await self.limiter.pause(exc.retry_after)
+            raise
 
     # --------------------------------------------------------------------- push
 
@@ -77,59 +107,97 @@ class TerraProvider(Provider):
         idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
+        item = PushItem(template, planned_date, idempotency_key)
+        return await self.push_item(item, reconcile=reconcile)
+
+    async def push_item(self, item: PushItem, *, reconcile: bool = False) -> PushResult:
+        """The template, then the planned workout; each step only when it is missing.
+
+        `item.progress["template_id"]` keeps the template across attempts, so a retry
+        after the second request failed does not make or look for the template again.
+        """
         caps = self.capabilities
-        coerced, warnings = coerce(template, caps, thresholds=self.thresholds)
-        body = coerced.model_dump(exclude_none=True)
-        body["description"] = with_marker(
-            coerced.description, idempotency_key, caps.text.description
-        )
-        workout_id = await self._template(body, idempotency_key, reconcile)
-        planned, existed = await self._planned(workout_id, planned_date, reconcile)
-        theirs = [_warning(w) for w in planned.get("coercion_warnings") or []]
-        return PushResult(
-            provider_workout_id=str(planned["planned_workout_id"]),
-            warnings=warnings + [w for w in theirs if w not in warnings],
-            raw=planned,
-            existed=existed,
-        )
-
-    async def _template(self, body: dict[str, Any], key: str, reconcile: bool) -> int:
-        if reconcile:
+        coerced, warnings = coerce(item.template, caps, thresholds=self.thresholds)
+        key = item.idempotency_key
+        workout_id = _int(item.progress.get("template_id"))
+        # Whether the template may have a planned workout already (it existed before).
+        known = workout_id is not None
+        if workout_id is None and reconcile:
             # An earlier try may have created it before failing: find it by marker.
-            found = await self._find_template(key)
-            if found is not None:
-                return found
-        created = await self.http.request("POST", "/v2/workouts", json={"workout_template": body})
-        return int(created["workout_id"])
+            workout_id = (await self._templates_by_key({key})).get(key)
+            known = workout_id is not None
+        if workout_id is None:
+            body = coerced.model_dump(exclude_none=True)
+            body["description"] = with_marker(coerced.description, key, caps.text.description)
+            created = await self._call("POST", "/v2/workouts", json={"workout_template": body})
+            workout_id = _int(created.get("workout_id") if isinstance(created, dict) else None)
+            if workout_id is None:
+                raise bad_answer("terra")
+        item.progress["template_id"] = workout_id
+        planned: dict[str, Any] | None = None
+        if reconcile and known:
+            # The template is this push's own, so a planned workout using it can only be
+            # the one a failed try created (on any date it may have been sent for).
+            planned = (await self._planned_by_template({workout_id}, item.dates())).get(workout_id)
+        existed = planned is not None
+        if planned is None:
+            answer = await self._call(
+                "POST",
+                "/v2/plannedWorkouts",
+                params={"user_id": self.credentials.user_id},
+                json={"workout_id": workout_id, "planned_date": item.planned_date.isoformat()},
+            )
+            if not isinstance(answer, dict):
+                raise bad_answer("terra")
+            planned = answer
+        theirs = [_warning(w) for w in planned.get("coercion_warnings") or []]
+        return _result(planned, warnings + [w for w in theirs if w not in warnings], existed)
 
-    async def _find_template(self, key: str) -> int | None:
-        listed = await self.http.request("GET", "/v2/workouts")
+    async def find(self, items: Sequence[PushItem]) -> dict[str, PushResult]:
+        if not items:
+            return {}
+        keys = {i.idempotency_key for i in items}
+        templates = {
+            i.idempotency_key: wid
+            for i in items
+            if (wid := _int(i.progress.get("template_id"))) is not None
+        }
+        missing = keys - set(templates)
+        if missing:
+            templates.update(await self._templates_by_key(missing))
+        if not templates:
+            return {}
+        days = [d for i in items for d in i.dates()]
+        planned = await self._planned_by_template(set(templates.values()), days)
+        return {
+            key: _result(planned[wid], [], True) for key, wid in templates.items() if wid in planned
+        }
+
+    async def _templates_by_key(self, keys: set[str]) -> dict[str, int]:
+        listed = await self._call("GET", "/v2/workouts")
+        found: dict[str, int] = {}
         for item in _items(listed, "workouts"):
-            if find_marker(item.get("workout_template", {}).get("description")) == key:
-                return int(item["workout_id"])
-        return None
+            template = item.get("workout_template")
+            key = find_marker(template.get("description") if isinstance(template, dict) else None)
+            workout_id = _int(item.get("workout_id"))
+            if key in keys and workout_id is not None:
+                found.setdefault(key, workout_id)
+        return found
 
-    async def _planned(
-        self, workout_id: int, day: dt.date, reconcile: bool
-    ) -> tuple[dict[str, Any], bool]:
-        if reconcile:
-            # The template is this push's own, so a planned workout using it on that date
-            # can only be the one a failed try created.
-            for item in await self._list_raw(day, day):
-                if item.get("workout_id") == workout_id:
-                    return item, True
-        created: dict[str, Any] = await self.http.request(
-            "POST",
-            "/v2/plannedWorkouts",
-            params={"user_id": self.credentials.user_id},
-            json={"workout_id": workout_id, "planned_date": day.isoformat()},
-        )
-        return created, False
+    async def _planned_by_template(
+        self, workout_ids: set[int], days: Sequence[dt.date]
+    ) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for item in await self._list_raw(min(days), max(days)):
+            workout_id = _int(item.get("workout_id"))
+            if workout_id in workout_ids and workout_id is not None:
+                found.setdefault(workout_id, item)
+        return found
 
     # ------------------------------------------------------------ move, delete
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
-        await self.http.request(
+        await self._call(
             "PATCH",
             f"/v2/plannedWorkouts/{provider_workout_id}",
             json={"planned_date": new_date.isoformat()},
@@ -137,35 +205,40 @@ class TerraProvider(Provider):
 
     async def delete(self, provider_workout_id: str) -> None:
         try:
-            planned = await self.http.request("GET", f"/v2/plannedWorkouts/{provider_workout_id}")
+            planned = await self._call("GET", f"/v2/plannedWorkouts/{provider_workout_id}")
         except ProviderNotFound:
             return
         await self._delete(f"/v2/plannedWorkouts/{provider_workout_id}")
         # The template was made for this push alone; keep the account tidy.
-        if planned and planned.get("workout_id") is not None:
-            await self._delete(f"/v2/workouts/{planned['workout_id']}")
+        workout_id = _int(planned.get("workout_id")) if isinstance(planned, dict) else None
+        if workout_id is not None:
+            await self._delete(f"/v2/workouts/{workout_id}")
 
     async def _delete(self, path: str) -> None:
         try:
-            await self.http.request("DELETE", path)
+            await self._call("DELETE", path)
         except ProviderNotFound:
             pass  # gone already: a retried delete is done
 
     # --------------------------------------------------------------------- list
 
     async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
-        return [
-            ProviderWorkout(
-                provider_workout_id=str(item["planned_workout_id"]),
-                planned_date=dt.date.fromisoformat(item["planned_date"]),
-                name=item.get("provider_workout_name") or "",
-                raw=item,
+        out = []
+        for item in await self._list_raw(start, end):
+            result = _result(item, [], True)
+            assert result.planned_date is not None
+            out.append(
+                ProviderWorkout(
+                    provider_workout_id=result.provider_workout_id,
+                    planned_date=result.planned_date,
+                    name=item.get("provider_workout_name") or "",
+                    raw=item,
+                )
             )
-            for item in await self._list_raw(start, end)
-        ]
+        return out
 
     async def _list_raw(self, start: dt.date, end: dt.date) -> _Items:
-        listed = await self.http.request(
+        listed = await self._call(
             "GET",
             "/v2/plannedWorkouts",
             params={
@@ -179,12 +252,30 @@ class TerraProvider(Provider):
 
 def _items(body: Any, key: str) -> _Items:
     # The reference shows no list bodies: accept our own /v2 shape ({key: [...]}) or a list.
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict) and isinstance(body.get(key), list):
-        items: _Items = body[key]
-        return items
-    raise ProviderError(f"terra list answer has no {key!r} list", retryable=False)
+    items: Any = body.get(key) if isinstance(body, dict) else body
+    if isinstance(items, list):
+        return [i for i in items if isinstance(i, dict)]
+    raise bad_answer("terra")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _result(planned: dict[str, Any], warnings: list[CoercionWarning], existed: bool) -> PushResult:
+    """A Terra planned workout as our result; an answer without its id or date is unreadable."""
+    try:
+        provider_workout_id = str(planned["planned_workout_id"])
+        day = dt.date.fromisoformat(str(planned["planned_date"]))
+    except (KeyError, ValueError) as exc:
+        raise bad_answer("terra") from exc
+    return PushResult(
+        provider_workout_id=provider_workout_id,
+        warnings=warnings,
+        raw=planned,
+        existed=existed,
+        planned_date=day,
+    )
 
 
 def _warning(raw: dict[str, Any]) -> CoercionWarning:

@@ -1,10 +1,12 @@
-"""Holding claimed planned-workout rows while they are pushed.
+"""Holding claimed outbox rows while they are worked on: the lease, renewed until the claim's
+deadline, and the fence before each provider call.
 
-A claim leases rows for `push_lease_s`. A push can outlast that (a slow provider, a rate
-limiter's wait, retries), and another worker would then claim the same rows and push them
-again. So while rows are being pushed their lease is renewed in the background, and just
-before each provider call the worker renews the rows it is about to push and pushes only
-those it still holds (the claim token is the fence: another worker's claim replaces it).
+A claim leases its rows for `COACH_PUSH_LEASE_S`. A push can take longer (a slow provider,
+the inline retries of a request), so the holder renews the lease every third of it, but
+never past the claim's deadline: a claim cannot keep rows from everyone else longer than
+`COACH_PUSH_CLAIM_MAX_S`. Just before each provider call the holder renews the rows it is
+about to work on and works only on those it still holds (the claim token is the fence:
+another worker's claim, a delete or a disconnect replaces or clears it).
 """
 
 from __future__ import annotations
@@ -24,43 +26,65 @@ from coach.db.tables import PlannedWorkoutRow, utcnow
 log = logging.getLogger("coach.push")
 
 
-def _held(row_ids: Collection[int], token: str) -> ColumnElement[bool]:
-    return (
-        col(PlannedWorkoutRow.id).in_(list(row_ids))
-        & (col(PlannedWorkoutRow.claim_token) == token)
-        & (col(PlannedWorkoutRow.status) == "queued")
+def _held(
+    row_ids: Collection[int], token: str, statuses: Collection[str] | None
+) -> ColumnElement[bool]:
+    held = col(PlannedWorkoutRow.id).in_(list(row_ids)) & (
+        col(PlannedWorkoutRow.claim_token) == token
     )
+    if statuses is not None:
+        held = held & col(PlannedWorkoutRow.status).in_(list(statuses))
+    return held
 
 
-def renew(session: Session, row_ids: Collection[int], token: str, lease_s: float) -> set[int]:
-    """Extend the lease of the rows still held with `token`; return their ids."""
+def renew(
+    session: Session,
+    row_ids: Collection[int],
+    token: str,
+    lease_s: float,
+    *,
+    until: dt.datetime | None = None,
+    statuses: Collection[str] | None = ("queued",),
+) -> set[int]:
+    """Extend the lease of the rows still held with `token` (in `statuses`), never past
+    `until`; return their ids."""
     if not row_ids:
         return set()
+    lease = utcnow() + dt.timedelta(seconds=lease_s)
+    if until is not None:
+        lease = min(lease, until)
     session.execute(
         update(PlannedWorkoutRow)
-        .where(_held(row_ids, token))
-        .values(lease_until=utcnow() + dt.timedelta(seconds=lease_s))
+        .where(_held(row_ids, token, statuses))
+        .values(lease_until=lease)
         .execution_options(synchronize_session=False)
     )
     return {
         i
-        for i in session.exec(select(PlannedWorkoutRow.id).where(_held(row_ids, token)))
+        for i in session.exec(select(PlannedWorkoutRow.id).where(_held(row_ids, token, statuses)))
         if i is not None
     }
 
 
 @contextlib.asynccontextmanager
 async def kept_leased(
-    db: Database, row_ids: Collection[int], token: str, lease_s: float
+    db: Database,
+    row_ids: Collection[int],
+    token: str,
+    lease_s: float,
+    *,
+    until: dt.datetime | None = None,
 ) -> AsyncIterator[None]:
-    """Renew the rows' lease every third of it while the body runs."""
+    """Renew the rows' lease every third of it while the body runs (up to `until`)."""
 
     async def heartbeat() -> None:
         while True:
             await asyncio.sleep(lease_s / 3)
             try:
-                await db.run(lambda s: renew(s, row_ids, token, lease_s))
-            except Exception:  # the fence before each push still protects the rows
+                await db.run(
+                    lambda s: renew(s, row_ids, token, lease_s, until=until, statuses=None)
+                )
+            except Exception:  # the fence before each call still protects the rows
                 log.warning(
                     "could not renew the lease of %d planned workouts", len(row_ids), exc_info=True
                 )

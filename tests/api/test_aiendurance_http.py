@@ -441,7 +441,7 @@ def test_without_the_app_settings_the_error_names_them(database_url: str) -> Non
             assert {"field": name, "message": "missing setting"} in error["details"]
         callback = w.callback(code="c", state="s")
         assert callback.status_code == 501
-        # A connection made by hand cannot import without the app either.
+        # Nor can a connection be made by hand to a provider the service cannot use.
         made = http.post(
             f"/v1/athletes/{user_id}/connections",
             json={
@@ -449,11 +449,9 @@ def test_without_the_app_settings_the_error_names_them(database_url: str) -> Non
                 "credentials": {"access_token": "a", "refresh_token": "r", "expires_at": 0},
             },
         )
-        assert made.status_code == 200, made.text
-        imported = http.post(
-            f"/v1/athletes/{user_id}/connections/{made.json()['connection_id']}/import"
-        )
-        assert imported.status_code == 501
+        assert made.status_code == 400, made.text
+        assert made.json()["details"][0]["field"] == "provider"
+        assert "COACH_AIENDURANCE_CLIENT_ID" in made.json()["error"]
         assert w.emulator.calls == {}
 
 

@@ -17,6 +17,7 @@ from tests.support.push import (
     emulators,
     service,
     wait_for_job,
+    wait_until,
 )
 from tests.support.sse import data, names, read_stream
 from tests.support.tenants import make_tenant
@@ -30,12 +31,12 @@ def _provider_dates(provider: str, terra, shape) -> Counter[dt.date]:  # type: i
 
 @pytest.mark.parametrize("provider", ["terra", "shape"])
 def test_twelve_week_plan_lands_once_on_the_right_dates(database_url: str, provider: str) -> None:
-    with emulators() as (terra, terra_url, shape, shape_url), service(database_url) as live:
+    with emulators() as emu, service(database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
-        url = terra_url if provider == "terra" else shape_url
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant)
-            user_id, connection_id = athlete_with(http, connection_body(provider, url))
+            user_id, connection_id = athlete_with(http, connection_body(provider))
             accepted = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             )
@@ -63,7 +64,8 @@ def test_twelve_week_plan_lands_once_on_the_right_dates(database_url: str, provi
 
 
 def test_faults_are_retried_without_duplicates(database_url: str) -> None:
-    with emulators() as (terra, terra_url, shape, shape_url), service(database_url) as live:
+    with emulators() as emu, service(database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         terra.faults.add("status", method="POST", path="/v2/plannedWorkouts", times=2, status=502)
         terra.faults.add("timeout", method="POST", path="/v2/plannedWorkouts", times=1)
         terra.faults.add("drop", method="POST", path="/v2/plannedWorkouts", times=1)
@@ -71,7 +73,7 @@ def test_faults_are_retried_without_duplicates(database_url: str) -> None:
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=3)
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
@@ -83,11 +85,12 @@ def test_faults_are_retried_without_duplicates(database_url: str) -> None:
 
 
 def test_move_and_delete_reach_the_provider(database_url: str) -> None:
-    with emulators() as (terra, terra_url, _, _), service(database_url) as live:
+    with emulators() as emu, service(database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=1)
-            user_id, connection_id = athlete_with(http, connection_body("terra", terra_url))
+            user_id, connection_id = athlete_with(http, connection_body("terra"))
             template = http.post(
                 "/v2/workouts",
                 json={
@@ -144,9 +147,10 @@ def test_move_and_delete_reach_the_provider(database_url: str) -> None:
 
 def test_provider_errors_map_to_408_501_502(database_url: str) -> None:
     with (
-        emulators() as (terra, terra_url, _, _),
-        service(database_url, push_inline_attempts=1) as live,
+        emulators() as emu,
+        service(database_url, emu, push_inline_attempts=1) as live,
     ):
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             template_id = http.post(
@@ -171,10 +175,8 @@ def test_provider_errors_map_to_408_501_502(database_url: str) -> None:
                     }
                 },
             ).json()["workout_id"]
-            fitbit_user, _ = athlete_with(
-                http, connection_body("terra", terra_url, user="fitbit-user")
-            )
-            garmin_user, _ = athlete_with(http, connection_body("terra", terra_url))
+            fitbit_user, _ = athlete_with(http, connection_body("terra", user="fitbit-user"))
+            garmin_user, _ = athlete_with(http, connection_body("terra"))
             push = {"workout_id": template_id, "planned_date": "2026-12-10"}
             unsupported = http.post(
                 "/v2/plannedWorkouts", params={"user_id": fitbit_user}, json=push
@@ -192,12 +194,29 @@ def test_provider_errors_map_to_408_501_502(database_url: str) -> None:
                 params={"user_id": garmin_user},
                 json={**push, "workout_id": 999999},
             )
+            # The timed-out push was not given up: the worker finishes it, once.
+            rows = wait_until(
+                lambda: [
+                    r
+                    for r in http.get(
+                        "/v2/plannedWorkouts", params={"user_id": garmin_user}
+                    ).json()["planned_workouts"]
+                    if r["status"] == "pushed"
+                ],
+                "the worker to finish the timed-out push",
+            )
     assert unsupported.status_code == 501, unsupported.text
     assert bad_gateway.status_code == 502, bad_gateway.text
     assert timed_out.status_code == 408, timed_out.text
     assert missing.status_code == 404
     for response in (unsupported, bad_gateway, timed_out, missing):
         assert set(response.json()) == {"error", "details"}
+    # Asked twice (the 502, then the timeout), one row and one workout on Terra.
+    assert len(rows) == 1 and len(terra.planned) == 1
+    assert timed_out.json()["details"][-1] == {
+        "planned_workout_id": rows[0]["planned_workout_id"],
+        "status": "queued",
+    }
 
 
 def test_credentials_are_encrypted_and_never_returned(database_url: str) -> None:
@@ -210,7 +229,7 @@ def test_credentials_are_encrypted_and_never_returned(database_url: str) -> None
                 f"/v1/athletes/{athlete['user_id']}/connections",
                 json={
                     "provider": "shape",
-                    "credentials": {"base_url": "http://127.0.0.1:9/api/v1", "token": token},
+                    "credentials": {"token": token},
                 },
             )
             listed = http.get(f"/v1/athletes/{athlete['user_id']}/connections")
@@ -218,7 +237,7 @@ def test_credentials_are_encrypted_and_never_returned(database_url: str) -> None
                 f"/v1/athletes/{athlete['user_id']}/connections",
                 json={
                     "provider": "shape",
-                    "credentials": {"base_url": "http://x", "token": "nope"},
+                    "credentials": {"token": "nope"},
                 },
             )
             unknown = http.post(

@@ -36,10 +36,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def coach_process(database_url: str, port: int, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+def coach_process(
+    database_url: str, port: int, workdir: Path, terra_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "COACH_DATABASE_URL": database_url,
+        "COACH_TERRA_BASE_URL": terra_url,
         "COACH_SECRET_KEY": SECRET_KEY,
         "COACH_PUSH_LEASE_S": "1",
         "COACH_PUSH_POLL_S": "0.05",
@@ -70,19 +73,21 @@ def coach_process(database_url: str, port: int, workdir: Path) -> Iterator[subpr
         process.wait(timeout=10)
 
 
-def test_killed_worker_resumes_without_duplicates(database_url: str, tmp_path: Path) -> None:
+def test_killed_worker_resumes_without_duplicates(own_database_url: str, tmp_path: Path) -> None:
+    database_url = own_database_url
     upgrade(database_url)
     db = Database(database_url)
     tenant = make_tenant(db)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {tenant.coach_key}"}
-    with emulators() as (terra, terra_url, _, _):
+    with emulators() as emu:
+        terra, terra_url, shape, shape_url = emu
         terra.latency_s = 0.03  # slow enough to stop the worker half-way through
-        with coach_process(database_url, port, tmp_path) as first:
+        with coach_process(database_url, port, tmp_path, terra_url) as first:
             with httpx2.Client(base_url=base, headers=headers, timeout=30) as http:
                 plan = dated_plan(http, tenant, weeks=8)
-                user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+                user_id, _ = athlete_with(http, connection_body("terra"))
                 job_id = http.post(
                     f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
                 ).json()["job_id"]
@@ -99,7 +104,7 @@ def test_killed_worker_resumes_without_duplicates(database_url: str, tmp_path: P
                     time.sleep(0.005)
                 first.kill()
         on_provider_at_kill = len(terra.planned)
-        with coach_process(database_url, port, tmp_path):
+        with coach_process(database_url, port, tmp_path, terra_url):
             with httpx2.Client(base_url=base, headers=headers, timeout=30) as http:
                 job = wait_for_job(http, job_id)
     db.dispose()

@@ -35,12 +35,12 @@ SHAPE_CREATE = "/api/v1/activities"  # the batch endpoint is under it too
 TERRA_CREATE = "/v2/plannedWorkouts"
 
 
-def own_shape_token(shape: ShapeEmulator, url: str) -> dict[str, Any]:
-    """A Shape connection with a token of its own: the service's client-side rate limiter
-    is per token and per process, and every test's service runs in this one."""
+def own_shape_token(shape: ShapeEmulator) -> dict[str, Any]:
+    """A Shape connection with a token of its own: the emulator's rate limits are per
+    token, and every test's service runs against one emulator per test."""
     token = f"shape_{uuid.uuid4().hex}"
     shape.tokens.add(token)
-    return {"provider": "shape", "credentials": {"base_url": url, "token": token}}
+    return {"provider": "shape", "credentials": {"token": token}}
 
 
 @pytest.mark.parametrize("provider", ["terra", "shape"])
@@ -49,9 +49,10 @@ def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
 ) -> None:
     base = 0.4
     with (
-        emulators() as (terra, terra_url, shape, shape_url),
-        service(own_database_url, push_max_attempts=4, push_backoff_base_s=base) as live,
+        emulators() as emu,
+        service(own_database_url, emu, push_max_attempts=4, push_backoff_base_s=base) as live,
     ):
+        terra, terra_url, shape, shape_url = emu
         emulator = terra if provider == "terra" else shape
         path = TERRA_CREATE if provider == "terra" else SHAPE_CREATE
         emulator.faults.add("status", method="POST", path=path, times=10**6, status=502)
@@ -59,9 +60,9 @@ def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=1)
             if provider == "terra":
-                body = connection_body("terra", terra_url)
+                body = connection_body("terra")
             else:
-                body = own_shape_token(shape, shape_url)
+                body = own_shape_token(shape)
             user_id, _ = athlete_with(http, body)
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
@@ -92,16 +93,17 @@ def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
 
 def test_retry_after_is_the_outbox_wait(own_database_url: str) -> None:
     with (
-        emulators() as (_, _, shape, shape_url),
-        service(own_database_url, push_backoff_base_s=0.05) as live,
+        emulators() as emu,
+        service(own_database_url, emu, push_backoff_base_s=0.05) as live,
     ):
+        terra, terra_url, shape, shape_url = emu
         # Shape asks for 2 s, then fails twice without asking: only the first wait is long.
         shape.faults.add("status", method="POST", path=SHAPE_CREATE, status=503, retry_after="2")
         shape.faults.add("status", method="POST", path=SHAPE_CREATE, status=503, times=2)
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=1)
-            user_id, _ = athlete_with(http, own_shape_token(shape, shape_url))
+            user_id, _ = athlete_with(http, own_shape_token(shape))
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
@@ -115,14 +117,15 @@ def test_retry_after_is_the_outbox_wait(own_database_url: str) -> None:
 
 
 def test_a_retry_after_of_days_is_capped_at_an_hour(own_database_url: str) -> None:
-    with emulators() as (_, _, shape, shape_url), service(own_database_url) as live:
+    with emulators() as emu, service(own_database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         shape.faults.add(
             "status", method="POST", path=SHAPE_CREATE, status=503, retry_after="86400"
         )
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=1)
-            user_id, _ = athlete_with(http, own_shape_token(shape, shape_url))
+            user_id, _ = athlete_with(http, own_shape_token(shape))
             http.post(f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id})
             deadline = time.monotonic() + 30
             while not shape.faults.injected:
@@ -146,7 +149,8 @@ def test_a_retry_after_of_days_is_capped_at_an_hour(own_database_url: str) -> No
 def test_a_twelve_week_push_through_timeouts_502s_and_drops_lands_once(
     own_database_url: str, provider: str
 ) -> None:
-    with emulators() as (terra, terra_url, shape, shape_url), service(own_database_url) as live:
+    with emulators() as emu, service(own_database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         emulator = terra if provider == "terra" else shape
         path = TERRA_CREATE if provider == "terra" else SHAPE_CREATE
         # The 502s before the provider commits; the timeout and the drop after it.
@@ -157,9 +161,9 @@ def test_a_twelve_week_push_through_timeouts_502s_and_drops_lands_once(
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=12)
             if provider == "terra":
-                body = connection_body("terra", terra_url)
+                body = connection_body("terra")
             else:
-                body = own_shape_token(shape, shape_url)
+                body = own_shape_token(shape)
             user_id, _ = athlete_with(http, body)
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
@@ -198,10 +202,11 @@ EASY = {
 
 
 def test_a_direct_push_move_and_delete_ride_out_a_hiccup_each(own_database_url: str) -> None:
-    with emulators() as (terra, terra_url, _, _), service(own_database_url) as live:
+    with emulators() as emu, service(own_database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             workout_id = http.post("/v2/workouts", json={"workout_template": EASY}).json()[
                 "workout_id"
             ]
@@ -232,12 +237,13 @@ def test_a_direct_push_move_and_delete_ride_out_a_hiccup_each(own_database_url: 
 
 def test_a_direct_push_gives_up_after_its_inline_attempts(own_database_url: str) -> None:
     with (
-        emulators() as (terra, terra_url, _, _),
-        service(own_database_url, push_inline_attempts=3) as live,
+        emulators() as emu,
+        service(own_database_url, emu, push_inline_attempts=3) as live,
     ):
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             push = {
                 "workout_id": http.post("/v2/workouts", json={"workout_template": EASY}).json()[
                     "workout_id"
@@ -260,7 +266,8 @@ def test_a_direct_push_gives_up_after_its_inline_attempts(own_database_url: str)
     assert refused.status_code == 502 and tries == 3
     assert busy.status_code == 502 and busy_s < 5.0
     assert terra.calls["POST /v2/plannedWorkouts"] == 4 and terra.planned == {}
-    assert [(r["status"], r["last_error"][:17]) for r in rows["planned_workouts"]] == [
-        ("failed", "terra answered 50"),
-        ("failed", "terra answered 50"),
+    # Asking again for the same workout on the same date took the failed row (its key),
+    # not a second one that a late commit of the first could have doubled.
+    assert [(r["status"], r["last_error"]) for r in rows["planned_workouts"]] == [
+        ("failed", "terra answered 503 (provider_unavailable)")
     ]

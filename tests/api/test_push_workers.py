@@ -24,11 +24,12 @@ from tests.support.tenants import make_tenant
 
 
 def test_concurrent_claims_are_disjoint(own_database_url: str) -> None:
-    with emulators() as (_, terra_url, _, _), service(own_database_url, push_worker=False) as live:
+    with emulators() as emu, service(own_database_url, emu, push_worker=False) as live:
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=12)
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             http.post(f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id})
     upgrade(own_database_url)
     claimed: list[int] = []
@@ -57,15 +58,16 @@ def test_concurrent_claims_are_disjoint(own_database_url: str) -> None:
 
 def test_two_services_push_one_job_exactly_once(own_database_url: str) -> None:
     with (
-        emulators() as (terra, terra_url, _, _),
-        service(own_database_url) as one,
-        service(own_database_url) as two,
+        emulators() as emu,
+        service(own_database_url, emu) as one,
+        service(own_database_url, emu) as two,
     ):
+        terra, terra_url, shape, shape_url = emu
         terra.latency_s = 0.01
         tenant = make_tenant(one.db)
         with one.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=12)
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
@@ -84,20 +86,21 @@ def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str)
     # Two hosts on one database, started before any credential was stored, each with its
     # own key (start-up refuses a key that cannot open stored credentials, so only this
     # way does a service meet a connection it cannot open).
-    with emulators() as (terra, terra_url, _, _), service(own_database_url) as live:
+    with emulators() as emu, service(own_database_url, emu) as live:
+        terra, terra_url, shape, shape_url = emu
         with service(
-            own_database_url, push_worker=False, secret_key=Fernet.generate_key().decode()
+            own_database_url, emu, push_worker=False, secret_key=Fernet.generate_key().decode()
         ) as old:
             tenant = make_tenant(old.db)
             with old.client(tenant.coach_key) as http:
                 plan = dated_plan(http, tenant, weeks=1)
-                lost_user, lost_connection = athlete_with(http, connection_body("terra", terra_url))
+                lost_user, lost_connection = athlete_with(http, connection_body("terra"))
                 lost_job = http.post(
                     f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": lost_user}
                 ).json()["job_id"]
         # The other host's connection cannot be opened here, but one made here pushes.
         with live.client(tenant.coach_key) as http:
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
@@ -119,13 +122,14 @@ def test_a_push_slower_than_the_lease_is_not_taken_over(own_database_url: str) -
     # starts meanwhile must not take the first one's rows over and push them again: the
     # first keeps renewing its lease while it pushes.
     with (
-        emulators() as (terra, terra_url, _, _),
-        service(own_database_url, push_lease_s=2.0, provider_timeout_s=15.0) as one,
+        emulators() as emu,
+        service(own_database_url, emu, push_lease_s=2.0, provider_timeout_s=15.0) as one,
     ):
+        terra, terra_url, shape, shape_url = emu
         tenant = make_tenant(one.db)
         with one.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=3)
-            user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+            user_id, _ = athlete_with(http, connection_body("terra"))
             terra.latency_s = 5.0
             job_id = http.post(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
@@ -137,7 +141,7 @@ def test_a_push_slower_than_the_lease_is_not_taken_over(own_database_url: str) -
         slow_call_ends = time.monotonic() + 5.0
         terra.latency_s = 0.0
         with (
-            service(own_database_url, push_lease_s=2.0, provider_timeout_s=15.0) as two,
+            service(own_database_url, emu, push_lease_s=2.0, provider_timeout_s=15.0) as two,
             two.client(tenant.coach_key) as http,
         ):
             job = wait_for_job(http, job_id)

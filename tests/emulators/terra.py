@@ -42,11 +42,13 @@ class TerraEmulator:
         *,
         dev_id: str = "dev-test",
         api_key: str = "key-test",
+        api_keys: set[str] | None = None,
         clock: Any = None,
     ) -> None:
         self.users = users
         self.connections = {u: i for i, u in enumerate(users, start=1)}
         self.dev_id, self.api_key = dev_id, api_key
+        self.api_keys = api_keys or {api_key}
         self.wall = clock.wall if clock is not None else time.time
         self.templates: dict[int, dict[str, Any]] = {}
         self.planned: dict[int, dict[str, Any]] = {}
@@ -90,7 +92,7 @@ class TerraEmulator:
             self.calls[f"{request.method} {request.url.path}"] += 1
         if (
             request.headers.get("dev-id") != self.dev_id
-            or request.headers.get("x-api-key") != self.api_key
+            or request.headers.get("x-api-key") not in self.api_keys
         ):
             return _err(401, "invalid dev-id or x-api-key")
         body: Any = None

@@ -100,14 +100,9 @@ def terra_adapter(
 ) -> Provider:
     return registry.create(
         "terra",
-        {
-            "base_url": url,
-            "dev_id": "dev-test",
-            "api_key": kw.pop("api_key", "key-test"),
-            "user_id": user,
-        },
+        {"dev_id": "dev-test", "api_key": kw.pop("api_key", "key-test"), "user_id": user},
         {"device_provider": device},
-        context(clock, **kw),
+        context(clock, endpoints={"terra": url}, **kw),
     )
 
 
@@ -119,7 +114,7 @@ def shape_adapter(
     **kw: Any,
 ) -> Provider:
     return registry.create(
-        "shape", {"base_url": url, "token": token}, settings or {}, context(clock, **kw)
+        "shape", {"token": token}, settings or {}, context(clock, endpoints={"shape": url}, **kw)
     )
 
 

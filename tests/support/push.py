@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -34,34 +35,58 @@ def push_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(database_url=database_url, **values)
 
 
+@dataclass
+class Emulated:
+    """The provider emulators a test runs, and where: services reach them through their
+    settings (COACH_TERRA_BASE_URL, COACH_SHAPE_BASE_URL), never through a connection."""
+
+    terra: TerraEmulator
+    terra_url: str
+    shape: ShapeEmulator
+    shape_url: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.terra, self.terra_url, self.shape, self.shape_url))
+
+    def settings(self) -> dict[str, str]:
+        return {"terra_base_url": self.terra_url, "shape_base_url": self.shape_url}
+
+
 @contextmanager
-def service(database_url: str, **overrides: Any) -> Iterator[LiveServer]:
-    with live_server(push_settings(database_url, **overrides)) as live:
+def service(
+    database_url: str, emulated: Emulated | None = None, **overrides: Any
+) -> Iterator[LiveServer]:
+    endpoints = emulated.settings() if emulated is not None else {}
+    with live_server(push_settings(database_url, **endpoints, **overrides)) as live:
         yield live
 
 
 @contextmanager
-def emulators() -> Iterator[tuple[TerraEmulator, str, ShapeEmulator, str]]:
-    terra = TerraEmulator({TERRA_USER: "garmin", "fitbit-user": "fitbit"})
+def emulators() -> Iterator[Emulated]:
+    terra = TerraEmulator(
+        {TERRA_USER: "garmin", "fitbit-user": "fitbit", **{u: "garmin" for u in MORE_USERS}},
+        api_keys={"key-test", "key-limited"},
+    )
     shape = ShapeEmulator({"shape_test_token"})
     with serve_app(terra.app()) as terra_url, serve_app(shape.app()) as shape_url:
-        yield terra, terra_url, shape, shape_url + "/api/v1"
+        yield Emulated(terra, terra_url, shape, shape_url + "/api/v1")
 
 
-def connection_body(provider: str, url: str = "", user: str = TERRA_USER) -> dict[str, Any]:
+# More Terra users, for tests (and the benchmark) with many connections.
+MORE_USERS = [f"garmin-user-{i}" for i in range(2, 101)]
+
+
+def connection_body(
+    provider: str, user: str = TERRA_USER, *, api_key: str = "key-test", token: str = ""
+) -> dict[str, Any]:
     if provider == "terra":
         return {
             "provider": "terra",
             "settings": {"device_provider": "garmin"},
-            "credentials": {
-                "base_url": url,
-                "dev_id": "dev-test",
-                "api_key": "key-test",
-                "user_id": user,
-            },
+            "credentials": {"dev_id": "dev-test", "api_key": api_key, "user_id": user},
         }
     if provider == "shape":
-        return {"provider": "shape", "credentials": {"base_url": url, "token": "shape_test_token"}}
+        return {"provider": "shape", "credentials": {"token": token or "shape_test_token"}}
     return {"provider": provider}
 
 
@@ -90,3 +115,14 @@ def wait_for_job(http: httpx2.Client, job_id: str, timeout: float = 90) -> dict[
             return job
         assert time.monotonic() < deadline, job
         time.sleep(0.05)
+
+
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    """Poll `condition` until it is truthy (its value), failing with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
