@@ -55,8 +55,8 @@ class AIEnduranceApp(BaseModel):
 class AIEnduranceCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    access_token: str = Field(min_length=1)
-    refresh_token: str = Field(min_length=1)
+    access_token: str = Field(min_length=1, max_length=4096)
+    refresh_token: str = Field(min_length=1, max_length=4096)
     expires_at: float = Field(description="Unix time the access token expires.")
 
 

@@ -19,8 +19,8 @@ from coach.templates.models import StepBlock, WorkoutStep, WorkoutTemplate
 class IcsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    calendar_name: str = Field(default="Training plan", min_length=1)
-    uid_domain: str = Field(default="coach-agent", pattern=r"^[A-Za-z0-9.-]+$")
+    calendar_name: str = Field(default="Training plan", min_length=1, max_length=200)
+    uid_domain: str = Field(default="coach-agent", max_length=253, pattern=r"^[A-Za-z0-9.-]+$")
 
 
 @dataclass(frozen=True)

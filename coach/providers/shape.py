@@ -39,7 +39,7 @@ _Activities = list[dict[str, Any]]
 class ShapeCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token: str = Field(pattern=r"^shape_\S+$")
+    token: str = Field(max_length=500, pattern=r"^shape_\S+$")
 
 
 class ShapeSettings(BaseModel):

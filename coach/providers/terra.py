@@ -36,9 +36,11 @@ _Items = list[dict[str, Any]]
 class TerraCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dev_id: str = Field(min_length=1)
-    api_key: str = Field(min_length=1)
-    user_id: str = Field(min_length=1, description="The athlete's Terra user id (UUID).")
+    dev_id: str = Field(min_length=1, max_length=200)
+    api_key: str = Field(min_length=1, max_length=500)
+    user_id: str = Field(
+        min_length=1, max_length=200, description="The athlete's Terra user id (UUID)."
+    )
 
 
 class TerraSettings(BaseModel):

@@ -75,6 +75,31 @@ def test_a_connection_cannot_name_a_host(database_url: str) -> None:
     assert listed == []
 
 
+def test_connection_strings_have_limits(database_url: str) -> None:
+    huge = "x" * 900_000
+    with service(database_url) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            user_id = http.post("/v1/athletes", json={"name": "Eve"}).json()["user_id"]
+            terra = connection_body("terra")
+            answers = {
+                "settings.calendar_name": http.post(
+                    f"/v1/athletes/{user_id}/connections",
+                    json={"provider": "ics", "settings": {"calendar_name": huge}},
+                ),
+                "credentials.api_key": http.post(
+                    f"/v1/athletes/{user_id}/connections",
+                    json={**terra, "credentials": {**terra["credentials"], "api_key": huge}},
+                ),
+            }
+            listed = http.get(f"/v1/athletes/{user_id}/connections").json()["connections"]
+    for field, answer in answers.items():
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["details"][0]["field"] == field
+        assert len(answer.content) < 2_000
+    assert listed == []
+
+
 def test_a_providers_answer_never_reaches_a_client_or_a_row(own_database_url: str) -> None:
     secret = f"SECRET-{uuid.uuid4().hex}"
     body = f"internal error at http://10.0.0.7/admin: {secret}"
