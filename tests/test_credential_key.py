@@ -24,8 +24,6 @@ from tests.support.push import (
 )
 from tests.support.tenants import Tenant, make_tenant
 
-UNREACHABLE = "http://127.0.0.1:9"  # connections are not called when they are made
-
 
 def _env(database_url: str, **values: str | None) -> dict[str, str]:
     """The environment of a `coach` process: no COACH_SECRET_KEY unless given."""
@@ -89,10 +87,10 @@ def _data_dir(database_url: str, tmp_path: Path) -> tuple[Path, str | None]:
     return data, str(data)
 
 
-def _sealed_connection(live: LiveServer, url: str = UNREACHABLE) -> tuple[Tenant, int]:
+def _sealed_connection(live: LiveServer) -> tuple[Tenant, int]:
     tenant = make_tenant(live.db)
     with live.client(tenant.coach_key) as http:
-        _, connection_id = athlete_with(http, connection_body("terra", url))
+        _, connection_id = athlete_with(http, connection_body("terra"))
     return tenant, connection_id
 
 
@@ -178,11 +176,11 @@ def test_no_key_is_made_while_the_database_cannot_be_read(tmp_path: Path) -> Non
 
 def test_secret_rotate_from_the_environment(own_database_url: str, tmp_path: Path) -> None:
     old_key = Fernet.generate_key().decode()
-    with emulators() as (terra, terra_url, _, _):
-        with service(own_database_url, secret_key=old_key) as live:
+    with emulators() as emulated:
+        with service(own_database_url, emulated, secret_key=old_key) as live:
             tenant = make_tenant(live.db)
             with live.client(tenant.coach_key) as http:
-                user_id, terra_connection = athlete_with(http, connection_body("terra", terra_url))
+                user_id, terra_connection = athlete_with(http, connection_body("terra"))
                 http.post(f"/v1/athletes/{user_id}/connections", json=connection_body("ics"))
 
         rotated = coach(
@@ -200,10 +198,10 @@ def test_secret_rotate_from_the_environment(own_database_url: str, tmp_path: Pat
         assert (result["credentials"], result["resealed"], result["unreadable"]) == (2, 2, [])
 
         # New first, old after: both valid while hosts restart.
-        with service(own_database_url, secret_key=result["secret_key"]):
+        with service(own_database_url, emulated, secret_key=result["secret_key"]):
             pass
         # The operator drops the old key: every credential opens with the new one alone ...
-        with service(own_database_url, secret_key=new_key) as live:
+        with service(own_database_url, emulated, secret_key=new_key) as live:
             with live.client(tenant.coach_key) as http:
                 plan = dated_plan(http, tenant, weeks=1)
                 job = http.post(
@@ -212,7 +210,7 @@ def test_secret_rotate_from_the_environment(own_database_url: str, tmp_path: Pat
                 )
                 assert job.status_code == 202, job.text
                 assert wait_for_job(http, job.json()["job_id"])["status"] == "complete"
-        assert len(terra.planned) == len(plan["content"])
+        assert len(emulated.terra.planned) == len(plan["content"])
     resealed = coach(
         "secret", "reseal", "--json", env=_env(own_database_url, secret_key=new_key), cwd=tmp_path
     )
@@ -229,11 +227,11 @@ def test_secret_rotate_from_the_environment(own_database_url: str, tmp_path: Pat
 def test_secret_rotate_rewrites_the_key_file(own_database_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     key_file = data / "secret.key"
-    with emulators() as (terra, terra_url, _, _):
-        with service(own_database_url, secret_key=None, data_dir=data) as live:
+    with emulators() as emulated:
+        with service(own_database_url, emulated, secret_key=None, data_dir=data) as live:
             tenant = make_tenant(live.db)
             with live.client(tenant.coach_key) as http:
-                user_id, _ = athlete_with(http, connection_body("terra", terra_url))
+                user_id, _ = athlete_with(http, connection_body("terra"))
         old_key = key_file.read_text().strip()
 
         elsewhere = tmp_path / "elsewhere"
@@ -255,7 +253,7 @@ def test_secret_rotate_rewrites_the_key_file(own_database_url: str, tmp_path: Pa
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert list(elsewhere.iterdir()) == []
 
-        with service(own_database_url, secret_key=None, data_dir=data) as live:
+        with service(own_database_url, emulated, secret_key=None, data_dir=data) as live:
             with live.client(tenant.coach_key) as http:
                 plan = dated_plan(http, tenant, weeks=1)
                 job = http.post(
@@ -263,7 +261,7 @@ def test_secret_rotate_rewrites_the_key_file(own_database_url: str, tmp_path: Pa
                 )
                 assert job.status_code == 202, job.text
                 assert wait_for_job(http, job.json()["job_id"])["status"] == "complete"
-        assert len(terra.planned) == len(plan["content"])
+        assert len(emulated.terra.planned) == len(plan["content"])
     refused = coach(
         "serve", "--port", "0", env=_env(own_database_url, secret_key=old_key), cwd=tmp_path
     )
