@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx2
 
-from coach.plans.store import start_plan
 from coach.settings import Settings
 from tests.support.live import LiveServer, live_server
-from tests.support.plans import body
+from tests.support.plans import body, generating_plan
 from tests.support.tenants import Tenant, make_tenant
 
 DRAFT = "W1 D1 Easy run, 40 min\nW1 D3 Tempo 20 min, 50 min"
@@ -52,20 +51,7 @@ def test_plans_are_paged_newest_first_and_filtered(server: LiveServer) -> None:
     tenant = make_tenant(server.db)
     with server.client(tenant.coach_key) as http:
         made = [_plan(http, tenant) for _ in range(5)]
-        me = http.get("/v1/me").json()
-        generating = uuid.uuid4()
-        server.db.call(
-            lambda s: start_plan(
-                s,
-                plan_id=generating,
-                organization_id=tenant.organization_id,
-                member_id=me["member_id"],
-                engine="builtin",
-                request=body(tenant, weeks=2),
-                training_principle="pyramidal",
-                runner_id="another-process",
-            )
-        )
+        generating = generating_plan(server.db, http, tenant)
         items, pages = _all(http, "/v1/coach/plans", limit=2)
         assert [i["plan_id"] for i in items] == [str(generating), *reversed(made)]
         assert pages == 3
