@@ -56,8 +56,7 @@ class PushJob(BaseModel):
     finished_at: dt.datetime | None
 
 
-def _job_view(session: Session, job: PushJobRow) -> PushJob:
-    counts = job_counts(session, job.id)
+def job_view(job: PushJobRow, counts: dict[str, int]) -> PushJob:
     # Validated, not cast: a status the table holds but the contract lacks is a bug to see.
     return PushJob.model_validate(
         {
@@ -107,7 +106,7 @@ async def _load_job(request: Request, caller: Caller) -> PushJob:
 
     def load(session: Session) -> PushJob:
         job = owned(session.get(PushJobRow, str(job_id)), caller, f"push job {job_id}")
-        return _job_view(session, job)
+        return job_view(job, job_counts(session, job.id))
 
     return await services_of(request).db.run(load)
 
