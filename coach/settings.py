@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         "(~/.local/share/coach-agent). Made absolute at start-up.",
     )
     push_worker: bool = Field(default=True, description="Run the push worker in this process.")
+    mcp_draft_progress_chars: int = Field(
+        default=400,
+        ge=1,
+        le=1_000_000,
+        description="MCP: a progress notification per this many characters of draft written.",
+    )
     push_lease_s: float = Field(default=60.0, gt=0, description="How long a claim holds rows.")
     # Adapters try once per call; the outbox owns retries (coach.providers.retry).
     push_max_attempts: int = Field(

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from coach.errors import CoachError
 from coach.plans.instructions import parse_instructions
 from coach.plans.models import Workout
-from coach.plans.validate import validate_plan
+from coach.plans.validate import Violation, validate_plan
 from coach.principles import Principle, PrincipleFileError, default_principle, load_builtin
 
 _WORKOUTS = TypeAdapter(list[Workout])
@@ -104,23 +104,32 @@ def _max_quality(request: dict[str, Any], rules_quality: int) -> int | None:
     return max(asked, rules_quality) if asked else None
 
 
-def lint_main(argv: list[str], *, principles_dir: Path) -> int:
-    """Run the lint command with the principles in `principles_dir` (the service's
-    Settings.principles_dir); returns the process exit code."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        workouts, body = _load(args.plan)
-        principle = _principle(args.principle, body, principles_dir)
-    except (LintInputError, PrincipleFileError) as exc:
-        sys.stderr.write(f"coach lint: {exc}\n")
-        return 2
+class LintReport(BaseModel):
+    """Every coaching rule a plan breaks, by week and day, under the principle named."""
+
+    principle: str = Field(description="The built-in principle whose rules applied.")
+    weeks: int
+    workouts: int
+    violations: list[Violation]
+
+
+def lint_workouts(
+    workouts: list[Workout],
+    body: dict[str, Any],
+    principles_dir: Path,
+    *,
+    weeks: int | None = None,
+    level: str | None = None,
+    principle_name: str | None = None,
+) -> LintReport:
+    """Check `workouts` against the rules of the plan's principle (`body` is the plan as
+    generate-plan answers it: its `request` and `training_principle`, when known).
+    LintInputError when the plan cannot be checked."""
+    principle = _principle(principle_name, body, principles_dir)
     stored = body.get("request")
     request: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    weeks = args.weeks or request.get("weeks") or max((w.week for w in workouts), default=0)
-    level = args.level or request.get("experience_level")
+    weeks = weeks or request.get("weeks") or max((w.week for w in workouts), default=0)
+    level = level or request.get("experience_level")
     if level not in (None, "beginner", "intermediate", "advanced"):
         level = None
     start_date = None
@@ -130,8 +139,7 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         except ValueError:
             start_date = None
     if not isinstance(weeks, int) or weeks < 1:
-        sys.stderr.write("coach lint: the plan has no workouts and no --weeks\n")
-        return 2
+        raise LintInputError("the plan has no workouts and no --weeks")
     rules = principle.rules
     level_quality = rules.quality_days.for_level(level)
     violations = validate_plan(
@@ -142,6 +150,32 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         start_date=start_date,
         max_quality=_max_quality(request, level_quality),
     )
+    return LintReport(
+        principle=rules.name, weeks=weeks, workouts=len(workouts), violations=violations
+    )
+
+
+def lint_main(argv: list[str], *, principles_dir: Path) -> int:
+    """Run the lint command with the principles in `principles_dir` (the service's
+    Settings.principles_dir); returns the process exit code."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        workouts, body = _load(args.plan)
+        report = lint_workouts(
+            workouts,
+            body,
+            principles_dir,
+            weeks=args.weeks,
+            level=args.level,
+            principle_name=args.principle,
+        )
+    except (LintInputError, PrincipleFileError) as exc:
+        sys.stderr.write(f"coach lint: {exc}\n")
+        return 2
+    violations = report.violations
     for violation in violations:
         sys.stdout.write(f"{violation}\n")
     summary = (
@@ -150,6 +184,7 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         else "no violations"
     )
     sys.stderr.write(
-        f"coach lint: {len(workouts)} workouts, {weeks} weeks, principle {rules.name}: {summary}\n"
+        f"coach lint: {report.workouts} workouts, {report.weeks} weeks, "
+        f"principle {report.principle}: {summary}\n"
     )
     return 1 if violations else 0

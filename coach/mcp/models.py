@@ -1,0 +1,117 @@
+"""Arguments and results of the MCP tools that the HTTP API has no body for.
+
+Everything else a tool reads or answers is the HTTP API's own model (coach.plans.requests,
+coach.api.*): one model per payload, whichever door it comes through. A tool's arguments
+leave `organization_id` out where the HTTP body needs it: it is the key's organization.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.api.push_jobs import PushRequest
+from coach.api.workouts import PreviewQuery
+from coach.plans.models import WeekInfo
+from coach.plans.requests import GenerationFields, GenerationRequest, PlanRequest
+from coach.templates.models import CoercionWarning, WorkoutTemplate
+from coach.types import DbId
+
+_ORGANIZATION = "Optional: the key's organization, the only one allowed."
+
+
+class NoArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DraftArguments(GenerationFields):
+    """generate_draft: the generation fields of POST /v1/coach/generate-draft."""
+
+    organization_id: DbId | None = Field(default=None, description=_ORGANIZATION)
+
+    def request(self, organization_id: int) -> GenerationRequest:
+        fields = self.model_dump(exclude={"organization_id"})
+        return GenerationRequest.model_validate({**fields, "organization_id": organization_id})
+
+
+class PlanArguments(DraftArguments):
+    """generate_plan: the fields of POST /v1/coach/generate-plan. Without `refined_draft`
+    the draft is written first, then planned as it is."""
+
+    refined_draft: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=200000,
+        description="The coach-approved draft (docs/draft-format.md); absent: write one first.",
+    )
+
+    def plan_request(self, organization_id: int, draft: str) -> PlanRequest:
+        fields = self.model_dump(exclude={"organization_id", "refined_draft"})
+        return PlanRequest.model_validate(
+            {**fields, "organization_id": organization_id, "refined_draft": draft}
+        )
+
+
+class PlanId(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan_id: uuid.UUID
+
+
+class JobId(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: uuid.UUID
+
+
+class PreviewArguments(PreviewQuery):
+    """preview_push: a plan, and the provider (or device) to fit its workouts to."""
+
+    plan_id: uuid.UUID
+
+
+class PushArguments(PushRequest):
+    """push_plan: the body of POST /v1/coach/plans/{plan_id}/push, the plan, and the
+    coach's explicit go-ahead."""
+
+    plan_id: uuid.UUID
+    confirm: bool = Field(
+        default=False,
+        description="Must be true: pushing puts workouts on the athlete's calendar.",
+    )
+
+
+class PlanSummary(BaseModel):
+    """A generated plan in a few lines; the whole plan is the resource `resource_uri`."""
+
+    plan_id: uuid.UUID
+    status: str
+    revision: int
+    weeks: int
+    workouts: int
+    total_distance_m: int
+    total_duration_s: int
+    start_date: dt.date | None
+    weekly_info: dict[str, WeekInfo]
+    warnings: list[str]
+    resource_uri: str
+    summary: str
+
+
+class PreviewedWorkout(BaseModel):
+    week: int
+    day: int
+    date: dt.date | None
+    workout_template: WorkoutTemplate
+    coercion_warnings: list[CoercionWarning]
+
+
+class PlanPreview(BaseModel):
+    """Every workout of a plan as the provider would take it; nothing is sent."""
+
+    plan_id: uuid.UUID
+    provider: str
+    coerced: int = Field(description="How many workouts the provider changes.")
+    workouts: list[PreviewedWorkout]
