@@ -68,7 +68,11 @@ async def plan_view_for(services: Services, caller: Caller, plan_id: uuid.UUID) 
     process generates it); 404 otherwise."""
     row = await plan_for(services, caller, plan_id)
     live = services.runner.active.get(plan_id)
-    return plan_view(row, live if isinstance(live, PlanRun) else None)
+    return plan_view(
+        row,
+        principles_dir=services.settings.principles_dir,
+        live=live if isinstance(live, PlanRun) else None,
+    )
 
 
 async def read_plan(call: Call[None, None]) -> Response:
@@ -107,8 +111,10 @@ ENDPOINTS: list[AnyEndpoint] = [
         "GET",
         "/v1/coach/plans/{plan_id}",
         read_plan,
-        "A plan: its workouts (so far, while generating), status and revision (the ETag)",
+        "A plan: its workouts (so far, while generating), status, revision (the ETag) and "
+        "coaching report",
         "coach",
         response=PlanView,
+        etag=True,
     ),
 ]

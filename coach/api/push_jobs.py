@@ -56,8 +56,7 @@ class PushJob(BaseModel):
     finished_at: dt.datetime | None
 
 
-def _job_view(session: Session, job: PushJobRow) -> PushJob:
-    counts = job_counts(session, job.id)
+def job_view(job: PushJobRow, counts: dict[str, int]) -> PushJob:
     # Validated, not cast: a status the table holds but the contract lacks is a bug to see.
     return PushJob.model_validate(
         {
@@ -116,7 +115,7 @@ async def job_for(services: Services, caller: Caller, job_id: uuid.UUID) -> Push
 
     def load(session: Session) -> PushJob:
         job = owned(session.get(PushJobRow, str(job_id)), caller, f"push job {job_id}")
-        return _job_view(session, job)
+        return job_view(job, job_counts(session, job.id))
 
     return await services.db.run(load)
 

@@ -44,8 +44,8 @@ from coach.mcp.models import (
     PreviewedWorkout,
     PushArguments,
 )
-from coach.plans.lint import LintInputError, LintReport, lint_workouts
 from coach.plans.models import Workout
+from coach.plans.report import CoachingReport
 from coach.plans.requests import DraftResponse
 from coach.services import Services
 from coach.streaming.events import StreamEvent
@@ -231,16 +231,11 @@ async def get_plan(call: Invocation, args: PlanId) -> PlanView:
     return await plan_view_for(call.services, call.caller, args.plan_id)
 
 
-async def lint_plan(call: Invocation, args: PlanId) -> LintReport:
+async def lint_plan(call: Invocation, args: PlanId) -> CoachingReport:
     view = await plan_view_for(call.services, call.caller, args.plan_id)
-    try:
-        return lint_workouts(
-            view.content,
-            view.model_dump(mode="json"),
-            call.services.settings.principles_dir,
-        )
-    except LintInputError as exc:
-        raise BadRequest.field("plan_id", str(exc)) from exc
+    if view.report is None:
+        raise BadRequest.field("plan_id", f"the plan is {view.status}, not complete")
+    return view.report
 
 
 # ---------------------------------------------------------------- push
@@ -344,7 +339,7 @@ TOOLS: list[Tool[Any, Any]] = [
         "Check a plan",
         "Every coaching rule the plan breaks, by week and day, under its principle.",
         PlanId,
-        LintReport,
+        CoachingReport,
         lint_plan,
     ),
     Tool(
