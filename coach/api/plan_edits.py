@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from coach.accounts import Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
 from coach.api.plan_view import PlanView, plan_response, plan_view
@@ -36,6 +37,7 @@ from coach.plans.revisions import (
     load_workouts,
     save_revision,
 )
+from coach.services import Services
 
 Week = Annotated[int, Field(ge=1, le=52)]
 Day = Annotated[int, Field(ge=1, le=7)]
@@ -87,7 +89,8 @@ class RevisionView(RevisionSummary):
     weekly_info: dict[str, WeekInfo]
 
 
-def _content(row: PlanRow) -> PlanContent:
+def plan_content(row: PlanRow) -> PlanContent:
+    """What an edit of the stored plan starts from."""
     workouts = load_workouts(row.content)
     start = row.request.get("start_date")
     return PlanContent(
@@ -98,11 +101,9 @@ def _content(row: PlanRow) -> PlanContent:
     )
 
 
-async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Response:
-    """Apply the edit `make` builds from the plan to the revision If-Match names."""
-    services = call.services
-    row = await load_plan(call.request, call.caller)
-    expected = if_match_revision(call.request)
+def checked_edit(row: PlanRow, expected: int, make: Callable[[PlanRow], Edit]) -> Edit:
+    """The edit `make` builds from the plan, when the plan is complete and still at the
+    revision `expected` (409, 412 otherwise)."""
     if row.status != "complete":
         raise Conflict(f"plan {row.id} is {row.status}; only a complete plan can be edited")
     if row.revision != expected:
@@ -111,8 +112,14 @@ async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Respo
             "read it again and apply the change to the current revision",
             [{"field": "If-Match", "message": f"current revision is {row.revision}"}],
         )
-    edit = make(row)
-    plan_id, member_id = uuid.UUID(row.id), call.caller.member_id
+    return make(row)
+
+
+async def save_edit(
+    services: Services, caller: Caller, row: PlanRow, expected: int, edit: Edit
+) -> PlanView:
+    """Save `edit` as the revision after `expected` (412 when another edit came first)."""
+    plan_id, member_id = uuid.UUID(row.id), caller.member_id
 
     def save(session: Session) -> PlanRow:
         return save_revision(
@@ -127,7 +134,15 @@ async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Respo
         )
 
     saved = await services.db.run(save)
-    return plan_response(plan_view(saved, principles_dir=services.settings.principles_dir))
+    return plan_view(saved, principles_dir=services.settings.principles_dir)
+
+
+async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Response:
+    """Apply the edit `make` builds from the plan to the revision If-Match names."""
+    row = await load_plan(call.request, call.caller)
+    expected = if_match_revision(call.request)
+    edit = checked_edit(row, expected, make)
+    return plan_response(await save_edit(call.services, call.caller, row, expected, edit))
 
 
 def _week_day(call: Call[Any, None]) -> tuple[int, int]:
@@ -137,35 +152,35 @@ def _week_day(call: Call[Any, None]) -> tuple[int, int]:
 async def update_workout(call: Call[BaseModel, None]) -> Response:
     week, day = _week_day(call)
     patch = call.body.model_dump(exclude_unset=True)
-    return await _save(call, lambda row: edits.update_workout(_content(row), week, day, patch))
+    return await _save(call, lambda row: edits.update_workout(plan_content(row), week, day, patch))
 
 
 async def delete_workout(call: Call[None, None]) -> Response:
     week, day = _week_day(call)
-    return await _save(call, lambda row: edits.delete_workout(_content(row), week, day))
+    return await _save(call, lambda row: edits.delete_workout(plan_content(row), week, day))
 
 
 async def add_workout(call: Call[BaseModel, None]) -> Response:
     fields = call.body.model_dump()
-    return await _save(call, lambda row: edits.add_workout(_content(row), fields))
+    return await _save(call, lambda row: edits.add_workout(plan_content(row), fields))
 
 
 async def reorder_week(call: Call[ReorderBody, None]) -> Response:
     week, days = path_int(call.request, "week"), call.body.days
-    return await _save(call, lambda row: edits.reorder_week(_content(row), week, days))
+    return await _save(call, lambda row: edits.reorder_week(plan_content(row), week, days))
 
 
 async def shift_plan(call: Call[ShiftBody, None]) -> Response:
     body = call.body
     return await _save(
         call,
-        lambda row: edits.shift(_content(row), body.from_week, body.from_day, body.days),
+        lambda row: edits.shift(plan_content(row), body.from_week, body.from_day, body.days),
     )
 
 
 async def copy_week(call: Call[CopyBody, None]) -> Response:
     week, to_week = path_int(call.request, "week"), call.body.to_week
-    return await _save(call, lambda row: edits.copy_week(_content(row), week, to_week))
+    return await _save(call, lambda row: edits.copy_week(plan_content(row), week, to_week))
 
 
 def _member_names(session: Session, rows: list[PlanRevisionRow]) -> dict[int, str]:
@@ -223,7 +238,7 @@ async def restore_revision(call: Call[None, None]) -> Response:
     _, kept, _ = await _revision(call)
 
     def restore(row: PlanRow) -> Edit:
-        current = _content(row)
+        current = plan_content(row)
         content = PlanContent(
             workouts=load_workouts(kept.content),
             weekly_info=load_weekly_info(kept.weekly_info),

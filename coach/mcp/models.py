@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.api.plan_edits import CopyBody, ReorderBody, ShiftBody
 from coach.api.push_jobs import PushRequest
 from coach.api.workouts import PreviewQuery
-from coach.plans.models import WeekInfo
+from coach.plans.edits import Change, WorkoutCreate, WorkoutPatch
+from coach.plans.models import WeekInfo, Workout
+from coach.plans.report import CoachingReport
 from coach.plans.requests import GenerationFields, GenerationRequest, PlanRequest
 from coach.templates.models import CoercionWarning, WorkoutTemplate
 from coach.types import DbId
@@ -115,3 +119,120 @@ class PlanPreview(BaseModel):
     provider: str
     coerced: int = Field(description="How many workouts the provider changes.")
     workouts: list[PreviewedWorkout]
+
+
+# ---------------------------------------------------------------- proposed edits
+
+Week = Annotated[int, Field(ge=1, le=52)]
+Day = Annotated[int, Field(ge=1, le=7)]
+
+if TYPE_CHECKING:
+    _Patch = BaseModel
+    _Create = BaseModel
+else:  # the edit endpoints' own bodies, made from Workout (coach.plans.edits)
+    _Patch = WorkoutPatch
+    _Create = WorkoutCreate
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UpdateOp(_Op):
+    """Change fields of the workout on week/day (a new week/day in `fields` moves it)."""
+
+    op: Literal["update"]
+    week: Week
+    day: Day
+    fields: _Patch
+
+
+class DeleteOp(_Op):
+    """Delete the workout on week/day."""
+
+    op: Literal["delete"]
+    week: Week
+    day: Day
+
+
+class AddOp(_Op):
+    """Add a workout on a free day."""
+
+    op: Literal["add"]
+    workout: _Create
+
+
+class ReorderOp(ReorderBody):
+    """Move workouts of a week to other days of it."""
+
+    op: Literal["reorder"]
+    week: Week
+
+
+class ShiftOp(ShiftBody):
+    """Move every workout from week/day on by a number of days."""
+
+    op: Literal["shift"]
+
+
+class CopyOp(CopyBody):
+    """Make `to_week` a copy of `week`."""
+
+    op: Literal["copy"]
+    week: Week
+
+
+EditOp = Annotated[
+    UpdateOp | DeleteOp | AddOp | ReorderOp | ShiftOp | CopyOp, Field(discriminator="op")
+]
+
+
+class ProposeArguments(PlanId):
+    revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="The revision the changes are made on (get_plan's `revision`); "
+        "absent: the current one.",
+    )
+    changes: list[EditOp] = Field(
+        min_length=1, description="Applied in order, as the editor's endpoints apply them."
+    )
+
+
+class ApplyArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    proposal_id: uuid.UUID
+    revision: int = Field(ge=1, description="The revision the proposal was made against.")
+
+
+class WorkoutDiff(BaseModel):
+    """One day the proposal changes."""
+
+    week: int
+    day: int
+    change: Literal["added", "removed", "changed"]
+    fields: list[str] = Field(description="changed: the workout fields that differ.")
+    before: Workout | None
+    after: Workout | None
+
+
+class Proposal(BaseModel):
+    """An edit shown before it is made: nothing is saved until apply_proposal."""
+
+    proposal_id: uuid.UUID
+    plan_id: uuid.UUID
+    revision: int = Field(description="The revision it was made against.")
+    summary: str
+    changes: list[Change]
+    diff: list[WorkoutDiff]
+    report: CoachingReport = Field(description="The coaching report of the plan after it.")
+    expires_at: dt.datetime
+
+
+class AppliedProposal(BaseModel):
+    plan_id: uuid.UUID
+    revision: int = Field(description="The plan's new revision.")
+    summary: str
+    report: CoachingReport | None
+    resource_uri: str

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from coach.accounts import COACH_AGENT_FEATURE, Caller
 from coach.api.endpoint import Access
 from coach.api.generation import drained, plan_view_for
+from coach.api.lists import PlanList, PlanListQuery, plan_list
 from coach.api.lookups import plan_for
 from coach.api.plan_view import PlanView
 from coach.api.principles import (
@@ -32,7 +33,10 @@ from coach.api.push_jobs import JobAccepted, PushJob, job_for, start_push
 from coach.api.workouts import preview_template
 from coach.errors import BadRequest
 from coach.generation.context import build_context
+from coach.mcp import edits as mcp_edits
 from coach.mcp.models import (
+    AppliedProposal,
+    ApplyArguments,
     DraftArguments,
     JobId,
     NoArguments,
@@ -42,6 +46,8 @@ from coach.mcp.models import (
     PlanSummary,
     PreviewArguments,
     PreviewedWorkout,
+    Proposal,
+    ProposeArguments,
     PushArguments,
 )
 from coach.plans.models import Workout
@@ -238,6 +244,18 @@ async def lint_plan(call: Invocation, args: PlanId) -> CoachingReport:
     return view.report
 
 
+async def list_plans(call: Invocation, args: PlanListQuery) -> PlanList:
+    return await plan_list(call.services, call.caller, args)
+
+
+async def propose_edit(call: Invocation, args: ProposeArguments) -> Proposal:
+    return await mcp_edits.propose(call.services, call.caller, args)
+
+
+async def apply_proposal(call: Invocation, args: ApplyArguments) -> AppliedProposal:
+    return await mcp_edits.apply(call.services, call.caller, args)
+
+
 # ---------------------------------------------------------------- push
 
 
@@ -327,6 +345,15 @@ TOOLS: list[Tool[Any, Any]] = [
         read_only=False,
     ),
     Tool(
+        "list_plans",
+        "List plans",
+        "The organization's plans, newest first, a page at a time (next_cursor); "
+        "filter by status, athlete pushed to, or creation time.",
+        PlanListQuery,
+        PlanList,
+        list_plans,
+    ),
+    Tool(
         "get_plan",
         "Read a plan",
         "A plan: its workouts, weekly info, warnings, status and revision.",
@@ -341,6 +368,27 @@ TOOLS: list[Tool[Any, Any]] = [
         PlanId,
         CoachingReport,
         lint_plan,
+    ),
+    Tool(
+        "propose_edit",
+        "Propose an edit",
+        "Change one or more workouts or weeks of a plan (update, delete, add, reorder a "
+        "week, shift from a day on, copy a week) WITHOUT saving: answers the diff, the "
+        "coaching report after the change, and a proposal id for apply_proposal.",
+        ProposeArguments,
+        Proposal,
+        propose_edit,
+    ),
+    Tool(
+        "apply_proposal",
+        "Apply a proposal",
+        "Save a proposed edit as the plan's next revision. Give the revision the proposal "
+        "was made against; if the plan changed since, nothing is saved and the error says "
+        "so (propose again on the current revision).",
+        ApplyArguments,
+        AppliedProposal,
+        apply_proposal,
+        read_only=False,
     ),
     Tool(
         "preview_push",

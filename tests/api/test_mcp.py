@@ -22,6 +22,9 @@ from tests.support.push import (
 from tests.support.tenants import Tenant, make_tenant
 
 TOOLS = {
+    "list_plans",
+    "propose_edit",
+    "apply_proposal",
     "list_principles",
     "get_training_principle",
     "generate_draft",
@@ -32,7 +35,8 @@ TOOLS = {
     "push_plan",
     "get_push_job",
 }
-WRITE_TOOLS = {"generate_draft", "generate_plan", "push_plan"}
+WRITE_TOOLS = {"generate_draft", "generate_plan", "propose_edit", "apply_proposal", "push_plan"}
+NO_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
@@ -92,6 +96,30 @@ async def test_draft_plan_preview_push_through_mcp(
         report = await call(client, "lint_plan", plan_id=plan["plan_id"])
         assert report["weeks"] == 3 and isinstance(report["violations"], list)
 
+        listed_plans = await call(client, "list_plans")
+        assert [p["plan_id"] for p in listed_plans["items"]] == [plan["plan_id"]]
+        first = (await call(client, "get_plan", plan_id=plan["plan_id"]))["content"][0]
+        change = {"op": "update", "week": first["week"], "day": first["day"]}
+        proposal = await call(
+            client,
+            "propose_edit",
+            plan_id=plan["plan_id"],
+            changes=[{**change, "fields": {"title": "Easy run by the river"}}],
+        )
+        [changed] = proposal["diff"]
+        assert (
+            changed["fields"] == ["title"] and changed["after"]["title"] == "Easy run by the river"
+        )
+        assert proposal["revision"] == 1 and "violations" in proposal["report"]
+        unsaved = await call(client, "get_plan", plan_id=plan["plan_id"])
+        assert unsaved["revision"] == 1 and unsaved["content"][0]["title"] == first["title"]
+        applied = await call(
+            client, "apply_proposal", proposal_id=proposal["proposal_id"], revision=1
+        )
+        assert applied["revision"] == 2
+        edited = await call(client, "get_plan", plan_id=plan["plan_id"])
+        assert edited["revision"] == 2 and edited["content"][0]["title"] == "Easy run by the river"
+
         preview = await call(client, "preview_push", plan_id=plan["plan_id"], provider="shape")
         assert len(preview["workouts"]) == workouts
 
@@ -114,13 +142,56 @@ async def test_draft_plan_preview_push_through_mcp(
             job = await settled()
     assert job["status"] == "complete" and job["pushed"] == workouts, job
     # Nothing a tool answered carries a credential: the member's key, the provider's token.
-    answered = json.dumps([draft, plan, report, preview, accepted, job])
+    answered = json.dumps([draft, plan, report, proposal, edited, preview, accepted, job])
     assert tenant.coach_key not in answered and "shape_test_token" not in answered
     with live.client(tenant.coach_key) as http:
         rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
     pushed = rows["planned_workouts"]
     assert len(pushed) == workouts and all(r["provider_name"] == "shape" for r in pushed)
     assert {r["provider_workout_id"] for r in pushed} <= set(emu.shape.activities)
+
+
+@pytest.mark.anyio
+async def test_a_proposal_made_on_a_stale_revision_is_not_applied(
+    server: LiveServer, tenant: Tenant
+) -> None:
+    async with http_client(server, tenant.coach_key) as client:
+        _, plan, _, _ = await _season(client)
+        plan_id = plan["plan_id"]
+        first = (await call(client, "get_plan", plan_id=plan_id))["content"][0]
+        slot = {"week": first["week"], "day": first["day"]}
+
+        async def proposed(title: str) -> dict[str, Any]:
+            changes = [{"op": "update", **slot, "fields": {"title": title}}]
+            return dict(await call(client, "propose_edit", plan_id=plan_id, changes=changes))
+
+        mine, theirs = await proposed("Mine"), await proposed("Theirs")
+        await call(client, "apply_proposal", proposal_id=mine["proposal_id"], revision=1)
+        stale = await refused(
+            client, "apply_proposal", proposal_id=theirs["proposal_id"], revision=1
+        )
+        wrong = await refused(
+            client, "apply_proposal", proposal_id=theirs["proposal_id"], revision=2
+        )
+        again = await refused(
+            client,
+            "propose_edit",
+            plan_id=plan_id,
+            revision=1,
+            changes=[{"op": "delete", **slot}],
+        )
+        kept = await call(client, "get_plan", plan_id=plan_id)
+    with server.client(tenant.coach_key) as http:
+        over_http = http.patch(
+            f"/v1/coach/plans/{plan_id}/workouts/{slot['week']}/{slot['day']}",
+            json={"title": "Over HTTP"},
+            headers={"If-Match": '"1"'},
+        )
+    assert over_http.status_code == 412
+    assert stale == again == over_http.json()
+    assert stale["error"].startswith(f"plan {plan_id} is at revision 2, not 1")
+    assert wrong["details"][0]["field"] == "revision"
+    assert kept["revision"] == 2 and kept["content"][0]["title"] == "Mine"
 
 
 def _http_error(live: LiveServer, key: str, method: str, path: str, **kw: Any) -> dict[str, Any]:
@@ -148,11 +219,16 @@ async def test_an_athlete_key_reads_principles_and_cannot_write(
             for name in ("generate_draft", "generate_plan")
         }
         errors["push_plan"] = await refused(
+            client, "push_plan", plan_id=NO_ID, user_id=NO_ID, confirm=True
+        )
+        errors["propose_edit"] = await refused(
             client,
-            "push_plan",
-            plan_id="00000000-0000-4000-8000-000000000000",
-            user_id="00000000-0000-4000-8000-000000000000",
-            confirm=True,
+            "propose_edit",
+            plan_id=NO_ID,
+            changes=[{"op": "delete", "week": 1, "day": 1}],
+        )
+        errors["apply_proposal"] = await refused(
+            client, "apply_proposal", proposal_id=NO_ID, revision=1
         )
     assert set(errors) == WRITE_TOOLS
     assert all(error == over_http for error in errors.values()), errors
