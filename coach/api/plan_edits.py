@@ -25,12 +25,13 @@ from coach.api.preconditions import if_match_revision
 from coach.api.responses import model_response
 from coach.api.validation import path_int
 from coach.db.tables import Member, PlanRevisionRow, PlanRow
-from coach.errors import Conflict, NotFound, PreconditionFailed
+from coach.errors import NotFound
 from coach.plans import edits
 from coach.plans.edits import Change, Edit, PlanContent, WorkoutCreate, WorkoutPatch
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.report import plan_weeks
 from coach.plans.revisions import (
+    check_editable,
     get_revision,
     list_revisions,
     load_weekly_info,
@@ -104,14 +105,8 @@ def plan_content(row: PlanRow) -> PlanContent:
 def checked_edit(row: PlanRow, expected: int, make: Callable[[PlanRow], Edit]) -> Edit:
     """The edit `make` builds from the plan, when the plan is complete and still at the
     revision `expected` (409, 412 otherwise)."""
-    if row.status != "complete":
-        raise Conflict(f"plan {row.id} is {row.status}; only a complete plan can be edited")
-    if row.revision != expected:
-        raise PreconditionFailed(
-            f"plan {row.id} is at revision {row.revision}, not {expected}; "
-            "read it again and apply the change to the current revision",
-            [{"field": "If-Match", "message": f"current revision is {row.revision}"}],
-        )
+    # Checked before the edit is made, so a stale edit is a 412 whatever it asks.
+    check_editable(row, expected)
     return make(row)
 
 
