@@ -36,7 +36,7 @@ class DraftArguments(GenerationFields):
     organization_id: DbId | None = Field(default=None, description=_ORGANIZATION)
 
     def request(self, organization_id: int) -> GenerationRequest:
-        fields = self.model_dump(exclude={"organization_id"})
+        fields = self.model_dump(include=set(GenerationFields.model_fields))
         return GenerationRequest.model_validate({**fields, "organization_id": organization_id})
 
 

@@ -5,6 +5,8 @@ with, scoped to the key's organization and role, with the HTTP API's error messa
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +14,15 @@ import anyio
 import pytest
 
 from tests.support.live import LiveServer
-from tests.support.mcp import ProgressLog, call, http_client, mcp_client, refused, stdio_client
+from tests.support.mcp import (
+    ProgressLog,
+    call,
+    http_client,
+    mcp_client,
+    refused,
+    stdio_client,
+    stdio_parameters,
+)
 from tests.support.push import (
     athlete_with,
     connection_body,
@@ -194,6 +204,36 @@ async def test_a_proposal_made_on_a_stale_revision_is_not_applied(
     assert kept["revision"] == 2 and kept["content"][0]["title"] == "Mine"
 
 
+@pytest.mark.anyio
+async def test_generate_plan_writes_the_draft_when_given_none(
+    server: LiveServer, tenant: Tenant
+) -> None:
+    progress = ProgressLog()
+    async with http_client(server, tenant.coach_key) as client:
+        plan = await call(client, "generate_plan", progress, **_fields(sport="cycling"))
+        resource = await client.read_resource(plan["resource_uri"])
+    messages = [m or "" for _, _, m in progress.seen]
+    assert any(m.startswith("draft: ") for m in messages)
+    assert sum(m.startswith("workout ") for m in messages) == plan["workouts"] > 0
+    draft = next(getattr(c, "text", "") for c in resource.contents if c.mime_type == "text/plain")
+    assert "cycling" in draft
+
+
+def test_coach_mcp_refuses_a_wrong_key_at_start(server: LiveServer) -> None:
+    parameters = stdio_parameters(server, "ck_not-a-key")
+    done = subprocess.run(
+        [parameters.command, *parameters.args],
+        env={**os.environ, **(parameters.env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("coach: invalid API key")
+    assert done.stdout == ""
+
+
 def _http_error(live: LiveServer, key: str, method: str, path: str, **kw: Any) -> dict[str, Any]:
     with live.client(key) as http:
         response = http.request(method, path, **kw)
@@ -230,6 +270,8 @@ async def test_an_athlete_key_reads_principles_and_cannot_write(
         errors["apply_proposal"] = await refused(
             client, "apply_proposal", proposal_id=NO_ID, revision=1
         )
+        with pytest.raises(Exception, match="the key's role is athlete"):
+            await client.read_resource(f"coach://plans/{NO_ID}")
     assert set(errors) == WRITE_TOOLS
     assert all(error == over_http for error in errors.values()), errors
     assert "role is athlete" in over_http["error"]
@@ -314,7 +356,7 @@ async def test_the_season_prompt_takes_the_generation_fields(
     assert season.title == "Plan a season"
     assert arguments["weeks"] and arguments["experience_level"] and not arguments["sport"]
     assert "organization_id" not in arguments
-    text = prompt.messages[0].content.text  # type: ignore[union-attr]
+    text = getattr(prompt.messages[0].content, "text", "")
     assert '"weeks": 16' in text and "generate_draft" in text and "confirm: true" in text
     assert {r.uri for r in resources.resources} == {"coach://principles", "coach://templates"}
     assert {t.uri_template for t in templates.resource_templates} == {
@@ -322,4 +364,4 @@ async def test_the_season_prompt_takes_the_generation_fields(
         "coach://principles/{name}",
         "coach://templates/{workout_id}",
     }
-    assert json.loads(principles.contents[0].text)["principles"]  # type: ignore[union-attr]
+    assert json.loads(getattr(principles.contents[0], "text", ""))["principles"]
