@@ -102,6 +102,20 @@ def plan_content(row: PlanRow) -> PlanContent:
     )
 
 
+def stored_content(
+    row: PlanRow, workouts: list[dict[str, Any]], weekly_info: dict[str, Any]
+) -> PlanContent:
+    """Stored workouts (a revision's, a proposal's) as the content of the plan `row`: its
+    length and start date stay the plan's."""
+    current = plan_content(row)
+    return PlanContent(
+        workouts=load_workouts(workouts),
+        weekly_info=load_weekly_info(weekly_info),
+        weeks=current.weeks,
+        start_date=current.start_date,
+    )
+
+
 def checked_edit(row: PlanRow, expected: int, make: Callable[[PlanRow], Edit]) -> Edit:
     """The edit `make` builds from the plan, when the plan is complete and still at the
     revision `expected` (409, 412 otherwise)."""
@@ -233,15 +247,8 @@ async def restore_revision(call: Call[None, None]) -> Response:
     _, kept, _ = await _revision(call)
 
     def restore(row: PlanRow) -> Edit:
-        current = plan_content(row)
-        content = PlanContent(
-            workouts=load_workouts(kept.content),
-            weekly_info=load_weekly_info(kept.weekly_info),
-            weeks=current.weeks,
-            start_date=current.start_date,
-        )
         return Edit(
-            content,
+            stored_content(row, kept.content, kept.weekly_info),
             f"restored revision {kept.revision}",
             [Change(op="restore", revision=kept.revision)],
         )

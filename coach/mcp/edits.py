@@ -14,7 +14,7 @@ import uuid
 
 from coach.accounts import Caller
 from coach.api.lookups import plan_for
-from coach.api.plan_edits import checked_edit, plan_content, save_edit
+from coach.api.plan_edits import checked_edit, plan_content, save_edit, stored_content
 from coach.db.tables import PlanRow, ProposalRow
 from coach.errors import BadRequest, NotFound
 from coach.mcp.models import (
@@ -36,7 +36,7 @@ from coach.plans.edits import Change, Edit, PlanContent
 from coach.plans.models import Workout
 from coach.plans.proposals import drop_proposal, live_proposal, save_proposal
 from coach.plans.report import coaching_report, plan_weeks, stored_principle
-from coach.plans.revisions import dump_weekly_info, dump_workouts, load_weekly_info, load_workouts
+from coach.plans.revisions import dump_weekly_info, dump_workouts, load_workouts
 from coach.services import Services
 
 
@@ -162,12 +162,6 @@ async def apply(services: Services, caller: Caller, args: ApplyArguments) -> App
 
 
 def _stored_edit(row: PlanRow, proposal: ProposalRow) -> Edit:
-    current = plan_content(row)
-    content = PlanContent(
-        workouts=load_workouts(proposal.content),
-        weekly_info=load_weekly_info(proposal.weekly_info),
-        weeks=current.weeks,
-        start_date=current.start_date,
-    )
     changes = [Change.model_validate(c) for c in proposal.changes]
+    content = stored_content(row, proposal.content, proposal.weekly_info)
     return Edit(content, proposal.summary, changes)

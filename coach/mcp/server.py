@@ -44,6 +44,8 @@ Context = ServerRequestContext[Any, Any]
 Identify = Callable[[Context], Awaitable[tuple[Services, Caller]]]
 
 _BY_NAME = {tool.name: tool for tool in TOOLS}
+# Tools whose answer links the whole plan as a resource.
+_LINKS_PLAN = frozenset({"generate_plan", "get_plan", "apply_proposal"})
 INSTRUCTIONS = (
     "Coach Agent plans endurance training. Write a draft (generate_draft), let the coach "
     "edit it, plan it (generate_plan), check it (lint_plan), preview it for the athlete's "
@@ -84,7 +86,7 @@ def _listed(tool: Tool[Any, Any]) -> types.Tool:
 def _result(tool: Tool[Any, Any], result: BaseModel) -> types.CallToolResult:
     content: list[types.ContentBlock] = [types.TextContent(text=result.model_dump_json())]
     plan_id = getattr(result, "plan_id", None)
-    if isinstance(plan_id, uuid.UUID) and tool.name in ("generate_plan", "get_plan"):
+    if isinstance(plan_id, uuid.UUID) and tool.name in _LINKS_PLAN:
         content.append(
             types.ResourceLink(
                 uri=plan_uri(plan_id),
