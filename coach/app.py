@@ -39,6 +39,7 @@ from coach.api.routing import routes
 from coach.db.database import Database
 from coach.engines import registry as engines
 from coach.generation.runs import Runner
+from coach.mcp.http import McpOverHttp
 from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
@@ -147,85 +148,93 @@ def cors(settings: Settings) -> list[Middleware]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def running_services(settings: Settings) -> AsyncIterator[Services]:
+    """The service's engine, database, broker, runner and push worker, for as long as the
+    block runs; then generations get their grace period and everything is closed. The
+    HTTP app's lifespan and `coach mcp` (stdio) both run in one."""
+    # Fail at start-up, not on the first request, when a principle file is broken.
+    load_builtin(settings.principles_dir)
+    engine = await engines.create(settings.engine, settings)
+    db = Database(settings.database_url)
+    broker = make_broker(settings)
+    log.info(
+        "engine %s, database %s",
+        settings.engine,
+        db.engine.url.render_as_string(hide_password=True),
+    )
+    quotas = LocalQuotas(
+        Limits(
+            generations=settings.org_max_generations,
+            streams=settings.org_max_streams,
+            retry_after_s=settings.org_retry_after_s,
+        )
+    )
+    services: Services | None = None
+    try:
+        # Refuses to start with a key that cannot open the stored credentials.
+        box = await anyio.to_thread.run_sync(service_box, settings, db)
+        # Generations and the push worker run in this task group: a generation outlives
+        # the request that started it, and shutting down ends them all.
+        async with anyio.create_task_group() as tasks:
+            if isinstance(broker, RedisBroker):
+                broker.attach(tasks)
+            services = Services(
+                settings=settings,
+                db=db,
+                engine=engine,
+                box=box,
+                provider_context=provider_context(settings),
+                runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
+                quotas=quotas,
+                stream_tokens=StreamTokens(
+                    settings.stream_token_secret.get_secret_value().encode()
+                    if settings.stream_token_secret
+                    else box.derive("stream-tokens"),
+                    ttl_s=settings.stream_token_ttl_s,
+                ),
+            )
+            tasks.start_soon(
+                functools.partial(
+                    services.runner.keep_alive,
+                    interval_s=settings.plan_heartbeat_s,
+                    stale_after_s=settings.plan_stale_after_s,
+                )
+            )
+            if settings.push_worker:
+                worker = PushWorker(settings, services.db, services.box, services.provider_context)
+                tasks.start_soon(worker.run)
+            tasks.start_soon(_end_streams_on_shutdown, services)
+            yield services
+            # Runs still generating get the grace period to finish (their followers
+            # were sent `reconnect` and resume on another process), then are cancelled.
+            with anyio.move_on_after(settings.shutdown_grace_s):
+                for run in list(services.runner.active.values()):
+                    await run.finished.wait()
+            tasks.cancel_scope.cancel()
+    finally:
+        if services is not None:
+            await services.aclose()
+        else:
+            await engine.aclose()
+            await broker.aclose()
+            db.dispose()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     endpoints = all_endpoints()
     endpoints.append(openapi_endpoint(endpoints))
+    mcp = McpOverHttp(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Fail at start-up, not on the first request, when a principle file is broken.
-        load_builtin(settings.principles_dir)
-        engine = await engines.create(settings.engine, settings)
-        db = Database(settings.database_url)
-        broker = make_broker(settings)
-        log.info(
-            "engine %s, database %s",
-            settings.engine,
-            db.engine.url.render_as_string(hide_password=True),
-        )
-        quotas = LocalQuotas(
-            Limits(
-                generations=settings.org_max_generations,
-                streams=settings.org_max_streams,
-                retry_after_s=settings.org_retry_after_s,
-            )
-        )
-        services: Services | None = None
-        try:
-            # Refuses to start with a key that cannot open the stored credentials.
-            box = await anyio.to_thread.run_sync(service_box, settings, db)
-            # Generations and the push worker run in this task group: a generation outlives
-            # the request that started it, and shutting down ends them all.
-            async with anyio.create_task_group() as tasks:
-                if isinstance(broker, RedisBroker):
-                    broker.attach(tasks)
-                services = Services(
-                    settings=settings,
-                    db=db,
-                    engine=engine,
-                    box=box,
-                    provider_context=provider_context(settings),
-                    runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
-                    quotas=quotas,
-                    stream_tokens=StreamTokens(
-                        settings.stream_token_secret.get_secret_value().encode()
-                        if settings.stream_token_secret
-                        else box.derive("stream-tokens"),
-                        ttl_s=settings.stream_token_ttl_s,
-                    ),
-                )
-                app.state.services = services
-                tasks.start_soon(
-                    functools.partial(
-                        services.runner.keep_alive,
-                        interval_s=settings.plan_heartbeat_s,
-                        stale_after_s=settings.plan_stale_after_s,
-                    )
-                )
-                if settings.push_worker:
-                    worker = PushWorker(
-                        settings, services.db, services.box, services.provider_context
-                    )
-                    tasks.start_soon(worker.run)
-                tasks.start_soon(_end_streams_on_shutdown, services)
-                yield
-                # Runs still generating get the grace period to finish (their followers
-                # were sent `reconnect` and resume on another process), then are cancelled.
-                with anyio.move_on_after(settings.shutdown_grace_s):
-                    for run in list(services.runner.active.values()):
-                        await run.finished.wait()
-                tasks.cancel_scope.cancel()
-        finally:
-            if services is not None:
-                await services.aclose()
-            else:
-                await engine.aclose()
-                await broker.aclose()
-                db.dispose()
+        async with running_services(settings) as services, mcp.running():
+            app.state.services = services
+            yield
 
     return Starlette(
-        routes=routes(endpoints),
+        routes=[*routes(endpoints), mcp.route()],
         middleware=[
             *cors(settings),
             Middleware(RequestIdMiddleware),

@@ -1,11 +1,12 @@
-"""The `coach` command: serve, demo data, organizations, API keys, the credential key,
-migrations and plan linting."""
+"""The `coach` command: serve, MCP over stdio, demo data, organizations, API keys, the
+credential key, migrations and plan linting."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from coach import secrets as credential_key
 from coach.accounts import (
     COACH_AGENT_FEATURE,
     KeyInfo,
+    caller_for_key,
     create_key,
     create_member,
     create_organization,
@@ -291,6 +293,29 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here, as for serve: the other commands need not load the MCP SDK.
+    import anyio
+
+    from coach.mcp.stdio import KEY_ENV, serve_stdio
+
+    key = args.key or os.environ.get(KEY_ENV, "")
+    if not key.strip():
+        sys.stderr.write(f"coach: give the API key with --key or {KEY_ENV}\n")
+        return 2
+    db = _database(settings)
+    try:
+        credential_key.service_box(settings, db)
+        # A wrong key fails here, in one line, not at the assistant's first message.
+        if db.call(lambda s: caller_for_key(s, key.strip())) is None:
+            sys.stderr.write("coach: invalid API key\n")
+            return 2
+    finally:
+        db.dispose()
+    anyio.run(serve_stdio, settings, key.strip())
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return lint_main(args.rest, principles_dir=settings.principles_dir)
 
@@ -364,6 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade = db.add_parser("upgrade", help="apply migrations")
     db_upgrade.add_argument("--revision", default="head")
     db_upgrade.set_defaults(func=cmd_db_upgrade)
+
+    mcp = sub.add_parser(
+        "mcp", help="serve MCP on stdin/stdout as the member of an API key (for AI assistants)"
+    )
+    mcp.add_argument("--key", help="the API key (default: the COACH_MCP_KEY environment variable)")
+    mcp.set_defaults(func=cmd_mcp)
 
     lint = sub.add_parser(
         "lint", help="check a plan JSON file against the coaching rules", add_help=False

@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         "(~/.local/share/coach-agent). Made absolute at start-up.",
     )
     push_worker: bool = Field(default=True, description="Run the push worker in this process.")
+    mcp_draft_progress_chars: int = Field(
+        default=400,
+        ge=1,
+        le=1_000_000,
+        description="MCP: a progress notification per this many characters of draft written.",
+    )
+    mcp_proposal_ttl_s: float = Field(
+        default=86400.0, gt=0, description="MCP: how long a proposed edit can be applied."
+    )
+    mcp_proposal_max_changes: int = Field(
+        default=100, ge=1, le=10000, description="MCP: the most changes one proposal makes."
+    )
     push_lease_s: float = Field(default=60.0, gt=0, description="How long a claim holds rows.")
     # Adapters try once per call; the outbox owns retries (coach.providers.retry).
     push_max_attempts: int = Field(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "coach"
 # The top of the stack: only they may import the service container and the handlers.
-UPPER = ("coach.api", "coach.app", "coach.cli", "coach.services")
+UPPER = ("coach.api", "coach.app", "coach.cli", "coach.mcp", "coach.services")
 
 
 def _modules() -> dict[str, set[str]]:

@@ -3,32 +3,42 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 
-from coach.accounts import COACH_AGENT_FEATURE
+from coach.accounts import COACH_AGENT_FEATURE, Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
-from coach.api.lookups import load_plan
+from coach.api.lookups import plan_for
 from coach.api.plan_view import PlanView, plan_response, plan_view
 from coach.api.responses import model_response
+from coach.api.validation import path_uuid
 from coach.errors import GenerationFailed
 from coach.generation.context import build_context
 from coach.generation.runs import PlanRun, Run
 from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, PlanResponse
+from coach.services import Services
+from coach.streaming.events import StreamEvent
+
+# Called with each event of a run's stream while it is drained.
+EventHook = Callable[[StreamEvent], Awaitable[None]]
 
 # Stored as the plan's error when a synchronous request stops waiting for its plan.
 INTERRUPTED_REQUEST = "generation was interrupted"
 
 
-async def drained(run: Run, what: str) -> str:
+async def drained(run: Run, what: str, on_event: EventHook | None = None) -> str:
     """Wait for the run's stream to end; the data of its `result` event.
 
     The synchronous endpoints answer with what the stream endpoints send: they follow the
-    same channel to its end. A failure is the stream's `error` event, as a 500.
+    same channel to its end (`on_event` sees each event on the way, for progress). A
+    failure is the stream's `error` event, as a 500.
     """
     result = ""
     try:
         async for _, event in run.channel.follow(0):
+            if on_event is not None:
+                await on_event(event)
             if event.event == "result":
                 result = event.data
     finally:
@@ -53,15 +63,21 @@ async def generate_plan(call: Call[PlanRequest, None]) -> Response:
     return model_response(run.response())
 
 
-async def read_plan(call: Call[None, None]) -> Response:
-    row = await load_plan(call.request, call.caller)
-    live = call.services.runner.active.get(uuid.UUID(row.id))
-    view = plan_view(
+async def plan_view_for(services: Services, caller: Caller, plan_id: uuid.UUID) -> PlanView:
+    """The caller's organization's plan as the editor reads it (so far, while this
+    process generates it); 404 otherwise."""
+    row = await plan_for(services, caller, plan_id)
+    live = services.runner.active.get(plan_id)
+    return plan_view(
         row,
-        principles_dir=call.services.settings.principles_dir,
+        principles_dir=services.settings.principles_dir,
         live=live if isinstance(live, PlanRun) else None,
     )
-    return plan_response(view)
+
+
+async def read_plan(call: Call[None, None]) -> Response:
+    plan_id = path_uuid(call.request, "plan_id")
+    return plan_response(await plan_view_for(call.services, call.caller, plan_id))
 
 
 _GENERATION_ERRORS = (400, 401, 403, 404, 413, 429, 500)

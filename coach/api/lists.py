@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from coach.accounts import Caller
 from coach.api.athletes import AthleteView, ConnectionView, athlete_view, connection_view
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.pagination import PageQuery, keyset_page, page_size
@@ -23,6 +24,7 @@ from coach.db.tables import AthleteRow, ConnectionRow, PlanRow, PushJobRow
 from coach.plans.models import Sport
 from coach.plans.requests import ExperienceLevel
 from coach.push.outbox import jobs_counts
+from coach.services import Services
 
 PlanStatus = Literal["generating", "complete", "failed"]
 
@@ -117,9 +119,10 @@ def _plan_summary(row: PlanRow) -> PlanSummary:
     )
 
 
-async def list_plans(call: Call[None, PlanListQuery]) -> Response:
-    query, organization_id = call.query, call.caller.organization_id
-    size = page_size(query, call.services.settings)
+async def plan_list(services: Services, caller: Caller, query: PlanListQuery) -> PlanList:
+    """A page of the caller's organization's plans, newest first."""
+    organization_id = caller.organization_id
+    size = page_size(query, services.settings)
 
     def load(session: Session) -> PlanList:
         statement = select(PlanRow).where(col(PlanRow.organization_id) == organization_id)
@@ -140,7 +143,11 @@ async def list_plans(call: Call[None, PlanListQuery]) -> Response:
         )
         return PlanList(items=[_plan_summary(r) for r in rows], next_cursor=cursor)
 
-    return model_response(await call.services.db.run(load))
+    return await services.db.run(load)
+
+
+async def list_plans(call: Call[None, PlanListQuery]) -> Response:
+    return model_response(await plan_list(call.services, call.caller, call.query))
 
 
 async def list_athletes(call: Call[None, PageQuery]) -> Response:

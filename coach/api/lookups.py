@@ -15,12 +15,17 @@ from coach.db.tables import AthleteRow, ConnectionRow, DraftRow, PlanRow
 from coach.errors import BadRequest, NotFound
 from coach.plans.draft_store import get_draft
 from coach.plans.store import get_plan
-from coach.services import services_of
+from coach.services import Services, services_of
+
+
+async def athlete_for(services: Services, caller: Caller, user_id: uuid.UUID) -> AthleteRow:
+    """The caller's organization's athlete `user_id`; 404 otherwise."""
+    row = await services.db.run(lambda s: s.get(AthleteRow, str(user_id)))
+    return owned(row, caller, f"athlete {user_id}")
 
 
 async def load_athlete(request: Request, caller: Caller, user_id: uuid.UUID) -> AthleteRow:
-    row = await services_of(request).db.run(lambda s: s.get(AthleteRow, str(user_id)))
-    return owned(row, caller, f"athlete {user_id}")
+    return await athlete_for(services_of(request), caller, user_id)
 
 
 async def load_connection(request: Request, athlete: AthleteRow) -> ConnectionRow:
@@ -33,10 +38,10 @@ async def load_connection(request: Request, athlete: AthleteRow) -> ConnectionRo
 
 
 async def choose_connection(
-    request: Request, athlete: AthleteRow, connection_id: int | None
+    services: Services, athlete: AthleteRow, connection_id: int | None
 ) -> ConnectionRow:
     """The connection a push goes through: the one named, else the athlete's only one."""
-    rows = await services_of(request).db.run(
+    rows = await services.db.run(
         lambda s: s.exec(
             select(ConnectionRow).where(
                 col(ConnectionRow.user_id) == athlete.user_id,
@@ -56,11 +61,15 @@ async def choose_connection(
     return rows[0]
 
 
+async def plan_for(services: Services, caller: Caller, plan_id: uuid.UUID) -> PlanRow:
+    """The caller's organization's plan `plan_id`; 404 otherwise."""
+    row = await services.db.run(lambda s: get_plan(s, plan_id))
+    return owned(row, caller, f"plan {plan_id}")
+
+
 async def load_plan(request: Request, caller: Caller) -> PlanRow:
     """The plan named by the path's plan_id."""
-    plan_id = path_uuid(request, "plan_id")
-    row = await services_of(request).db.run(lambda s: get_plan(s, plan_id))
-    return owned(row, caller, f"plan {plan_id}")
+    return await plan_for(services_of(request), caller, path_uuid(request, "plan_id"))
 
 
 async def load_draft(request: Request, caller: Caller) -> DraftRow:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from coach.accounts import Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_plan
 from coach.api.plan_view import PlanView, plan_response, plan_view
@@ -36,6 +37,7 @@ from coach.plans.revisions import (
     load_workouts,
     save_revision,
 )
+from coach.services import Services
 
 Week = Annotated[int, Field(ge=1, le=52)]
 Day = Annotated[int, Field(ge=1, le=7)]
@@ -87,16 +89,33 @@ class RevisionView(RevisionSummary):
     weekly_info: dict[str, WeekInfo]
 
 
-async def _save(call: Call[Any, None], make: Callable[[PlanContent], Edit]) -> Response:
-    """Apply the edit `make` builds from the plan's content to the revision If-Match
-    names."""
-    services = call.services
-    row = await load_plan(call.request, call.caller)
-    expected = if_match_revision(call.request)
-    # Checked before the edit is made, so a stale edit is a 412 whatever its body says.
+def stored_content(
+    row: PlanRow, workouts: list[dict[str, Any]], weekly_info: dict[str, Any]
+) -> PlanContent:
+    """Stored workouts (a revision's, a proposal's) as the content of the plan `row`: its
+    length and start date stay the plan's."""
+    current = PlanContent.of(row)
+    return PlanContent(
+        workouts=load_workouts(workouts),
+        weekly_info=load_weekly_info(weekly_info),
+        weeks=current.weeks,
+        start_date=current.start_date,
+    )
+
+
+def checked_edit(row: PlanRow, expected: int, make: Callable[[PlanRow], Edit]) -> Edit:
+    """The edit `make` builds from the plan, when the plan is complete and still at the
+    revision `expected` (409, 412 otherwise)."""
+    # Checked before the edit is made, so a stale edit is a 412 whatever it asks.
     check_editable(row, expected)
-    edit = make(PlanContent.of(row))
-    plan_id, member_id = uuid.UUID(row.id), call.caller.member_id
+    return make(row)
+
+
+async def save_edit(
+    services: Services, caller: Caller, row: PlanRow, expected: int, edit: Edit
+) -> PlanView:
+    """Save `edit` as the revision after `expected` (412 when another edit came first)."""
+    plan_id, member_id = uuid.UUID(row.id), caller.member_id
 
     def save(session: Session) -> PlanRow:
         return save_revision(
@@ -111,7 +130,15 @@ async def _save(call: Call[Any, None], make: Callable[[PlanContent], Edit]) -> R
         )
 
     saved = await services.db.run(save)
-    return plan_response(plan_view(saved, principles_dir=services.settings.principles_dir))
+    return plan_view(saved, principles_dir=services.settings.principles_dir)
+
+
+async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Response:
+    """Apply the edit `make` builds from the plan to the revision If-Match names."""
+    row = await load_plan(call.request, call.caller)
+    expected = if_match_revision(call.request)
+    edit = checked_edit(row, expected, make)
+    return plan_response(await save_edit(call.services, call.caller, row, expected, edit))
 
 
 def _week_day(call: Call[Any, None]) -> tuple[int, int]:
@@ -121,35 +148,37 @@ def _week_day(call: Call[Any, None]) -> tuple[int, int]:
 async def update_workout(call: Call[BaseModel, None]) -> Response:
     week, day = _week_day(call)
     patch = call.body.model_dump(exclude_unset=True)
-    return await _save(call, lambda content: edits.update_workout(content, week, day, patch))
+    return await _save(
+        call, lambda row: edits.update_workout(PlanContent.of(row), week, day, patch)
+    )
 
 
 async def delete_workout(call: Call[None, None]) -> Response:
     week, day = _week_day(call)
-    return await _save(call, lambda content: edits.delete_workout(content, week, day))
+    return await _save(call, lambda row: edits.delete_workout(PlanContent.of(row), week, day))
 
 
 async def add_workout(call: Call[BaseModel, None]) -> Response:
     fields = call.body.model_dump()
-    return await _save(call, lambda content: edits.add_workout(content, fields))
+    return await _save(call, lambda row: edits.add_workout(PlanContent.of(row), fields))
 
 
 async def reorder_week(call: Call[ReorderBody, None]) -> Response:
     week, days = path_int(call.request, "week"), call.body.days
-    return await _save(call, lambda content: edits.reorder_week(content, week, days))
+    return await _save(call, lambda row: edits.reorder_week(PlanContent.of(row), week, days))
 
 
 async def shift_plan(call: Call[ShiftBody, None]) -> Response:
     body = call.body
     return await _save(
         call,
-        lambda content: edits.shift(content, body.from_week, body.from_day, body.days),
+        lambda row: edits.shift(PlanContent.of(row), body.from_week, body.from_day, body.days),
     )
 
 
 async def copy_week(call: Call[CopyBody, None]) -> Response:
     week, to_week = path_int(call.request, "week"), call.body.to_week
-    return await _save(call, lambda content: edits.copy_week(content, week, to_week))
+    return await _save(call, lambda row: edits.copy_week(PlanContent.of(row), week, to_week))
 
 
 def _member_names(session: Session, rows: list[PlanRevisionRow]) -> dict[int, str]:
@@ -206,15 +235,9 @@ async def read_revision(call: Call[None, None]) -> Response:
 async def restore_revision(call: Call[None, None]) -> Response:
     _, kept, _ = await _revision(call)
 
-    def restore(current: PlanContent) -> Edit:
-        content = PlanContent(
-            workouts=load_workouts(kept.content),
-            weekly_info=load_weekly_info(kept.weekly_info),
-            weeks=current.weeks,
-            start_date=current.start_date,
-        )
+    def restore(row: PlanRow) -> Edit:
         return Edit(
-            content,
+            stored_content(row, kept.content, kept.weekly_info),
             f"restored revision {kept.revision}",
             [Change(op="restore", revision=kept.revision)],
         )

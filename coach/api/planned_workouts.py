@@ -147,7 +147,7 @@ async def create_planned_workout(call: Call[PlannedWorkoutCreate, UserQuery]) ->
     template_row = await services.db.run(lambda s: s.get(WorkoutTemplateRow, body.workout_id))
     if template_row is None or template_row.organization_id != caller.organization_id:
         raise NotFound(f"workout template {body.workout_id} not found")
-    connection = await choose_connection(request, athlete, body.connection_id)
+    connection = await choose_connection(services_of(request), athlete, body.connection_id)
     # No row is written for a connection the service cannot use (e.g. its provider is not
     # configured here): push_new makes the adapter first.
     row_id = await direct.push_new(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.responses import Response
 
-from coach.accounts import COACH_AGENT_FEATURE
+from coach.accounts import COACH_AGENT_FEATURE, Caller
 from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
 from coach.api.responses import model_response
+from coach.api.security import require_own_organization
 from coach.api.validation import path_int
 from coach.db.tables import Member, Organization
 from coach.errors import BadRequest, NotFound
 from coach.principles import PrincipleRules, load_builtin, principle_by_text, resolve
+from coach.services import Services
 from coach.types import DbId
 
 
@@ -77,26 +80,34 @@ def _clean(text: str | None) -> str | None:
     return text.strip() if text and text.strip() else None
 
 
+def builtin_principles(directory: Path) -> PrincipleList:
+    """The built-in principles, the default marked."""
+    return PrincipleList(
+        principles=[
+            BuiltinPrinciple(
+                name=p.name,
+                title=p.rules.title,
+                summary=p.rules.summary,
+                default=p.rules.default,
+                rules=p.rules,
+                text=p.text,
+            )
+            for p in load_builtin(directory).values()
+        ]
+    )
+
+
 async def list_principles(call: Call[None, None]) -> Response:
-    directory = call.services.settings.principles_dir
-    items = [
-        BuiltinPrinciple(
-            name=p.name,
-            title=p.rules.title,
-            summary=p.rules.summary,
-            default=p.rules.default,
-            rules=p.rules,
-            text=p.text,
-        )
-        for p in load_builtin(directory).values()
-    ]
-    return model_response(PrincipleList(principles=items))
+    return model_response(builtin_principles(call.services.settings.principles_dir))
 
 
-async def get_training_principle(call: Call[None, TrainingPrincipleQuery]) -> Response:
-    caller = call.caller
-    organization_id = call.query.organization_id or caller.organization_id
-    services = call.services
+async def principle_in_force(
+    services: Services, caller: Caller, organization_id: int | None = None
+) -> ResolvedTrainingPrinciple:
+    """The principle the caller's plans use: their own, else the organization's, else
+    the built-in default. An organization but the caller's is a 404."""
+    organization_id = organization_id or caller.organization_id
+    require_own_organization(caller, organization_id)
     org = await services.db.run(lambda s: s.get(Organization, organization_id))
     assert org is not None
     resolved = resolve(
@@ -106,14 +117,17 @@ async def get_training_principle(call: Call[None, TrainingPrincipleQuery]) -> Re
         directory=services.settings.principles_dir,
     )
     assert resolved.source != "request"
-    return model_response(
-        ResolvedTrainingPrinciple(
-            organization_id=organization_id,
-            training_principle=resolved.text,
-            source=resolved.source,
-            name=resolved.principle.name if resolved.principle else None,
-        )
+    return ResolvedTrainingPrinciple(
+        organization_id=organization_id,
+        training_principle=resolved.text,
+        source=resolved.source,
+        name=resolved.principle.name if resolved.principle else None,
     )
+
+
+async def get_training_principle(call: Call[None, TrainingPrincipleQuery]) -> Response:
+    resolved = await principle_in_force(call.services, call.caller, call.query.organization_id)
+    return model_response(resolved)
 
 
 async def put_organization_principle(call: Call[TrainingPrincipleUpdate, None]) -> Response:

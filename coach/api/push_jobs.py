@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from coach.accounts import Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
-from coach.api.lookups import choose_connection, load_athlete, load_plan
+from coach.api.lookups import athlete_for, choose_connection, plan_for
 from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.sse import StreamQuery, sse_response, stream_lease
@@ -24,7 +24,7 @@ from coach.db.tables import PushJobRow
 from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
 from coach.push.outbox import job_counts
-from coach.services import services_of
+from coach.services import Services, services_of
 from coach.streaming.events import DONE, Done, Progress, ShuttingDown, StreamEvent
 from coach.types import DbId
 
@@ -75,13 +75,16 @@ def job_view(job: PushJobRow, counts: dict[str, int]) -> PushJob:
     )
 
 
-async def push_plan(call: Call[PushRequest, None]) -> Response:
-    request, caller, body = call.request, call.caller, call.body
-    plan = await load_plan(request, caller)
+async def start_push(
+    services: Services, caller: Caller, plan_id: uuid.UUID, body: PushRequest
+) -> JobAccepted:
+    """Queue every workout of the caller's complete, dated plan on an athlete's connection
+    (the one named, else the athlete's only one); the job that pushes them."""
+    plan = await plan_for(services, caller, plan_id)
     if plan.status != "complete":
         raise BadRequest.field("plan_id", f"the plan is {plan.status}, not complete")
-    athlete = await load_athlete(request, caller, body.user_id)
-    connection = await choose_connection(request, athlete, body.connection_id)
+    athlete = await athlete_for(services, caller, body.user_id)
+    connection = await choose_connection(services, athlete, body.connection_id)
 
     def create(session: Session) -> PushJobRow:
         job, _ = start_job(
@@ -90,25 +93,35 @@ async def push_plan(call: Call[PushRequest, None]) -> Response:
             user_id=athlete.user_id,
             connection_id=connection.id or 0,
             organization_id=caller.organization_id,
-            deadline_s=services_of(request).settings.push_deadline_s,
+            deadline_s=services.settings.push_deadline_s,
         )
         return job
 
     try:
-        job = await services_of(request).db.run(create)
+        job = await services.db.run(create)
     except PlanNotDated as exc:
         raise BadRequest.field("plan_id", str(exc)) from exc
-    return model_response(JobAccepted(job_id=uuid.UUID(job.id)), status=202)
+    return JobAccepted(job_id=uuid.UUID(job.id))
 
 
-async def _load_job(request: Request, caller: Caller) -> PushJob:
-    job_id = path_uuid(request, "job_id")
+async def push_plan(call: Call[PushRequest, None]) -> Response:
+    plan_id = path_uuid(call.request, "plan_id")
+    accepted = await start_push(call.services, call.caller, plan_id, call.body)
+    return model_response(accepted, status=202)
+
+
+async def job_for(services: Services, caller: Caller, job_id: uuid.UUID) -> PushJob:
+    """The caller's organization's push job `job_id`, with its counts; 404 otherwise."""
 
     def load(session: Session) -> PushJob:
         job = owned(session.get(PushJobRow, str(job_id)), caller, f"push job {job_id}")
         return job_view(job, job_counts(session, job.id))
 
-    return await services_of(request).db.run(load)
+    return await services.db.run(load)
+
+
+async def _load_job(request: Request, caller: Caller) -> PushJob:
+    return await job_for(services_of(request), caller, path_uuid(request, "job_id"))
 
 
 async def get_job(call: Call[None, None]) -> Response:

@@ -17,7 +17,7 @@ from coach.api.validation import path_int
 from coach.db.tables import WorkoutTemplateRow
 from coach.errors import BadRequest
 from coach.providers import registry as providers
-from coach.services import services_of
+from coach.services import Services, services_of
 from coach.templates.fit import template_to_fit
 from coach.templates.models import CoercionWarning, WorkoutTemplate, WorkoutTemplateRequest
 from coach.templates.zwo import template_to_zwo
@@ -52,10 +52,18 @@ def _stored(row: WorkoutTemplateRow) -> StoredWorkout:
     )
 
 
-async def _load(request: Request, caller: Caller) -> WorkoutTemplateRow:
-    workout_id = path_int(request, "workout_id")
-    row = await services_of(request).db.run(lambda s: s.get(WorkoutTemplateRow, workout_id))
+async def workout_for(services: Services, caller: Caller, workout_id: int) -> StoredWorkout:
+    """The caller's organization's template `workout_id`; 404 otherwise."""
+    return _stored(await _row(services, caller, workout_id))
+
+
+async def _row(services: Services, caller: Caller, workout_id: int) -> WorkoutTemplateRow:
+    row = await services.db.run(lambda s: s.get(WorkoutTemplateRow, workout_id))
     return owned(row, caller, f"workout {workout_id}")
+
+
+async def _load(request: Request, caller: Caller) -> WorkoutTemplateRow:
+    return await _row(services_of(request), caller, path_int(request, "workout_id"))
 
 
 async def create_workout(call: Call[WorkoutTemplateRequest, None]) -> Response:
@@ -77,16 +85,20 @@ async def create_workout(call: Call[WorkoutTemplateRequest, None]) -> Response:
     return model_response(_stored(row))
 
 
-async def list_workouts(call: Call[None, None]) -> Response:
-    caller = call.caller
-    rows = await call.services.db.run(
+async def workout_list(services: Services, caller: Caller) -> WorkoutList:
+    """The caller's organization's template library, by id."""
+    rows = await services.db.run(
         lambda s: s.exec(
             select(WorkoutTemplateRow)
             .where(WorkoutTemplateRow.organization_id == caller.organization_id)
             .order_by(col(WorkoutTemplateRow.id))
         ).all()
     )
-    return model_response(WorkoutList(workouts=[_stored(r) for r in rows]))
+    return WorkoutList(workouts=[_stored(r) for r in rows])
+
+
+async def list_workouts(call: Call[None, None]) -> Response:
+    return model_response(await workout_list(call.services, call.caller))
 
 
 async def get_workout(call: Call[None, None]) -> Response:
@@ -126,15 +138,20 @@ class Preview(BaseModel):
 
 async def preview_workout(call: Call[None, PreviewQuery]) -> Response:
     """The template as a provider would take it, and what it would change; nothing is sent."""
-    query = call.query
     row = await _load(call.request, call.caller)
     template = WorkoutTemplate.model_validate(row.template)
+    return model_response(preview_template(template, call.query))
+
+
+def preview_template(template: WorkoutTemplate, query: PreviewQuery) -> Preview:
+    """The template as the provider of `query` would take it, and what that changes; a
+    provider nobody knows is a 400 on `provider`."""
     settings = {"device_provider": query.device_provider} if query.device_provider else None
     try:
         coerced, warnings = providers.preview(template, query.provider, settings)
     except (LookupError, ValueError) as exc:
         raise BadRequest.field("provider", str(exc)) from exc
-    return model_response(Preview(workout_template=coerced, coercion_warnings=warnings))
+    return Preview(workout_template=coerced, coercion_warnings=warnings)
 
 
 _MEDIA = {

@@ -98,6 +98,35 @@ class PlanRow(SQLModel, table=True):
     )
 
 
+class ProposalRow(SQLModel, table=True):
+    """An edit of a plan proposed through MCP and not applied yet: the revision it was
+    made against and the plan as it would be after it."""
+
+    __tablename__ = "mcp_proposals"
+
+    id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    plan_id: str = Field(foreign_key="plans.id", max_length=36)
+    member_id: int = Field(foreign_key="members.id")
+    revision: int
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    content: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    weekly_info: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    expires_at: dt.datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
 class PlanRevisionRow(SQLModel, table=True):
     """One saved state of a plan: who changed what, when, and the plan as it then was."""
 

@@ -26,14 +26,13 @@ class AthleteThresholds(BaseModel):
     ftp_w: int | None = Field(default=None, gt=30, lt=700)
 
 
-class GenerationRequest(BaseModel):
-    """The body shared by every generation endpoint."""
+class GenerationFields(BaseModel):
+    """What a generation is asked for, whoever asks (HTTP bodies, MCP tool arguments)."""
 
     model_config = ConfigDict(extra="forbid")
 
     weeks: int = Field(ge=1, le=52)
     experience_level: ExperienceLevel
-    organization_id: DbId
     instructions: str | None = Field(default=None, max_length=4000)
     training_principle: str | None = Field(default=None, max_length=20000)
     start_date: dt.date | None = Field(
@@ -42,6 +41,12 @@ class GenerationRequest(BaseModel):
     content_source: ContentSource = "ai_generate"
     sport: Sport = "running"
     athlete: AthleteThresholds | None = None
+
+
+class GenerationRequest(GenerationFields):
+    """The body shared by every generation endpoint."""
+
+    organization_id: DbId
 
 
 class PlanRequest(GenerationRequest):
