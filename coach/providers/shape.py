@@ -20,10 +20,8 @@ from coach.providers.base import (
     PushResult,
     RateLimitDeferred,
     find_marker,
-    with_marker,
 )
 from coach.providers.capabilities import SHAPE
-from coach.providers.coerce import coerce
 from coach.providers.http import Http, bad_answer
 from coach.providers.limiter import HOUR, MINUTE, account_key, store_for
 from coach.providers.shape_format import to_activity
@@ -122,10 +120,12 @@ class ShapeProvider(Provider):
         results: dict[str, PushResult] = {}
         bodies: dict[str, tuple[PushItem, dict[str, Any], PushResult]] = {}
         for item in items:
-            coerced, warnings = coerce(item.template, SHAPE, thresholds=self.thresholds)
-            text = with_marker(coerced.description, item.idempotency_key, SHAPE.text.description)
-            body = to_activity(
-                coerced, item.planned_date, text, structured=self.settings.structured
+            body, warnings = to_activity(
+                item.template,
+                item.planned_date,
+                item.idempotency_key,
+                structured=self.settings.structured,
+                thresholds=self.thresholds,
             )
             bodies[item.idempotency_key] = (item, body, PushResult("", warnings))
         for start in range(0, len(items), BATCH):

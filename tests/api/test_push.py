@@ -59,6 +59,20 @@ def test_twelve_week_plan_lands_once_on_the_right_dates(database_url: str, provi
     if provider == "shape":
         assert shape.rate_limited == 0
         assert shape.calls["POST /activities/batch"] == 1
+        # Shape's conventions (the emulator refuses the rest): steps only for interval
+        # sessions, a load on every activity, and the changes listed with the workout.
+        activities = list(shape.activities.values())
+        assert all(isinstance(a["load"], int) and a["load"] > 0 for a in activities)
+        by_type = {w["date"]: w["type"] for w in plan["content"]}
+        for a in activities:
+            if by_type[a["date"]] in ("easy-run", "long-run", "recovery-run"):
+                assert a["target"] != "steps" and not a.get("steps"), a
+        unstructured = [
+            r
+            for r in rows
+            if any(w["field"] == "step_blocks" for w in r["coercion_warnings"] or [])
+        ]
+        assert unstructured and all(r["coercion_applied"] for r in unstructured)
     assert names(events)[-2:] == ["result", "done"]
     assert data(events[-2])["pushed"] == len(plan["content"])
 
