@@ -19,13 +19,15 @@ from coach.providers.base import (
     PushItem,
     PushResult,
     RateLimitDeferred,
+    Thresholds,
     find_marker,
 )
 from coach.providers.capabilities import SHAPE
+from coach.providers.coerce import coerce
 from coach.providers.http import Http, bad_answer
 from coach.providers.limiter import HOUR, MINUTE, account_key, store_for
 from coach.providers.shape_format import to_activity
-from coach.templates.models import WorkoutTemplate
+from coach.templates.models import CoercionWarning, WorkoutTemplate
 
 BASE_URL = "https://shapecalendar.com/api/v1"  # COACH_SHAPE_BASE_URL
 BATCH = 100  # the reference's batch endpoints take up to 100 items
@@ -76,6 +78,21 @@ class ShapeProvider(Provider):
     @classmethod
     def capabilities_of(cls, settings: Any) -> Capabilities:
         return SHAPE
+
+    @classmethod
+    def preview_of(
+        cls, template: WorkoutTemplate, settings: Any, thresholds: Thresholds | None = None
+    ) -> tuple[WorkoutTemplate, list[CoercionWarning]]:
+        """Coercion and Shape's conventions (steps, title), as a push would apply them."""
+        coerced, _ = coerce(template, SHAPE, thresholds=thresholds)
+        body, warnings = to_activity(
+            template,
+            dt.date.today(),
+            "preview",
+            structured=settings.structured,
+            thresholds=thresholds,
+        )
+        return coerced.model_copy(update={"name": body["title"]}), warnings
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -230,6 +247,7 @@ class ShapeProvider(Provider):
                 planned_date=dt.date.fromisoformat(str(a["date"])[:10]),
                 name=a.get("title") or "",
                 raw=a,
+                external=find_marker(a.get("description")) is None,
             )
             for a in await self._list_raw(start, end)
             if not a.get("completed")

@@ -130,8 +130,9 @@ def to_activity(
                     field="step_blocks",
                     original_value={"steps": len(steps)},
                     coerced_value={"target": body["target"]},
-                    reason="shape: steps only for interval workouts; sent as one activity "
-                    f"with a {body['target']} target, the steps written in the description",
+                    reason=f"shape: {_why_no_steps(sport, structured)}; sent as "
+                    f"one activity with a {body['target']} target, the steps written in the "
+                    "description",
                 )
             )
     body["description"] = with_marker(description, idempotency_key, SHAPE.text.description)
@@ -151,6 +152,14 @@ def has_interval_structure(template: WorkoutTemplate) -> bool:
             return True
         main_parts += sum(s.intensity_type not in ("warmup", "cooldown") for s in block.steps)
     return main_parts > 1
+
+
+def _why_no_steps(sport: str, structured: bool) -> str:
+    if sport in _NO_STEPS:
+        return f"never steps for {sport}"
+    if not structured:
+        return "this connection sends no steps (settings.structured false)"
+    return "steps only for interval workouts"
 
 
 def short_title(name: str, sport: str = "other") -> str:
