@@ -134,11 +134,6 @@ class KeyInfo:
     revoked_at: dt.datetime | None
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def _info(key: ApiKey, member: Member) -> KeyInfo:
     return KeyInfo(
         key_id=key.id or 0,
@@ -147,8 +142,8 @@ def _info(key: ApiKey, member: Member) -> KeyInfo:
         member_name=member.name,
         organization_id=member.organization_id,
         role=member.role,
-        created_at=_aware(key.created_at),
-        revoked_at=_aware(key.revoked_at) if key.revoked_at is not None else None,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
     )
 
 

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     shape_base_url: str = Field(
         default="https://shapecalendar.com/api/v1", description="Shape's API base."
     )
+    list_provider_workouts: bool = Field(
+        default=True,
+        description="GET /v2/plannedWorkouts also asks each connection's provider for the "
+        "workouts made there (external_only); false lists only our own.",
+    )
     push_concurrency: int = Field(
         default=8, ge=1, le=256, description="Connections one process pushes at once."
     )

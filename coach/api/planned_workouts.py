@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +22,7 @@ from coach.accounts import Caller
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.links import public_url
 from coach.api.lookups import choose_connection, load_athlete
+from coach.api.native_workouts import NativeWorkout, ProviderListError, native_workouts, window
 from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.validation import path_int
@@ -32,6 +34,10 @@ from coach.push.outbox import LISTED
 from coach.services import services_of
 from coach.templates.models import CoercionWarning
 from coach.types import DbId
+
+# Connections whose pushes are FIT files we keep (`file_url`): the file itself, or the file
+# sent to AI Endurance with fit_partner_ping.
+FIT_FILE_PROVIDERS = frozenset({"fit", "aiendurance"})
 
 
 class PlannedWorkoutCreate(BaseModel):
@@ -50,12 +56,18 @@ class UserQuery(BaseModel):
     user_id: uuid.UUID
 
 
-class ListQuery(BaseModel):
+class WindowQuery(BaseModel):
+    """The reference's window: start_date defaults to 30 days ago, end_date to today (the
+    athlete's), both included."""
+
     model_config = ConfigDict(extra="forbid")
 
-    user_id: uuid.UUID
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+
+
+class ListQuery(WindowQuery):
+    user_id: uuid.UUID
 
 
 class Move(BaseModel):
@@ -82,13 +94,20 @@ class PlannedWorkout(BaseModel):
     coercion_warnings: list[CoercionWarning] | None
     external_only: bool = False
     last_error: str | None
-    file_url: str | None = Field(default=None, description="fit: the workout file.")
+    file_url: str | None = Field(
+        default=None, description="fit, aiendurance: the workout file (as sent)."
+    )
     created_date: int
     updated_date: int
 
 
 class PlannedWorkoutList(BaseModel):
     planned_workouts: list[PlannedWorkout]
+    provider_errors: list[ProviderListError] = Field(
+        default_factory=list,
+        description="Connections whose provider could not list its own workouts; ours are "
+        "listed anyway.",
+    )
 
 
 def view(
@@ -96,7 +115,7 @@ def view(
 ) -> PlannedWorkout:
     pushed = row.status == "pushed"
     file_url = None
-    if pushed and row.artifact is not None and connection.provider == "fit":
+    if pushed and row.artifact is not None and connection.provider in FIT_FILE_PROVIDERS:
         file_url = public_url(request, "planned_workout_file", planned_workout_id=row.id)
     return PlannedWorkout(
         planned_workout_id=row.id or 0,
@@ -176,19 +195,68 @@ async def _one(request: Request, planned_workout_id: int, caller: Caller) -> Res
     return model_response(item)
 
 
-async def list_by_user(call: Call[None, ListQuery]) -> Response:
-    request, query = call.request, call.query
-    athlete = await load_athlete(request, call.caller, query.user_id)
+_Rows = SelectOfScalar[PlannedWorkoutRow]
+
+
+def _native_view(native: NativeWorkout, user_id: str) -> PlannedWorkout:
+    """A workout made on the provider's platform, as the reference lists it."""
+    w, connection = native.workout, native.connection
+    created, updated = _provider_times(w.raw)
+    return PlannedWorkout(
+        planned_workout_id=0,
+        workout_id=None,
+        connection_id=connection.id or 0,
+        user_id=uuid.UUID(user_id),
+        planned_date=w.planned_date,
+        provider_workout_id=w.provider_workout_id,
+        provider_name=connection.provider,
+        provider_workout_name=w.name or None,
+        status="external",
+        synced_at=None,
+        coercion_applied=False,
+        coercion_warnings=None,
+        external_only=True,
+        last_error=None,
+        created_date=created,
+        updated_date=updated,
+    )
+
+
+def _provider_times(raw: dict[str, object]) -> tuple[int, int]:
+    """Unix seconds of creation and last update, as the provider gave them (Terra: seconds,
+    Shape: milliseconds); 0 when it gave none."""
+
+    def seconds(*keys: str) -> int:
+        for key in keys:
+            value = raw.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                return int(value / 1000 if value > 10**11 else value)
+        return 0
+
+    return seconds("created_date", "createdAt"), seconds("updated_date", "updatedAt")
+
+
+async def _listing(
+    request: Request,
+    statement_filter: Callable[
+        [SelectOfScalar[PlannedWorkoutRow]], SelectOfScalar[PlannedWorkoutRow]
+    ],
+    connections: list[ConnectionRow],
+    athlete: AthleteRow,
+    query: WindowQuery,
+) -> Response:
+    """Our planned workouts in the window, and the providers' own, by date."""
+    services = services_of(request)
+    start, end = window(query.start_date, query.end_date, athlete.timezone)
 
     def load(session: Session) -> list[PlannedWorkout]:
-        statement = select(PlannedWorkoutRow).where(
-            col(PlannedWorkoutRow.user_id) == athlete.user_id,
-            col(PlannedWorkoutRow.status).in_(LISTED),
+        statement = statement_filter(
+            select(PlannedWorkoutRow).where(
+                col(PlannedWorkoutRow.status).in_(LISTED),
+                col(PlannedWorkoutRow.planned_date) >= start,
+                col(PlannedWorkoutRow.planned_date) <= end,
+            )
         )
-        if query.start_date:
-            statement = statement.where(col(PlannedWorkoutRow.planned_date) >= query.start_date)
-        if query.end_date:
-            statement = statement.where(col(PlannedWorkoutRow.planned_date) <= query.end_date)
         rows = list(
             session.exec(
                 statement.order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
@@ -196,8 +264,27 @@ async def list_by_user(call: Call[None, ListQuery]) -> Response:
         )
         return _views(request, session, rows)
 
-    return model_response(
-        PlannedWorkoutList(planned_workouts=await services_of(request).db.run(load))
+    listed = await services.db.run(load)
+    natives, errors = await native_workouts(services, connections, athlete, start, end)
+    listed += [_native_view(n, athlete.user_id) for n in natives]
+    listed.sort(key=lambda w: (w.planned_date, w.planned_workout_id == 0, w.planned_workout_id))
+    return model_response(PlannedWorkoutList(planned_workouts=listed, provider_errors=errors))
+
+
+async def list_by_user(call: Call[None, ListQuery]) -> Response:
+    request, query = call.request, call.query
+    athlete = await load_athlete(request, call.caller, query.user_id)
+    connections = await services_of(request).db.run(
+        lambda s: list(
+            s.exec(select(ConnectionRow).where(col(ConnectionRow.user_id) == athlete.user_id)).all()
+        )
+    )
+    return await _listing(
+        request,
+        lambda st: st.where(col(PlannedWorkoutRow.user_id) == athlete.user_id),
+        connections,
+        athlete,
+        query,
     )
 
 
@@ -207,25 +294,17 @@ async def _connection(request: Request, caller: Caller) -> ConnectionRow:
     return owned(row, caller, f"connection {connection_id}")
 
 
-async def list_by_connection(call: Call[None, None]) -> Response:
+async def list_by_connection(call: Call[None, WindowQuery]) -> Response:
     request = call.request
     connection = await _connection(request, call.caller)
-
-    def load(session: Session) -> list[PlannedWorkout]:
-        rows = list(
-            session.exec(
-                select(PlannedWorkoutRow)
-                .where(
-                    col(PlannedWorkoutRow.connection_id) == connection.id,
-                    col(PlannedWorkoutRow.status).in_(LISTED),
-                )
-                .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
-            ).all()
-        )
-        return _views(request, session, rows)
-
-    return model_response(
-        PlannedWorkoutList(planned_workouts=await services_of(request).db.run(load))
+    athlete = await services_of(request).db.run(lambda s: s.get(AthleteRow, connection.user_id))
+    assert athlete is not None  # a connection belongs to an athlete (foreign key)
+    return await _listing(
+        request,
+        lambda st: st.where(col(PlannedWorkoutRow.connection_id) == connection.id),
+        [connection],
+        athlete,
+        call.query,
     )
 
 
@@ -358,6 +437,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         list_by_connection,
         "A connection's planned workouts",
         "planned workouts",
+        query=WindowQuery,
         response=PlannedWorkoutList,
         errors=_READ_ERRORS,
     ),
@@ -396,7 +476,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         "planned workouts",
         body=Move,
         response=PlannedWorkout,
-        errors=(*_READ_ERRORS, 408, 413, 502),
+        errors=(*_READ_ERRORS, 408, 413, 501, 502),
     ),
     Endpoint(
         "DELETE",

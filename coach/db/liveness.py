@@ -56,7 +56,5 @@ def fail_stale(session: Session, *, stale_after_s: float, error: str) -> list[uu
 
 def is_stale(row: GeneratedRow, *, stale_after_s: float) -> bool:
     cutoff = utcnow() - dt.timedelta(seconds=stale_after_s)
-    seen = row.heartbeat_at or row.created_at
-    if seen.tzinfo is None:  # SQLite hands back naive UTC
-        seen = seen.replace(tzinfo=dt.UTC)
+    seen = row.heartbeat_at or row.created_at  # aware UTC on every database (db/utc.py)
     return row.status == "generating" and seen < cutoff

@@ -1,10 +1,12 @@
-"""AI Endurance's partner API: the OAuth2 flow, token refresh and reading planned workouts."""
+"""AI Endurance's partner API: the OAuth2 flow, token refresh, reading the athlete's planned
+workouts, and handing it our workouts as FIT files (`fit_partner_ping`)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +23,7 @@ from coach.providers.base import (
     PushResult,
 )
 from coach.providers.capabilities import AIENDURANCE
+from coach.providers.fit import file_time, fit_file
 from coach.providers.http import Http, bad_answer
 from coach.providers.retry import RetryPolicy, retry_inline
 from coach.templates.models import WorkoutTemplate
@@ -50,6 +53,37 @@ class AIEnduranceApp(BaseModel):
     token_path: str = "/o/token/"
     revoke_path: str = "/o/revoke_token/"
     workouts_path: str = "/o/future_workout_static/"
+    fit_ping_path: str = "/api/fit_partner_ping/"
+    # The `source` our FIT files are pinged with (the reference's example: 'garmin').
+    source: str = "coach-agent"
+
+
+class ActivityFile(BaseModel):
+    """One file of a fit_partner_ping. The reference: every field must be present."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_type: Literal["FIT"]
+    activity_name: str | None
+    priority: Literal[0, 1] = Field(
+        description="1: download now; 0: bulk import, waits for a bulk import task."
+    )
+    source: str
+    overwrite_mode: bool = Field(description="True replaces what AI Endurance holds already.")
+    start_time_in_seconds: str = Field(pattern=r"^\d+$", description="Unix time, as a string.")
+    callback_url: str = Field(
+        description="Where AI Endurance downloads the file, or the file itself in base64."
+    )
+    summary_id: str = Field(min_length=1, description="The file name.")
+
+
+class PartnerPing(BaseModel):
+    """The body of `POST api/fit_partner_ping/`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str
+    activity_files: list[ActivityFile] = Field(min_length=1)
 
 
 class AIEnduranceCredentials(BaseModel):
@@ -146,7 +180,14 @@ async def revoke(app: AIEnduranceApp, token: str, context: ProviderContext | Non
 
 
 class AIEnduranceProvider(Provider):
-    """Reads an athlete's AI Endurance plan; it takes no workouts from us (501 on push).
+    """Reads an athlete's AI Endurance plan, and takes our workouts as FIT files.
+
+    A push encodes the workout as a FIT file and sends it with `fit_partner_ping`: the
+    file itself, base64, in `callback_url` (the reference's second option: nothing of ours
+    has to be reachable), priority 1, under the file name `<idempotency key>.fit`. A retry
+    pings with `overwrite_mode` true, so AI Endurance replaces rather than duplicates. The
+    partner API can neither re-date nor delete a file it holds: a move is refused (501) and
+    a delete removes the workout here only.
 
     Needs `context.apps["aiendurance"]` (an AIEnduranceApp). `on_refresh` is awaited with
     the new credentials after every refresh, for the caller to store them.
@@ -229,13 +270,49 @@ class AIEnduranceProvider(Provider):
         idempotency_key: str,
         reconcile: bool = False,
     ) -> PushResult:
-        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+        data, warnings = fit_file(template, planned_date, self.thresholds, AIENDURANCE)
+        summary_id = f"{idempotency_key}.fit"
+        await self.fit_partner_ping(
+            [
+                ActivityFile(
+                    file_type="FIT",
+                    activity_name=template.name,
+                    priority=1,  # one workout the athlete should see now, not a bulk import
+                    source=self.app.source,
+                    overwrite_mode=reconcile,
+                    start_time_in_seconds=str(int(file_time(planned_date).timestamp())),
+                    callback_url=base64.b64encode(data).decode("ascii"),
+                    summary_id=summary_id,
+                )
+            ]
+        )
+        return PushResult(
+            provider_workout_id=summary_id,
+            warnings=warnings,
+            artifact=data,
+            planned_date=planned_date,
+        )
+
+    async def fit_partner_ping(self, files: list[ActivityFile]) -> None:
+        """Tell AI Endurance about FIT files (one try: the outbox owns retries)."""
+        body = PartnerPing(client_id=self.app.client_id, activity_files=files).model_dump()
+        try:
+            await self._fresh()
+            await self.http.request("POST", self.app.fit_ping_path, json=body)
+        except ProviderAuthError:
+            # Expired early or revoked: refresh once; if that fails the athlete reconnects.
+            self.credentials = self.credentials.model_copy(update={"expires_at": 0.0})
+            await self._fresh()
+            await self.http.request("POST", self.app.fit_ping_path, json=body)
 
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None:
-        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+        raise ProviderUnsupported(
+            "AI Endurance's partner API cannot re-date a FIT file it holds; delete the "
+            "workout and push it again on the new date"
+        )
 
     async def delete(self, provider_workout_id: str) -> None:
-        raise ProviderUnsupported("AI Endurance's partner API does not take planned workouts")
+        return None  # the partner API has no delete: the file stays in AI Endurance
 
     async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
         return [
@@ -244,6 +321,7 @@ class AIEnduranceProvider(Provider):
                 planned_date=w.planned_date,
                 name=w.template.name,
                 raw=w.raw,
+                external=True,  # AI Endurance's own plan: it takes no workouts from us
             )
             for w in await self.import_workouts(start)
             if w.planned_date is not None and start <= w.planned_date <= end

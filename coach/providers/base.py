@@ -216,6 +216,9 @@ class ProviderWorkout:
     planned_date: dt.date
     name: str
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Made on the provider's platform (by the athlete, their coach there, or the provider's
+    # own plan), not pushed by us.
+    external: bool = False
 
 
 # --------------------------------------------------------------------- runtime
@@ -338,6 +341,14 @@ class Provider(ABC):
     @property
     def capabilities(self) -> Capabilities:
         return self.capabilities_of(self.settings)
+
+    @classmethod
+    def preview_of(
+        cls, template: WorkoutTemplate, settings: Any, thresholds: Thresholds | None = None
+    ) -> tuple[WorkoutTemplate, list[CoercionWarning]] | None:
+        """What a push would make of the template, for adapters whose conventions change
+        more than coercion does (Shape); None: coercion to `capabilities_of` says it all."""
+        return None
 
     @classmethod
     def unavailable(cls, context: ProviderContext) -> str | None:

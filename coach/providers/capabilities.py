@@ -195,14 +195,8 @@ ICS = Capabilities(
     completion_types=ALL_COMPLETIONS,
 )
 
-# AI Endurance's partner API is read-only for us: it plans, we import.
-AIENDURANCE = Capabilities(
-    name="aiendurance",
-    can_plan_workouts=False,
-    sports=frozenset({"running", "biking"}),
-    duration_types=frozenset({"time"}),
-    target_types=frozenset({"speed", "power", "open"}),
-)
+# AI Endurance takes our workouts as FIT files (fit_partner_ping): the FIT format's limits.
+AIENDURANCE = FIT.model_copy(update={"name": "aiendurance"})
 
 BY_NAME: dict[str, Capabilities] = {
     c.name: c for c in (GARMIN, WAHOO, COROS, SHAPE, ZWIFT, FIT, ICS, AIENDURANCE)

@@ -84,7 +84,12 @@ def preview(
     """The template as `provider` would take it: a registered provider (with its connection
     settings) or a device/format name (garmin, wahoo, coros, zwift)."""
     if provider in _registered:
-        caps = capabilities(provider, settings)
+        cls = get(provider)
+        parsed = cls.Settings.model_validate(settings or {})
+        own = cls.preview_of(template, parsed, thresholds)
+        if own is not None:
+            return own
+        caps = cls.capabilities_of(parsed)
     else:
         try:
             caps = capabilities_for(provider)

@@ -19,15 +19,15 @@ from coach.providers.base import (
     PushItem,
     PushResult,
     RateLimitDeferred,
+    Thresholds,
     find_marker,
-    with_marker,
 )
 from coach.providers.capabilities import SHAPE
 from coach.providers.coerce import coerce
 from coach.providers.http import Http, bad_answer
 from coach.providers.limiter import HOUR, MINUTE, account_key, store_for
 from coach.providers.shape_format import to_activity
-from coach.templates.models import WorkoutTemplate
+from coach.templates.models import CoercionWarning, WorkoutTemplate
 
 BASE_URL = "https://shapecalendar.com/api/v1"  # COACH_SHAPE_BASE_URL
 BATCH = 100  # the reference's batch endpoints take up to 100 items
@@ -79,6 +79,21 @@ class ShapeProvider(Provider):
     def capabilities_of(cls, settings: Any) -> Capabilities:
         return SHAPE
 
+    @classmethod
+    def preview_of(
+        cls, template: WorkoutTemplate, settings: Any, thresholds: Thresholds | None = None
+    ) -> tuple[WorkoutTemplate, list[CoercionWarning]]:
+        """Coercion and Shape's conventions (steps, title), as a push would apply them."""
+        coerced, _ = coerce(template, SHAPE, thresholds=thresholds)
+        body, warnings = to_activity(
+            template,
+            dt.date.today(),
+            "preview",
+            structured=settings.structured,
+            thresholds=thresholds,
+        )
+        return coerced.model_copy(update={"name": body["title"]}), warnings
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
@@ -122,10 +137,12 @@ class ShapeProvider(Provider):
         results: dict[str, PushResult] = {}
         bodies: dict[str, tuple[PushItem, dict[str, Any], PushResult]] = {}
         for item in items:
-            coerced, warnings = coerce(item.template, SHAPE, thresholds=self.thresholds)
-            text = with_marker(coerced.description, item.idempotency_key, SHAPE.text.description)
-            body = to_activity(
-                coerced, item.planned_date, text, structured=self.settings.structured
+            body, warnings = to_activity(
+                item.template,
+                item.planned_date,
+                item.idempotency_key,
+                structured=self.settings.structured,
+                thresholds=self.thresholds,
             )
             bodies[item.idempotency_key] = (item, body, PushResult("", warnings))
         for start in range(0, len(items), BATCH):
@@ -230,6 +247,7 @@ class ShapeProvider(Provider):
                 planned_date=dt.date.fromisoformat(str(a["date"])[:10]),
                 name=a.get("title") or "",
                 raw=a,
+                external=find_marker(a.get("description")) is None,
             )
             for a in await self._list_raw(start, end)
             if not a.get("completed")

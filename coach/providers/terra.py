@@ -225,16 +225,27 @@ class TerraProvider(Provider):
     # --------------------------------------------------------------------- list
 
     async def list(self, start: dt.date, end: dt.date) -> list[ProviderWorkout]:
+        """Terra's list holds both its own planned workouts and the device platform's
+        (`external_only`, `planned_workout_id` 0): those go by the platform's id."""
         out = []
         for item in await self._list_raw(start, end):
-            result = _result(item, [], True)
-            assert result.planned_date is not None
+            if _external(item):
+                try:
+                    pid = str(item["provider_workout_id"])
+                    day = dt.date.fromisoformat(str(item["planned_date"]))
+                except (KeyError, ValueError) as exc:
+                    raise bad_answer("terra") from exc
+            else:
+                result = _result(item, [], True)
+                assert result.planned_date is not None
+                pid, day = result.provider_workout_id, result.planned_date
             out.append(
                 ProviderWorkout(
-                    provider_workout_id=result.provider_workout_id,
-                    planned_date=result.planned_date,
+                    provider_workout_id=pid,
+                    planned_date=day,
                     name=item.get("provider_workout_name") or "",
                     raw=item,
+                    external=_external(item),
                 )
             )
         return out
@@ -258,6 +269,12 @@ def _items(body: Any, key: str) -> _Items:
     if isinstance(items, list):
         return [i for i in items if isinstance(i, dict)]
     raise bad_answer("terra")
+
+
+def _external(item: dict[str, Any]) -> bool:
+    """A workout made on the device platform: Terra lists it with external_only (and
+    planned_workout_id 0)."""
+    return item.get("external_only") is True or item.get("planned_workout_id") == 0
 
 
 def _int(value: Any) -> int | None:

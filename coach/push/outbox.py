@@ -484,11 +484,11 @@ ChangeState = Literal["done", "claimed", "held", "gone"]
 
 
 def held_by_someone(row: PlannedWorkoutRow, now: dt.datetime) -> bool:
-    """A live claim holds the row (SQLite gives back naive UTC times, PostgreSQL aware ones)."""
+    """A live claim holds the row."""
     lease = row.lease_until
     if row.claim_token is None or lease is None:
         return False
-    return (lease if lease.tzinfo is not None else lease.replace(tzinfo=dt.UTC)) >= now
+    return lease >= now
 
 
 def _take(row: PlannedWorkoutRow, token: str, lease_s: float, now: dt.datetime) -> bool:

@@ -294,6 +294,12 @@ def _steps_totals(steps: list[Step], kind: str) -> tuple[float, float]:
     return seconds, meters
 
 
+def step_seconds(step: Step, sport: str) -> float:
+    """One pass of a step in seconds (a distance step at its pace, else the sport's default
+    speed); an open step counts zero."""
+    return _steps_totals([step], speed_kind(sport))[0]
+
+
 def estimate_totals(segments: list[Segment], sport: str) -> tuple[int, int]:
     """(seconds, meters) of segments: sum of repeats × steps; open steps count zero."""
     kind = speed_kind(sport)

@@ -8,6 +8,7 @@ emulator's redirect (a public URL the service sits behind) back to the service.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -471,3 +472,47 @@ def test_a_partly_configured_app_names_what_is_missing(database_url: str, missin
             resp = http.get(f"/v1/athletes/{user_id}/connections/aiendurance/authorize")
     assert resp.status_code == 501
     assert [d["field"] for d in resp.json()["details"]] == [f"COACH_{missing.upper()}"]
+
+
+def test_a_planned_workout_reaches_ai_endurance_as_a_pinged_fit_file(database_url: str) -> None:
+    with world(database_url) as w, w.client(w.tenant.coach_key) as http:
+        user_id = w.athlete(http)
+        connection_id = w.connect(http, user_id)["connection_id"]
+        imported = http.post(f"/v1/athletes/{user_id}/connections/{connection_id}/import")
+        workout_id = imported.json()["workouts"][1]["workout_id"]  # the tempo run
+        pushed = w.record(
+            http.post(
+                "/v2/plannedWorkouts",
+                params={"user_id": user_id},
+                json={"workout_id": workout_id, "planned_date": "2027-03-09"},
+            )
+        )
+        assert pushed.status_code == 200, pushed.text
+        row = pushed.json()
+        listed = http.get(
+            "/v2/plannedWorkouts",
+            params={"user_id": user_id, "start_date": "2027-03-01", "end_date": "2027-03-31"},
+        ).json()["planned_workouts"]
+        fit = http.get(row["file_url"])
+        moved = http.patch(
+            f"/v2/plannedWorkouts/{row['planned_workout_id']}", json={"planned_date": "2027-03-10"}
+        )
+        deleted = http.delete(f"/v2/plannedWorkouts/{row['planned_workout_id']}")
+    assert row["status"] == "pushed" and row["provider_workout_id"].endswith(".fit")
+    [(name, held)] = w.emulator.fit_files.items()
+    assert name == row["provider_workout_id"] and held["priority"] == 1
+    assert held["data"] == fit.content and fit.headers["content-type"] == "application/vnd.ant.fit"
+    assert held["start_time_in_seconds"] == str(
+        int(dt.datetime(2027, 3, 9, tzinfo=dt.UTC).timestamp())
+    )
+    # Ours, and AI Endurance's own plan (external_only), by date.
+    assert [(x["planned_date"], x["external_only"]) for x in listed] == [
+        ("2027-03-02", True),
+        ("2027-03-04", True),
+        ("2027-03-05", True),
+        ("2027-03-09", False),
+    ]
+    assert moved.status_code == 501, moved.text
+    assert "re-date" in moved.json()["error"]
+    assert deleted.status_code == 200, deleted.text
+    assert w.emulator.calls["POST /api/fit_partner_ping/"] == 1

@@ -18,7 +18,7 @@ import pytest
 from tests.emulators.aiendurance import AIEnduranceEmulator
 from tests.support.databases import POSTGRES_URL, fresh_database
 from tests.support.live import LiveServer, live_server, serve_app
-from tests.support.push import push_settings
+from tests.support.push import ALL_DATES, push_settings
 from tests.support.tenants import Tenant, make_tenant
 
 # The schemathesis CLI, started with a deeper recursion limit: on CPython 3.11.7, hypothesis
@@ -82,7 +82,7 @@ def _seed(live: LiveServer, tenant: Tenant) -> dict[str, object]:
         while http.get(f"/v1/coach/push-jobs/{job_id}").json()["status"] == "running":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        planned = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
+        planned = http.get("/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES}).json()
         first = planned["planned_workouts"][0]
     return {
         "path.user_id": user_id,

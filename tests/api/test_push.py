@@ -11,6 +11,7 @@ from garmin_fit_sdk import Decoder, Stream
 from sqlalchemy import text
 
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     dated_plan,
@@ -43,7 +44,9 @@ def test_twelve_week_plan_lands_once_on_the_right_dates(database_url: str, provi
             assert accepted.status_code == 202
             job = wait_for_job(http, accepted.json()["job_id"])
             again = http.post(f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id})
-            listed = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
+            listed = http.get(
+                "/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES}
+            ).json()
             events = read_stream(http, "GET", f"/v1/coach/push-jobs/{job['job_id']}/events")
     expected = Counter(dt.date.fromisoformat(w["date"]) for w in plan["content"])
     assert job["status"] == "complete", job
@@ -59,6 +62,20 @@ def test_twelve_week_plan_lands_once_on_the_right_dates(database_url: str, provi
     if provider == "shape":
         assert shape.rate_limited == 0
         assert shape.calls["POST /activities/batch"] == 1
+        # Shape's conventions (the emulator refuses the rest): steps only for interval
+        # sessions, a load on every activity, and the changes listed with the workout.
+        activities = list(shape.activities.values())
+        assert all(isinstance(a["load"], int) and a["load"] > 0 for a in activities)
+        by_type = {w["date"]: w["type"] for w in plan["content"]}
+        for a in activities:
+            if by_type[a["date"]] in ("easy-run", "long-run", "recovery-run"):
+                assert a["target"] != "steps" and not a.get("steps"), a
+        unstructured = [
+            r
+            for r in rows
+            if any(w["field"] == "step_blocks" for w in r["coercion_warnings"] or [])
+        ]
+        assert unstructured and all(r["coercion_applied"] for r in unstructured)
     assert names(events)[-2:] == ["result", "done"]
     assert data(events[-2])["pushed"] == len(plan["content"])
 
@@ -199,7 +216,7 @@ def test_provider_errors_map_to_408_501_502(database_url: str) -> None:
                 lambda: [
                     r
                     for r in http.get(
-                        "/v2/plannedWorkouts", params={"user_id": garmin_user}
+                        "/v2/plannedWorkouts", params={"user_id": garmin_user, **ALL_DATES}
                     ).json()["planned_workouts"]
                     if r["status"] == "pushed"
                 ],
@@ -272,7 +289,9 @@ def test_fit_file_and_ics_feed(database_url: str) -> None:
                     f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
                 ).json()["job_id"]
                 assert wait_for_job(http, job_id)["status"] == "complete"
-            fit_rows = http.get("/v2/plannedWorkouts", params={"user_id": fit_user}).json()
+            fit_rows = http.get(
+                "/v2/plannedWorkouts", params={"user_id": fit_user, **ALL_DATES}
+            ).json()
             first = fit_rows["planned_workouts"][0]
             fit = http.get(first["file_url"])
             feed_url = http.get(f"/v1/athletes/{ics_user}/connections").json()["connections"][0][
@@ -335,6 +354,46 @@ def test_preview_shows_coercion_without_pushing(database_url: str) -> None:
     ), warnings
     assert set(warnings[0]) == {"field", "original_value", "coerced_value", "reason"}
     assert unknown.status_code == 400
+
+
+def test_shape_preview_shows_its_conventions(database_url: str) -> None:
+    steps = [
+        ("warmup", 600),
+        ("active", 3600),
+        ("cooldown", 600),
+    ]
+    template = {
+        "name": "Long run 80 min",
+        "sport": "running",
+        "step_blocks": [
+            {
+                "completion_condition": {"type": "fixed_repetition", "value": 1},
+                "steps": [
+                    {
+                        "order": 1,
+                        "duration_type": "time",
+                        "duration_value": seconds,
+                        "intensity_type": kind,
+                    }
+                ],
+            }
+            for kind, seconds in steps
+        ],
+    }
+    with service(database_url) as live:
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            made = http.post("/v2/workouts", json={"workout_template": template}).json()
+            preview = http.post(
+                f"/v2/workouts/{made['workout_id']}/preview", params={"provider": "shape"}
+            )
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert body["workout_template"]["name"] == "Long run"
+    fields = {w["field"]: w for w in body["coercion_warnings"]}
+    assert fields["name"]["original_value"] == "Long run 80 min"
+    assert fields["step_blocks"]["coerced_value"] == {"target": "time"}
+    assert not any(f.endswith("intensity_type") for f in fields)
 
 
 def test_push_tenancy(database_url: str) -> None:

@@ -15,6 +15,7 @@ from coach.db.database import Database
 from coach.db.tables import PlannedWorkoutRow
 from tests.support.live import live_server
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     dated_plan,
@@ -132,9 +133,11 @@ def test_a_providers_answer_never_reaches_a_client_or_a_row(own_database_url: st
             seen.append(http.get(f"/v1/coach/push-jobs/{job_id}").text)
             events = read_stream(http, "GET", f"/v1/coach/push-jobs/{job_id}/events")
             seen.extend(str(e) for e in events)
-            listed = http.get("/v2/plannedWorkouts", params={"user_id": user_id})
+            listed = http.get("/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES})
             seen.append(listed.text)
-            seen.append(http.get(f"/v2/plannedWorkouts/connection/{connection_id}").text)
+            seen.append(
+                http.get(f"/v2/plannedWorkouts/connection/{connection_id}", params=ALL_DATES).text
+            )
             for row in listed.json()["planned_workouts"]:
                 seen.append(http.get(f"/v2/plannedWorkouts/{row['planned_workout_id']}").text)
         stored = " ".join(_dump(live.db, t) for t in ("planned_workouts", "push_jobs"))

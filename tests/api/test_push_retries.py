@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from coach.db.tables import PlannedWorkoutRow
 from tests.emulators.shape import ShapeEmulator
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     dated_plan,
@@ -68,7 +69,7 @@ def test_a_workout_the_provider_keeps_refusing_costs_push_max_attempts_calls(
                 f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id}
             ).json()["job_id"]
             job = wait_for_job(http, job_id)
-            rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
+            rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES}).json()
     workouts = len(plan["content"])
     assert (job["status"], job["failed"]) == ("failed", workouts)
     assert all(
@@ -262,7 +263,7 @@ def test_a_direct_push_gives_up_after_its_inline_attempts(own_database_url: str)
             busy = http.post("/v2/plannedWorkouts", params={"user_id": user_id}, json=push)
             busy_s = time.monotonic() - started
             time.sleep(0.5)  # a failed row is not pushed behind the caller's back
-            rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
+            rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES}).json()
     assert refused.status_code == 502 and tries == 3
     assert busy.status_code == 502 and busy_s < 5.0
     assert terra.calls["POST /v2/plannedWorkouts"] == 4 and terra.planned == {}

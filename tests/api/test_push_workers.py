@@ -13,6 +13,7 @@ from coach.db.database import Database
 from coach.db.migrate import upgrade
 from coach.push.outbox import claim
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     dated_plan,
@@ -106,9 +107,9 @@ def test_a_connection_sealed_with_another_key_fails_alone(own_database_url: str)
             ).json()["job_id"]
             assert wait_for_job(http, job_id)["status"] == "complete"
             lost = wait_for_job(http, lost_job)
-            rows = http.get(f"/v2/plannedWorkouts/connection/{lost_connection}").json()[
-                "planned_workouts"
-            ]
+            rows = http.get(
+                f"/v2/plannedWorkouts/connection/{lost_connection}", params=ALL_DATES
+            ).json()["planned_workouts"]
     assert lost["status"] == "failed"
     assert lost["failed"] == len(plan["content"])
     assert {row["status"] for row in rows} == {"failed"}

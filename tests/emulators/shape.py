@@ -1,9 +1,16 @@
-"""Shape calendar API emulator: Bearer shape_ tokens, batches of 100, 30/min and 200/h."""
+"""Shape calendar API emulator: Bearer shape_ tokens, batches of 100, 30/min and 200/h.
+
+It also refuses (400) what the reference's "Creating workouts - conventions" rule out, so a
+test pushing through it proves the adapter keeps them: a distance or duration in a title,
+steps for strength or yoga, steps without an interval structure (a repeat group or an
+interval step), a negative or non-numeric `load`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -49,6 +56,13 @@ STEP_FIELDS = {
 }
 REPEAT_FIELDS = {"stepType", "numberOfIterations", "skipLastRestStep", "workoutSteps"}
 _err = json_error("error")
+# "Don't include distance/duration in the title" ("Easy 5k run" -> "Easy run"); the size of
+# a repeat ("6x800m") and a pace ("4:30/km") are neither.
+_TITLE_AMOUNT = re.compile(
+    r"(?<![x×\d.,:/\w])(?:\d+(?:[.,]\d+)?\s*(?:km|k|mi|miles?|m|mins?|minutes?|h|hrs?|hours?|')"
+    r"(?![a-z/])|\d{1,2}:\d{2}(?::\d{2})?(?!\s*[/\-–]|\d))",
+    re.IGNORECASE,
+)
 
 
 class Invalid(ValueError):
@@ -168,10 +182,18 @@ class ShapeEmulator:
         for key in NUMBERS:
             if a.get(key) is not None and not isinstance(a[key], int | float):
                 raise Invalid(f"{key} must be a number")
+        if a.get("load") is not None and a["load"] < 0:
+            raise Invalid("load (training stress score) must be >= 0")
+        if "title" in a and (found := _TITLE_AMOUNT.search(a["title"])):
+            raise Invalid(f"convention: no distance or duration in a title ({found.group()!r})")
         if a.get("steps") is not None:
             if a.get("target") != "steps":
                 raise Invalid("set target to steps when sending steps")
+            if a.get("sportType") in ("strength", "yoga"):
+                raise Invalid("convention: never steps for strength; use the description")
             _steps(a["steps"], depth=0)
+            if not any(s.get("stepType") in ("repeat", "interval") for s in a["steps"]):
+                raise Invalid("convention: steps only for workouts with an interval structure")
         return a
 
     def _new(self, a: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,8 @@ class TerraEmulator:
         self.wall = clock.wall if clock is not None else time.time
         self.templates: dict[int, dict[str, Any]] = {}
         self.planned: dict[int, dict[str, Any]] = {}
+        # Workouts made on the device platform itself (provider-native), listed with ours.
+        self.native: list[dict[str, Any]] = []
         self.faults = Faults()
         self.requests = 0
         self.calls: Counter[str] = Counter()
@@ -201,41 +203,59 @@ class TerraEmulator:
     def _public(planned: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in planned.items() if k != "user_id"}
 
+    def add_native(self, user: str, day: dt.date, name: str) -> dict[str, Any]:
+        """A workout the athlete made on the device platform: Terra lists it with
+        external_only, planned_workout_id 0 and no template."""
+        provider, now = self.users[user], int(self.wall())
+        native = {
+            "planned_workout_id": 0,
+            "workout_id": None,
+            "connection_id": self.connections[user],
+            "user_id": user,
+            "planned_date": day.isoformat(),
+            "provider_workout_id": f"{provider}-native-{self._next('native'):04d}",
+            "provider_name": provider,
+            "provider_workout_name": name,
+            "synced_at": None,
+            "coercion_applied": False,
+            "coercion_warnings": None,
+            "external_only": True,
+            "created_date": now,
+            "updated_date": now,
+        }
+        self.native.append(native)
+        return native
+
+    def _listing(self, request: Request, keep: Any) -> Response:
+        """Terra's and the platform's workouts in the window: the reference's defaults are
+        30 days ago to today."""
+        q = request.query_params
+        today = dt.datetime.fromtimestamp(self.wall(), dt.UTC).date()
+        try:
+            start = dt.date.fromisoformat(q.get("start_date") or str(today - dt.timedelta(days=30)))
+            end = dt.date.fromisoformat(q.get("end_date") or str(today))
+        except ValueError:
+            return _err(400, "dates must be YYYY-MM-DD")
+        rows = [
+            self._public(p)
+            for p in [*self.planned.values(), *self.native]
+            if keep(p) and start <= dt.date.fromisoformat(p["planned_date"]) <= end
+        ]
+        return JSONResponse({"planned_workouts": rows})
+
     async def list_planned(self, request: Request) -> Response:
         def work(_: Any) -> Response:
-            q = request.query_params
-            if q.get("user_id") not in self.users:
+            user = request.query_params.get("user_id")
+            if user not in self.users:
                 return _err(404, "user not found")
-            today = dt.datetime.fromtimestamp(self.wall(), dt.UTC).date()
-            try:
-                start = dt.date.fromisoformat(
-                    q.get("start_date") or str(today - dt.timedelta(days=30))
-                )
-                end = dt.date.fromisoformat(q.get("end_date") or str(today))
-            except ValueError:
-                return _err(400, "dates must be YYYY-MM-DD")
-            rows = [
-                self._public(p)
-                for p in self.planned.values()
-                if p["user_id"] == q["user_id"]
-                and start <= dt.date.fromisoformat(p["planned_date"]) <= end
-            ]
-            return JSONResponse({"planned_workouts": rows})
+            return self._listing(request, lambda p: p["user_id"] == user)
 
         return await self._handle(request, work)
 
     async def list_connection(self, request: Request) -> Response:
+        cid = request.path_params["cid"]
         return await self._handle(
-            request,
-            lambda _: JSONResponse(
-                {
-                    "planned_workouts": [
-                        self._public(p)
-                        for p in self.planned.values()
-                        if p["connection_id"] == request.path_params["cid"]
-                    ]
-                }
-            ),
+            request, lambda _: self._listing(request, lambda p: p["connection_id"] == cid)
         )
 
     def _find(self, request: Request) -> dict[str, Any] | None:

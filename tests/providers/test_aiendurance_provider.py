@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
+from garmin_fit_sdk import Decoder, Stream
 
 from coach.providers import registry
 from coach.providers.aiendurance import (
@@ -141,7 +142,7 @@ async def test_oauth_flow_import_refresh_and_revoke(
         with pytest.raises(ProviderAuthError):
             await adapter.import_workouts()  # type: ignore[attr-defined]
         with pytest.raises(ProviderUnsupported):
-            await adapter.push(imported[0].template, dt.date(2027, 3, 2), idempotency_key="k")
+            await adapter.move("k.fit", dt.date(2027, 3, 2))
     assert emulator.calls["POST /o/token/"] == 3  # code, refresh, failed refresh
 
 
@@ -216,3 +217,49 @@ def test_endurance_and_interval_workouts_become_templates() -> None:
 def test_the_adapter_needs_the_app_configured() -> None:
     with pytest.raises(ProviderUnsupported):
         registry.create("aiendurance", {"access_token": "a", "refresh_token": "r", "expires_at": 0})
+
+
+async def test_a_push_is_a_fit_file_sent_with_fit_partner_ping(
+    app: AIEnduranceApp, emulator: AIEnduranceEmulator, clock: FakeClock
+) -> None:
+    ctx = ProviderContext(clock=clock, apps={"aiendurance": app})
+    creds = await connect(app, ctx)
+    template = future_workout_to_template(TEMPO)
+    assert template is not None
+    day = dt.date(2027, 3, 9)
+    async with registry.create("aiendurance", creds, {}, ctx) as adapter:
+        first = await adapter.push(template.template, day, idempotency_key="pw-1")
+        # A retry after an unknown outcome overwrites the file instead of adding one.
+        again = await adapter.push(template.template, day, idempotency_key="pw-1", reconcile=True)
+    assert first.provider_workout_id == again.provider_workout_id == "pw-1.fit"
+    assert emulator.calls["POST /api/fit_partner_ping/"] == 2
+    [(name, held)] = emulator.fit_files.items()
+    assert name == "pw-1.fit"
+    assert held["data"] == first.artifact  # the file itself, base64 in callback_url
+    assert held["imported"] and held["priority"] == 1 and held["overwrite_mode"] is True
+    assert held["file_type"] == "FIT" and held["source"] == "coach-agent"
+    assert held["activity_name"] == "Tempo run 2x9 min"
+    midnight = dt.datetime(2027, 3, 9, tzinfo=dt.UTC)
+    assert held["start_time_in_seconds"] == str(int(midnight.timestamp()))
+    assert [p["client_id"] for p in emulator.pings] == ["client-test"] * 2
+    assert emulator.pings[0]["activity_files"][0]["overwrite_mode"] is False
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(first.artifact or b""))).read()
+    assert errors == []
+    assert messages["workout_mesgs"][0]["wkt_name"] == "Tempo run 2x9 min"
+    assert len(messages["workout_step_mesgs"]) >= 3
+
+
+async def test_a_ping_with_an_expired_token_refreshes_once(
+    app: AIEnduranceApp, emulator: AIEnduranceEmulator, clock: FakeClock
+) -> None:
+    ctx = ProviderContext(clock=clock, apps={"aiendurance": app})
+    creds = await connect(app, ctx)
+    emulator.access.clear()  # revoked on AI Endurance's side before our expiry
+    template = future_workout_to_template(ENDURANCE)
+    assert template is not None
+    async with registry.create("aiendurance", creds, {}, ctx) as adapter:
+        await adapter.push(template.template, dt.date(2027, 3, 2), idempotency_key="pw-2")
+        await adapter.delete("pw-2.fit")  # the partner API has no delete: nothing is sent
+    assert emulator.calls["POST /api/fit_partner_ping/"] == 2  # refused, then sent
+    assert emulator.calls["POST /o/token/"] == 2  # the code, then one refresh
+    assert list(emulator.fit_files) == ["pw-2.fit"]

@@ -42,7 +42,8 @@ def test_builtins_are_registered_with_their_connection_models() -> None:
 def test_capabilities_follow_the_connection_settings() -> None:
     assert registry.capabilities("terra", {"device_provider": "wahoo"}).name == "wahoo"
     assert registry.capabilities("shape").max_steps == 50
-    assert registry.capabilities("aiendurance").can_plan_workouts is False
+    # AI Endurance takes FIT files: the FIT format's limits.
+    assert registry.capabilities("aiendurance").max_steps == registry.capabilities("fit").max_steps
 
 
 def test_errors_carry_our_status() -> None:

@@ -21,6 +21,22 @@ from tests.support.tenants import Tenant
 TERRA_USER = "garmin-user-1"
 SECRET_KEY = Fernet.generate_key().decode()
 
+# GET /v2/plannedWorkouts lists 30 days ago to today unless told: tests of future plans
+# ask for everything.
+ALL_DATES = {"start_date": "2000-01-01", "end_date": "2099-12-31"}
+
+
+def easy_template(name: str = "Easy run", seconds: float = 2400) -> dict[str, Any]:
+    """The body of `POST /v2/workouts` for one steady run of `seconds`."""
+    step = {
+        "order": 1,
+        "duration_type": "time",
+        "duration_value": seconds,
+        "intensity_type": "active",
+    }
+    block = {"completion_condition": {"type": "fixed_repetition", "value": 1}, "steps": [step]}
+    return {"workout_template": {"name": name, "sport": "running", "step_blocks": [block]}}
+
 
 def push_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
