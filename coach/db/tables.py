@@ -122,10 +122,10 @@ class ProposalRow(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False)
     )
     expires_at: dt.datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+        sa_column=Column(UtcDateTime(), nullable=False, index=True)
     )
 
 
