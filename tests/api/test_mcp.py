@@ -24,6 +24,7 @@ from tests.support.mcp import (
     stdio_parameters,
 )
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     emulators,
@@ -155,7 +156,7 @@ async def test_draft_plan_preview_push_through_mcp(
     answered = json.dumps([draft, plan, report, proposal, edited, preview, accepted, job])
     assert tenant.coach_key not in answered and "shape_test_token" not in answered
     with live.client(tenant.coach_key) as http:
-        rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id}).json()
+        rows = http.get("/v2/plannedWorkouts", params={"user_id": user_id, **ALL_DATES}).json()
     pushed = rows["planned_workouts"]
     assert len(pushed) == workouts and all(r["provider_name"] == "shape" for r in pushed)
     assert {r["provider_workout_id"] for r in pushed} <= set(emu.shape.activities)
