@@ -298,9 +298,7 @@ class AssignmentRow(SQLModel, table=True):
     """A plan assigned to an athlete from a start date; pushes send its revisions."""
 
     __tablename__ = "plan_assignments"
-    __table_args__ = (
-        UniqueConstraint("plan_id", "user_id", name="uq_plan_assignments_plan_user"),
-    )
+    __table_args__ = (UniqueConstraint("plan_id", "user_id", name="uq_plan_assignments_plan_user"),)
 
     id: str = Field(primary_key=True, max_length=36)
     organization_id: int = Field(foreign_key="organizations.id", index=True)

@@ -33,6 +33,7 @@ from coach.push.jobs import content_hash, requeue, template_row_for
 from coach.push.outbox import FAILED, PUSHED, QUEUED, request_delete, request_move, settle_job
 from coach.templates.convert import workout_to_template
 
+
 def planned_date(start_date: dt.date, week: int, day: int) -> dt.date:
     """The date of a plan day for an athlete who starts the plan on `start_date`."""
     return start_date + dt.timedelta(days=(week - 1) * 7 + day - 1)
@@ -146,7 +147,6 @@ def push_assignment(
 
     def take_over(row: PlannedWorkoutRow) -> None:
         """The row's work is this job's now (the worker settles the job it names)."""
-        session.refresh(row)
         if row.push_job_id and row.push_job_id != job.id:
             earlier_jobs.add(row.push_job_id)
         row.push_job_id = job.id

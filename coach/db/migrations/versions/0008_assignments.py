@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("plan_id", "user_id", name="uq_plan_assignments_plan_user"),
     )
-    op.create_index(
-        "ix_plan_assignments_organization_id", "plan_assignments", ["organization_id"]
-    )
+    op.create_index("ix_plan_assignments_organization_id", "plan_assignments", ["organization_id"])
     op.create_index("ix_plan_assignments_plan_id", "plan_assignments", ["plan_id"])
     with op.batch_alter_table("push_jobs") as batch:
         batch.add_column(sa.Column("assignment_id", _ID, nullable=True))
