@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from coach.api import (
+    assignments,
     athletes,
     detached,
     generation,
@@ -27,6 +28,7 @@ from coach.api import (
     planned_workouts,
     principles,
     push_jobs,
+    regenerate,
     stream_tokens,
     streams,
     workouts,
@@ -70,6 +72,8 @@ def all_endpoints() -> list[AnyEndpoint]:
         *athletes.ENDPOINTS,
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
+        *assignments.ENDPOINTS,
+        *regenerate.ENDPOINTS,
         *oauth.ENDPOINTS,
         *keys.ENDPOINTS,
     ]

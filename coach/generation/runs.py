@@ -16,6 +16,7 @@ import secrets
 import socket
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 import anyio
@@ -24,11 +25,21 @@ from anyio.abc import TaskGroup
 from coach.accounts import Caller
 from coach.db.database import Database
 from coach.db.liveness import beat, fail_stale
-from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngine
-from coach.engines.events import DraftProgress
+from coach.engines.base import (
+    DraftContext,
+    EngineError,
+    PlanContext,
+    PlanEngine,
+    WeekRequest,
+    WorkoutReady,
+)
+from coach.engines.events import DraftProgress, PlanAccumulator, PlanEvent
+from coach.errors import CoachError
 from coach.plans.draft_store import fail_draft, finish_draft, start_draft
 from coach.plans.requests import DraftResponse, PlanResponse, echo
+from coach.plans.revisions import save_revision
 from coach.plans.store import cancel_requested, fail_plan, finish_plan, start_plan
+from coach.plans.week_plan import WeekPlan
 from coach.quotas import Lease, Quotas
 from coach.streaming.broker import Broker, Channel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
@@ -173,7 +184,41 @@ class DraftRun(Run):
         await self.db.run(lambda s: fail_draft(s, draft_id=self.id, error=reason))
 
 
-class PlanRun(Run):
+class PlanEventsRun(Run):
+    """A run of an engine's plan events, translated into the plan stream's events."""
+
+    def __init__(
+        self,
+        run_id: uuid.UUID,
+        channel: Channel,
+        engine: PlanEngine,
+        ctx: PlanContext,
+        db: Database,
+        *,
+        plan_id: uuid.UUID,
+    ) -> None:
+        super().__init__(run_id, channel)
+        self.engine = engine
+        self.ctx = ctx
+        self.db = db
+        self.translator = PlanStreamTranslator(plan_id, incremental=True)
+
+    async def _publish_plan(self, events: AsyncGenerator[PlanEvent, None]) -> PlanAccumulator:
+        """Iterate (and close) the engine's events, publishing their stream events; the
+        plan they add up to."""
+        async with aclosing(events) as stream:
+            async for engine_event in stream:
+                self._check(engine_event)
+                for event in self.translator.on_event(engine_event):
+                    await self.channel.publish(event)
+        return self.translator.plan
+
+    def _check(self, event: PlanEvent) -> None:
+        """Raise an EngineError for an event the run cannot take (nothing by default)."""
+        return None
+
+
+class PlanRun(PlanEventsRun):
     def __init__(
         self,
         run_id: uuid.UUID,
@@ -182,11 +227,7 @@ class PlanRun(Run):
         ctx: PlanContext,
         db: Database,
     ) -> None:
-        super().__init__(run_id, channel)
-        self.engine = engine
-        self.ctx = ctx
-        self.db = db
-        self.translator = PlanStreamTranslator(run_id, incremental=True)
+        super().__init__(run_id, channel, engine, ctx, db, plan_id=run_id)
 
     def response(self) -> PlanResponse:
         """The plan as the synchronous endpoint answers it (complete once the run is)."""
@@ -195,11 +236,7 @@ class PlanRun(Run):
         )
 
     async def _generate(self) -> None:
-        async with aclosing(self.engine.plan(self.ctx)) as stream:
-            async for engine_event in stream:
-                for event in self.translator.on_event(engine_event):
-                    await self.channel.publish(event)
-        plan = self.translator.plan
+        plan = await self._publish_plan(self.engine.plan(self.ctx))
         await self.db.run(
             lambda s: finish_plan(
                 s,
@@ -214,6 +251,65 @@ class PlanRun(Run):
 
     async def _record_failure(self, reason: str) -> None:
         await self.db.run(lambda s: fail_plan(s, plan_id=self.id, error=reason))
+
+
+class WeekRun(PlanEventsRun):
+    """One week of a stored plan written again, then saved as the plan's next revision
+    with only that week replaced; a failure saves nothing (the plan stays as it was)."""
+
+    def __init__(
+        self,
+        run_id: uuid.UUID,
+        channel: Channel,
+        engine: PlanEngine,
+        ctx: PlanContext,
+        db: Database,
+        *,
+        plan: WeekPlan,
+    ) -> None:
+        # The stream is the plan's: its events carry the plan's id.
+        super().__init__(run_id, channel, engine, ctx, db, plan_id=plan.plan_id)
+        self.plan = plan
+
+    def _check(self, event: PlanEvent) -> None:
+        if isinstance(event, WorkoutReady) and event.workout.week != self.plan.week:
+            raise EngineError(f"week {self.plan.week}: the engine wrote week {event.workout.week}")
+
+    async def _generate(self) -> None:
+        plan, week = self.plan, self.plan.week
+        written = await self._publish_plan(
+            self.engine.week(self.ctx, WeekRequest(week, plan.neighbours()))
+        )
+        workouts, weekly_info = plan.with_week(written.workouts, written.weekly_info.get(week))
+        try:
+            row = await self.db.run(
+                lambda s: save_revision(
+                    s,
+                    plan_id=plan.plan_id,
+                    expected_revision=plan.revision,
+                    member_id=plan.member_id,
+                    summary=f"regenerated week {week}",
+                    changes=[{"op": "regenerate", "week": week}],
+                    workouts=workouts,
+                    weekly_info=weekly_info,
+                )
+            )
+        except CoachError as exc:  # another editor saved first, ...: nothing is saved
+            raise EngineError(f"week {week} was not saved: {exc.message}") from exc
+        await self.channel.publish(self.translator.result())
+        await self.channel.publish(
+            StreamEvent.of(
+                "progress",
+                Progress(
+                    status="saved",
+                    message=f"week {week} saved as revision {row.revision}",
+                    progress=100,
+                    count=len(written.workouts),
+                    total=len(written.workouts),
+                ),
+            )
+        )
+        await self.channel.publish(DONE)
 
 
 class Runner:
@@ -318,6 +414,16 @@ class Runner:
             raise
         run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
         self._start(run, lease, f"plan-{plan_id}")
+        return run
+
+    async def start_week(self, caller: Caller, ctx: PlanContext, plan: WeekPlan) -> WeekRun:
+        """Start writing one week of a stored plan again; 400 for a draft with nothing to
+        plan, 429 when the organization runs its limit of generations."""
+        await self.engine.check_plan_request(ctx)
+        lease = self.quotas.take(ctx.request.organization_id, "generations")
+        run_id = uuid.uuid4()
+        run = WeekRun(run_id, self.broker.open(run_id), self.engine, ctx, self.db, plan=plan)
+        self._start(run, lease, f"plan-{plan.plan_id}-week-{plan.week}")
         return run
 
     def _start(self, run: Run, lease: Lease, name: str) -> None:

@@ -50,7 +50,7 @@ def save_proposal(
 def live_proposal(session: Session, proposal_id: uuid.UUID) -> ProposalRow | None:
     """The proposal, unless it does not exist or has expired."""
     row = session.get(ProposalRow, str(proposal_id))
-    if row is None or _aware(row.expires_at) < utcnow():
+    if row is None or row.expires_at < utcnow():
         return None
     return row
 
@@ -58,7 +58,3 @@ def live_proposal(session: Session, proposal_id: uuid.UUID) -> ProposalRow | Non
 def drop_proposal(session: Session, proposal_id: uuid.UUID) -> None:
     session.execute(delete(ProposalRow).where(col(ProposalRow.id) == str(proposal_id)))
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite gives back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -1,7 +1,7 @@
 """edits proposed through MCP, kept until applied or expired
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -12,8 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0009"
-# 0008 (assignments) is on another branch: at the merge this becomes "0008".
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
