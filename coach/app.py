@@ -49,6 +49,7 @@ from coach.settings import Settings
 from coach.streaming.broker import Broker, LocalBroker
 from coach.streaming.redis_broker import RedisBroker
 from coach.tokens import StreamTokens
+from coach.web.pages import editor_routes
 
 log = logging.getLogger("coach.app")
 
@@ -221,7 +222,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 db.dispose()
 
     return Starlette(
-        routes=routes(endpoints),
+        routes=[*routes(endpoints), *editor_routes()],
         middleware=[
             *cors(settings),
             Middleware(RequestIdMiddleware),

@@ -1,0 +1,73 @@
+// The plan on the page: what the calendar, the chart and the edits read and change.
+
+export const plan = {
+  id: null,
+  etag: null,
+  revision: 0,
+  status: null,
+  error: null,
+  weeks: 0,
+  startDate: null,
+  workouts: [],
+  weeklyInfo: {},
+  warnings: [],
+  report: [],
+};
+
+export function reset(id) {
+  Object.assign(plan, {
+    id,
+    etag: null,
+    revision: 0,
+    status: null,
+    error: null,
+    weeks: 0,
+    startDate: null,
+    workouts: [],
+    weeklyInfo: {},
+    warnings: [],
+    report: [],
+  });
+}
+
+// Take a PlanView (GET /v1/coach/plans/{id}, or any edit's answer).
+export function adopt(view, etag) {
+  plan.id = view.plan_id;
+  plan.status = view.status;
+  plan.error = view.error || null;
+  plan.revision = view.revision;
+  plan.etag = etag || `"${view.revision}"`;
+  plan.weeks = (view.request && view.request.weeks) || plan.weeks;
+  plan.startDate = (view.request && view.request.start_date) || null;
+  plan.workouts = view.content.slice();
+  plan.weeklyInfo = view.weekly_info || {};
+  plan.warnings = view.warnings || [];
+  plan.report = view.report || [];
+}
+
+export function putWorkout(workout) {
+  const i = plan.workouts.findIndex((w) => w.week === workout.week && w.day === workout.day);
+  if (i >= 0) plan.workouts[i] = workout;
+  else plan.workouts.push(workout);
+}
+
+export function workoutAt(week, day) {
+  return plan.workouts.find((w) => w.week === week && w.day === day) || null;
+}
+
+// Warnings (the generation's and the coaching report's) by "week-day"; the rest under "".
+export function warningsByDay() {
+  const byDay = new Map();
+  const add = (key, text) => byDay.set(key, [...(byDay.get(key) || []), text]);
+  for (const item of [...plan.warnings, ...plan.report]) {
+    if (item && typeof item === "object") {
+      const text = item.message || item.rule || JSON.stringify(item);
+      add(item.week && item.day ? `${item.week}-${item.day}` : item.week ? `${item.week}-` : "", text);
+      continue;
+    }
+    const text = String(item);
+    const m = /\bweek (\d+),? day (\d+)/i.exec(text) || /\bW(\d+) ?D(\d+)\b/.exec(text);
+    add(m ? `${Number(m[1])}-${Number(m[2])}` : "", text);
+  }
+  return byDay;
+}
