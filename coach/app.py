@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from coach.api import (
+    assignments,
     athletes,
     detached,
     generation,
@@ -66,6 +67,7 @@ def all_endpoints() -> list[AnyEndpoint]:
         *athletes.ENDPOINTS,
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
+        *assignments.ENDPOINTS,
         *oauth.ENDPOINTS,
         *keys.ENDPOINTS,
     ]

@@ -42,6 +42,24 @@ class NotFound(CoachError):
     status = 404
 
 
+class Conflict(CoachError):
+    """The resource is not in a state that allows the request (a plan still generating)."""
+
+    status = 409
+
+
+class PreconditionFailed(CoachError):
+    """The request's `If-Match` names a revision that is no longer the current one."""
+
+    status = 412
+
+
+class PreconditionRequired(CoachError):
+    """A write that must name the revision it edits (`If-Match`) did not."""
+
+    status = 428
+
+
 class PayloadTooLarge(CoachError):
     status = 413
 

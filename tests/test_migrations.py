@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,46 @@ def test_migrations_build_the_tables_the_models_describe(backend: str, tmp_path:
         finally:
             engine.dispose()
     assert differences == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_plans_generated_before_revisions_get_their_revision_one(
+    backend: str, tmp_path: Path
+) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        upgrade(url, "0006")
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO organizations (id, name, dev_id, features, created_at)"
+                        " VALUES (1, 'Club', 'club-1', '[]', CURRENT_TIMESTAMP)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO members (id, organization_id, name, role, settings,"
+                        " created_at) VALUES (1, 1, 'coach', 'coach', '{}', CURRENT_TIMESTAMP)"
+                    )
+                )
+                for plan_id, status, revision in (("done", "complete", 1), ("dead", "failed", 0)):
+                    connection.execute(
+                        text(
+                            "INSERT INTO plans (id, organization_id, member_id, status, engine,"
+                            " request, training_principle, content, weekly_info, warnings,"
+                            " created_at, revision) VALUES (:id, 1, 1, :status, 'builtin', '{}',"
+                            " 'p', '[{\"week\": 1}]', '{}', '[]', CURRENT_TIMESTAMP, :revision)"
+                        ),
+                        {"id": plan_id, "status": status, "revision": revision},
+                    )
+            upgrade(url)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT plan_id, revision, summary, content FROM plan_revisions")
+                ).all()
+        finally:
+            engine.dispose()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("done", 1, "generated")]
+    content = rows[0][3]
+    assert (json.loads(content) if isinstance(content, str) else content) == [{"week": 1}]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import AsyncGenerator
 from typing import Literal
 
 import anyio
-from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,10 +21,10 @@ from coach.api.responses import model_response
 from coach.api.security import owned
 from coach.api.sse import StreamQuery, sse_response, stream_lease
 from coach.api.validation import path_uuid
-from coach.db.tables import PushJobRow
+from coach.db.tables import PlannedWorkoutRow, PushJobRow
 from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
-from coach.push.outbox import job_counts
+from coach.push.outbox import item_states, job_counts
 from coach.services import services_of
 from coach.streaming.events import DONE, Done, Progress, ShuttingDown, StreamEvent
 from coach.types import DbId
@@ -42,6 +43,36 @@ class JobAccepted(BaseModel):
     job_id: uuid.UUID
 
 
+class PushActions(BaseModel):
+    """An assignment's push: how many workouts got each action."""
+
+    created: int
+    updated: int
+    deleted: int
+    retried: int
+    unchanged: int = Field(description="Workouts the connection already had as they are.")
+
+
+class PushJobItem(BaseModel):
+    """What an assignment's push did to one workout of the plan."""
+
+    planned_workout_id: int
+    week: int
+    day: int
+    planned_date: dt.date
+    action: Literal["create", "update", "delete", "retry"]
+    method: Literal["move", "replace"] | None = Field(
+        default=None,
+        description="update: `move` (only its date changed: moved on the provider) or "
+        "`replace` (its content changed: the old copy removed, a new one created).",
+    )
+    replaces: int | None = Field(
+        default=None, description="replace: the planned workout removed for this one."
+    )
+    state: Literal["waiting", "done", "failed"]
+    last_error: str | None = None
+
+
 class PushJob(BaseModel):
     job_id: uuid.UUID
     plan_id: uuid.UUID
@@ -49,31 +80,92 @@ class PushJob(BaseModel):
     connection_id: int
     status: Literal["running", "complete", "failed"]
     total: int
-    pushed: int
+    pushed: int = Field(description="Done (an assignment's job: items done, whatever the action).")
     failed: int
-    queued: int
+    queued: int = Field(description="Waiting (an assignment's job: items still waiting).")
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    assignment_id: uuid.UUID | None = Field(
+        default=None, description="Set for the jobs of an assignment (they push differences)."
+    )
+    revision: int | None = Field(default=None, description="The plan revision pushed.")
+    actions: PushActions | None = None
+    items: list[PushJobItem] = Field(
+        default_factory=list, description="An assignment's job: one per workout it changed."
+    )
 
 
-def _job_view(session: Session, job: PushJobRow) -> PushJob:
-    counts = job_counts(session, job.id)
-    # Validated, not cast: a status the table holds but the contract lacks is a bug to see.
-    return PushJob.model_validate(
-        {
-            "job_id": job.id,
-            "plan_id": job.plan_id,
-            "user_id": job.user_id,
-            "connection_id": job.connection_id,
-            "status": job.status,
-            "total": job.total,
+_ACTION_COUNT = {"create": "created", "update": "updated", "delete": "deleted", "retry": "retried"}
+
+
+def _items(session: Session, job: PushJobRow) -> list[PushJobItem]:
+    items = []
+    states = item_states(session, job.id)
+    rows = {
+        r.id: r
+        for r in session.exec(
+            select(PlannedWorkoutRow).where(
+                col(PlannedWorkoutRow.id).in_([i.planned_workout_id for i, _ in states])
+            )
+        ).all()
+    }
+    for item, state in states:
+        row = rows[item.planned_workout_id]
+        items.append(
+            PushJobItem.model_validate(
+                {
+                    "planned_workout_id": item.planned_workout_id,
+                    "week": item.week,
+                    "day": item.day,
+                    "planned_date": row.planned_date,
+                    "action": item.action,
+                    "method": item.method,
+                    "replaces": item.replaces_id,
+                    "state": state,
+                    "last_error": row.last_error if state == "failed" else None,
+                }
+            )
+        )
+    return items
+
+
+def job_view(session: Session, job: PushJobRow) -> PushJob:
+    """A job as clients read it; an assignment's job with its items and their actions."""
+    view: dict[str, object] = {
+        "job_id": job.id,
+        "plan_id": job.plan_id,
+        "user_id": job.user_id,
+        "connection_id": job.connection_id,
+        "status": job.status,
+        "total": job.total,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+    if job.assignment_id is None:
+        counts = job_counts(session, job.id)
+        view |= {
             "pushed": counts.get("pushed", 0),
             "failed": counts.get("failed", 0),
             "queued": counts.get("queued", 0),
-            "created_at": job.created_at,
-            "finished_at": job.finished_at,
         }
-    )
+    else:
+        items = _items(session, job)
+        states = Counter(i.state for i in items)
+        actions = Counter(_ACTION_COUNT[i.action] for i in items)
+        view |= {
+            "pushed": states["done"],
+            "failed": states["failed"],
+            "queued": states["waiting"],
+            "assignment_id": job.assignment_id,
+            "revision": job.revision,
+            "actions": {
+                **{k: actions[k] for k in _ACTION_COUNT.values()},
+                "unchanged": job.unchanged,
+            },
+            "items": items,
+        }
+    # Validated, not cast: a status the table holds but the contract lacks is a bug to see.
+    return PushJob.model_validate(view)
 
 
 async def push_plan(call: Call[PushRequest, None]) -> Response:
@@ -107,7 +199,7 @@ async def _load_job(request: Request, caller: Caller) -> PushJob:
 
     def load(session: Session) -> PushJob:
         job = owned(session.get(PushJobRow, str(job_id)), caller, f"push job {job_id}")
-        return _job_view(session, job)
+        return job_view(session, job)
 
     return await services_of(request).db.run(load)
 
@@ -116,13 +208,30 @@ async def get_job(call: Call[None, None]) -> Response:
     return model_response(await _load_job(call.request, call.caller))
 
 
+def _progress_message(view: PushJob) -> str:
+    counts = f"{view.pushed} pushed, {view.failed} failed, {view.queued} waiting"
+    if view.actions is None:
+        return counts
+    a = view.actions
+    return (
+        f"revision {view.revision}: {a.created} created, {a.updated} updated, "
+        f"{a.deleted} deleted, {a.retried} retried, {a.unchanged} unchanged; "
+        + counts.replace("pushed", "done")
+    )
+
+
 async def job_events(call: Call[None, StreamQuery]) -> Response:
     request, caller = call.request, call.caller
     first = await _load_job(request, caller)
 
     async def events() -> AsyncGenerator[StreamEvent, None]:
         view, last = first, None
+        settled: set[int] = set()
         while True:
+            for item in view.items:
+                if item.state != "waiting" and item.planned_workout_id not in settled:
+                    settled.add(item.planned_workout_id)
+                    yield StreamEvent.of("item", item)
             done = view.pushed + view.failed
             if (done, view.status) != last:
                 last = (done, view.status)
@@ -131,8 +240,7 @@ async def job_events(call: Call[None, StreamQuery]) -> Response:
                     "progress",
                     Progress(
                         status=view.status,
-                        message=f"{view.pushed} pushed, {view.failed} failed, "
-                        f"{view.queued} waiting",
+                        message=_progress_message(view),
                         count=done,
                         total=view.total,
                         progress=percent,
@@ -179,6 +287,11 @@ ENDPOINTS: list[AnyEndpoint] = [
         query=StreamQuery,
         errors=(400, 401, 403, 404, 429),
         stream_token="job",
-        stream_events={"progress": Progress, "result": PushJob, "done": Done},
+        stream_events={
+            "progress": Progress,
+            "item": PushJobItem,
+            "result": PushJob,
+            "done": Done,
+        },
     ),
 ]

@@ -218,6 +218,11 @@ class PushJobRow(SQLModel, table=True):
     connection_id: int = Field(foreign_key="connections.id")
     status: str = Field(max_length=16)  # running, complete, failed
     total: int = 0
+    # Jobs of an assignment push the difference between what the connection has and the
+    # plan's `revision`; their items (push_job_items) say what each workout got.
+    assignment_id: str | None = Field(default=None, max_length=36, index=True)
+    revision: int | None = None
+    unchanged: int = 0
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -274,9 +279,54 @@ class PlannedWorkoutRow(SQLModel, table=True):
     )
     push_job_id: str | None = Field(default=None, max_length=36, index=True)
     plan_id: str | None = Field(default=None, max_length=36)
+    # Rows of an assignment: the plan day the row stands for now (a move re-dates the
+    # row and changes its day) and the hash of its template, which a later push of the
+    # assignment compares with the plan's current workouts.
+    assignment_id: str | None = Field(default=None, max_length=36, index=True)
+    plan_week: int | None = None
+    plan_day: int | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
     updated_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class AssignmentRow(SQLModel, table=True):
+    """A plan assigned to an athlete from a start date; pushes send its revisions."""
+
+    __tablename__ = "plan_assignments"
+    __table_args__ = (UniqueConstraint("plan_id", "user_id", name="uq_plan_assignments_plan_user"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    plan_id: str = Field(foreign_key="plans.id", max_length=36, index=True)
+    user_id: str = Field(foreign_key="athletes.user_id", max_length=36)
+    member_id: int | None = Field(default=None, foreign_key="members.id")
+    start_date: dt.date
+    # The plan's revision the last push sent (0: none yet).
+    revision: int = 0
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    pushed_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PushJobItemRow(SQLModel, table=True):
+    """What an assignment's push job did to one workout: create, update, delete, retry."""
+
+    __tablename__ = "push_job_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="push_jobs.id", max_length=36, index=True)
+    planned_workout_id: int = Field(foreign_key="planned_workouts.id")
+    # An update that replaces the workout: the old copy, removed from the provider.
+    replaces_id: int | None = Field(default=None, foreign_key="planned_workouts.id")
+    action: str = Field(max_length=16)  # create, update, delete, retry
+    method: str | None = Field(default=None, max_length=16)  # update: move, replace
+    week: int
+    day: int

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from coach.db.tables import PlanRow, utcnow
 from coach.plans.models import WeekInfo, Workout
+from coach.plans.revisions import dump_weekly_info, dump_workouts, record_generated
 
 
 def start_plan(
@@ -52,11 +53,12 @@ def finish_plan(
         return
     row.status = "complete"
     row.revision = 1
-    row.content = [w.model_dump(mode="json") for w in workouts]
-    row.weekly_info = {str(k): v.model_dump(mode="json") for k, v in sorted(weekly_info.items())}
+    row.content = dump_workouts(workouts)
+    row.weekly_info = dump_weekly_info(weekly_info)
     row.warnings = warnings
     row.finished_at = utcnow()
     session.add(row)
+    record_generated(session, row)
 
 
 def fail_plan(session: Session, *, plan_id: uuid.UUID, error: str) -> None:

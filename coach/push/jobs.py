@@ -96,7 +96,9 @@ def start_job(
     """The job pushing `plan` to the connection; True when it was created just now."""
     existing = session.exec(
         select(PushJobRow).where(
-            col(PushJobRow.plan_id) == plan.id, col(PushJobRow.connection_id) == connection_id
+            col(PushJobRow.plan_id) == plan.id,
+            col(PushJobRow.connection_id) == connection_id,
+            col(PushJobRow.assignment_id).is_(None),  # an assignment's jobs are its own
         )
     ).first()
     if existing is not None:

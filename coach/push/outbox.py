@@ -33,6 +33,7 @@ from coach.db.tables import (
     AthleteRow,
     ConnectionRow,
     PlannedWorkoutRow,
+    PushJobItemRow,
     PushJobRow,
     WorkoutTemplateRow,
     utcnow,
@@ -508,11 +509,12 @@ def request_move(
     token: str,
     lease_s: float,
     deadline_s: float,
+    take: bool = True,
 ) -> ChangeState:
     """Re-date a row. "done": nothing on the provider to move now (a push still to come
     takes the new date; the provider already has it); "claimed": the caller holds the row
-    to move it; "held": someone holds it, and the row stays due until the provider has
-    the new date."""
+    to move it; "held": someone holds it (or `take` is False: the worker moves it), and
+    the row stays due until the provider has the new date."""
     row = locked(session, row_id)
     if row is None or row.status in (DELETING, DELETED):
         return "gone"
@@ -537,17 +539,24 @@ def request_move(
     row.next_attempt_at = None
     row.last_error = None
     row.deadline_at = now + dt.timedelta(seconds=deadline_s)
-    took = _take(row, token, lease_s, now)
+    took = take and _take(row, token, lease_s, now)
     session.add(row)
     return "claimed" if took else "held"
 
 
 def request_delete(
-    session: Session, row_id: int, *, token: str, lease_s: float, deadline_s: float
+    session: Session,
+    row_id: int,
+    *,
+    token: str,
+    lease_s: float,
+    deadline_s: float,
+    take: bool = True,
 ) -> ChangeState:
     """Delete a row. "done": nothing was or may be on the provider, the row is `deleted`;
     else the row is `deleting` until the provider no longer has it: "claimed" (the caller
-    removes it), "held" (its holder leaves it to the removal when it records)."""
+    removes it), "held" (its holder leaves it to the removal when it records, or `take`
+    is False: the worker removes it)."""
     row = locked(session, row_id)
     if row is None or row.status == DELETED:
         return "gone"
@@ -564,7 +573,7 @@ def request_delete(
         row.next_attempt_at = None
         row.last_error = None
         row.deadline_at = now + dt.timedelta(seconds=deadline_s)
-        state = "claimed" if _take(row, token, lease_s, now) else "held"
+        state = "claimed" if take and _take(row, token, lease_s, now) else "held"
     session.add(row)
     if row.push_job_id:
         session.flush()
@@ -645,15 +654,68 @@ def job_counts(session: Session, job_id: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+ItemState = Literal["waiting", "done", "failed"]
+
+
+def item_state(
+    action: str, method: str | None, row: PlannedWorkoutRow, old: PlannedWorkoutRow | None
+) -> ItemState:
+    """Where one item of an assignment's job stands: `waiting` while the provider does not
+    match it yet (a push, a removal, a move still to make), then `done` or `failed`."""
+    if action == "delete":
+        return "waiting" if row.status == DELETING else "failed" if row.status == FAILED else "done"
+    # The workout's push (a later job may have removed it since: this one is done).
+    if row.status == QUEUED or (old is not None and old.status == DELETING):
+        return "waiting"
+    if row.status == FAILED or (old is not None and old.status == FAILED):
+        return "failed"
+    moving = (
+        method == "move"
+        and row.status == PUSHED
+        and row.provider_date is not None
+        and row.provider_date != row.planned_date
+    )
+    return "waiting" if moving else "done"
+
+
+def item_states(session: Session, job_id: str) -> list[tuple[PushJobItemRow, ItemState]]:
+    """The items of an assignment's job, each with where it stands."""
+    items = session.exec(
+        select(PushJobItemRow)
+        .where(col(PushJobItemRow.job_id) == job_id)
+        .order_by(col(PushJobItemRow.week), col(PushJobItemRow.day), col(PushJobItemRow.id))
+    ).all()
+    ids = {i.planned_workout_id for i in items} | {i.replaces_id for i in items if i.replaces_id}
+    rows = {
+        r.id: r
+        for r in session.exec(
+            select(PlannedWorkoutRow).where(col(PlannedWorkoutRow.id).in_(list(ids)))
+        ).all()
+    }
+    out: list[tuple[PushJobItemRow, ItemState]] = []
+    for item in items:
+        old = rows.get(item.replaces_id) if item.replaces_id else None
+        out.append((item, item_state(item.action, item.method, rows[item.planned_workout_id], old)))
+    return out
+
+
 def settle_job(session: Session, job_id: str) -> None:
-    """Mark a job finished once none of its rows is waiting any more."""
+    """Mark a job finished once none of its rows (an assignment's job: none of its items)
+    is waiting any more."""
     job = session.get(PushJobRow, job_id)
     if job is None or job.status != "running":
         return
-    counts = job_counts(session, job_id)
-    if counts.get(QUEUED, 0):
-        return
-    job.status = "failed" if counts.get(FAILED, 0) else "complete"
+    if job.assignment_id is not None:
+        states = [state for _, state in item_states(session, job_id)]
+        if "waiting" in states:
+            return
+        failed = "failed" in states
+    else:
+        counts = job_counts(session, job_id)
+        if counts.get(QUEUED, 0):
+            return
+        failed = bool(counts.get(FAILED, 0))
+    job.status = "failed" if failed else "complete"
     job.finished_at = utcnow()
     session.add(job)
 

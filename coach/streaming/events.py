@@ -13,7 +13,7 @@ from sse_starlette import ServerSentEvent
 from coach.plans.models import WeekInfo
 
 EventName = Literal[
-    "progress", "workout", "weekly_info", "result", "error", "done", "reset", "reconnect"
+    "progress", "workout", "weekly_info", "result", "error", "done", "reset", "reconnect", "item"
 ]
 
 
