@@ -61,7 +61,10 @@ export function openDetail(workout, { editable }) {
   form.elements.type.value = workout.type;
   form.elements.description.value = workout.description || "";
   for (const name of ["title", "type", "description"]) form.elements[name].disabled = !editable;
-  for (const id of ["detail-save", "detail-delete", "detail-regenerate"]) {
+  form.elements.move_week.value = workout.week;
+  form.elements.move_day.value = workout.day;
+  form.elements.move_week.max = plan.weeks;
+  for (const id of ["detail-save", "detail-delete", "detail-regenerate", "detail-move"]) {
     document.getElementById(id).hidden = !editable;
   }
   renderSteps(workout, editable);

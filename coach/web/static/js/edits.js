@@ -91,6 +91,25 @@ async function deleteDetail() {
   closeDetail();
 }
 
+async function moveDetail() {
+  const w = detailWorkout();
+  const f = $("detail-form").elements;
+  const week = Number(f.move_week.value);
+  const day = Number(f.move_day.value);
+  if (week === w.week && day === w.day) return;
+  await edits.move(w.week, w.day, week, day);
+  closeDetail();
+}
+
+async function copyWeek(event) {
+  event.preventDefault();
+  const f = $("copy-form").elements;
+  const week = Number(f.week.value);
+  const toWeek = Number(f.to_week.value);
+  $("copy-dialog").close();
+  await write("POST", `/weeks/${week}/copy`, { to_week: toWeek }, `Week ${week} copied to week ${toWeek}`);
+}
+
 async function regenerateWeek() {
   const w = detailWorkout();
   closeDetail();
@@ -196,6 +215,10 @@ export function wireEdits() {
   $("detail-save").addEventListener("click", safe(saveDetail));
   $("detail-delete").addEventListener("click", safe(deleteDetail));
   $("detail-regenerate").addEventListener("click", safe(regenerateWeek));
+  $("detail-move-button").addEventListener("click", safe(moveDetail));
+  $("copy-week").addEventListener("click", () => $("copy-dialog").showModal());
+  $("copy-form").addEventListener("submit", safe(copyWeek));
+  $("copy-close").addEventListener("click", () => $("copy-dialog").close());
   $("add-type").replaceChildren(...WORKOUT_TYPES.map((t) => h("option", { value: t, text: t })));
   $("add-form").addEventListener("submit", safe(addWorkout));
   $("add-close").addEventListener("click", () => $("add").close());

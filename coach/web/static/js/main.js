@@ -5,7 +5,7 @@ import { h, renderCalendar } from "./calendar.js";
 import { drawChart } from "./chart.js";
 import { closeDetail, openDetail } from "./detail.js";
 import { edits, wireEdits } from "./edits.js";
-import { wirePush, loadPushAthletes } from "./push.js";
+import { loadPushAthletes, resetPush, wirePush } from "./push.js";
 import { follow } from "./sse.js";
 import { adopt, plan, putWorkout, reset } from "./state.js";
 
@@ -235,7 +235,7 @@ export function renderNow() {
   const general = [...plan.warnings, ...plan.report].filter((w) => typeof w === "string" && !/\bweek \d+,? day \d+/i.test(w));
   $("warnings").replaceChildren(...general.map((t) => h("li", { class: "warning", text: t })));
   $("cancel").hidden = plan.status !== "generating";
-  for (const id of ["shift", "revisions-toggle"]) $(id).disabled = !editable;
+  for (const id of ["shift", "copy-week", "revisions-toggle"]) $(id).disabled = !editable;
   edits.refreshUndo();
   $("push").hidden = plan.status !== "complete";
 }
@@ -259,6 +259,7 @@ export async function openPlan(id) {
   $("plan").hidden = false;
   const { data, etag } = await api("GET", `/v1/coach/plans/${id}`);
   adopt(data, etag);
+  resetPush();
   if (data.status !== "generating") {
     sessionStorage.removeItem(streamKey(id));
     showProgress(null);
@@ -312,6 +313,7 @@ async function followPlan(id) {
   showProgress(null);
   const { data, etag } = await api("GET", `/v1/coach/plans/${id}`);
   adopt(data, etag);
+  resetPush();
   renderNow();
   if (failure || data.status === "failed") notify(`The plan failed: ${data.error || failure}`);
   else announce(`The plan is ready: ${plan.workouts.length} workouts.`);

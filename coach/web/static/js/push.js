@@ -1,4 +1,6 @@
-// Push the plan to one of an athlete's connections and watch the job's progress live.
+// Push the plan to an athlete (an assignment: the athlete's own start date, every
+// connection or one) and watch each job live. Pushing again after edits sends only what
+// changed: the list shows each workout the push created, moved, replaced or deleted.
 
 import { api } from "./api.js";
 import { h } from "./calendar.js";
@@ -7,23 +9,68 @@ import { follow } from "./sse.js";
 import { plan } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
+const VERB = { create: "created", delete: "deleted", retry: "pushed again" };
+
+function verb(item) {
+  if (item.action === "update") return item.method === "move" ? "moved" : "replaced";
+  return VERB[item.action] || item.action;
+}
 
 export function loadPushAthletes() {
+  const chosen = $("push-athlete").value;
   $("push-athlete").replaceChildren(
     h("option", { value: "", text: "– choose an athlete –" }),
     ...ui.athletes.map((a) => h("option", { value: a.user_id, text: a.name })),
   );
-  $("push-connection").replaceChildren();
+  if (chosen) $("push-athlete").value = chosen;
+}
+
+export function resetPush() {
+  $("push-start").value = plan.startDate || "";
+  $("push-progress-line").hidden = true;
+  $("push-items").replaceChildren();
 }
 
 async function loadConnections() {
   const user = $("push-athlete").value;
-  $("push-connection").replaceChildren();
+  const select = $("push-connection");
+  select.replaceChildren();
   if (!user) return;
   const { data } = await api("GET", `/v1/athletes/${user}/connections`);
-  $("push-connection").replaceChildren(
+  select.replaceChildren(
+    h("option", { value: "", text: data.connections.length ? "every connection" : "no connection" }),
     ...data.connections.map((c) => h("option", { value: c.connection_id, text: `${c.provider} #${c.connection_id}` })),
   );
+  if (data.connections.length === 1) select.value = String(data.connections[0].connection_id);
+}
+
+async function followJob(job, row) {
+  let result = null;
+  await follow(`/v1/coach/push-jobs/${job.job_id}/events`, {
+    onEvent(name, payload) {
+      if (name === "progress") {
+        $("push-progress").value = payload.progress ?? 0;
+        row.textContent = `connection #${job.connection_id}: ${payload.count} of ${payload.total}`;
+      } else if (name === "item") {
+        $("push-items").append(
+          h("li", {
+            class: `item-${payload.state}`,
+            text: `Week ${payload.week} day ${payload.day} → ${payload.planned_date}: ${verb(payload)}` +
+              (payload.state === "failed" ? ` (failed: ${payload.last_error || "unknown"})` : ""),
+          }),
+        );
+      } else if (name === "result") result = payload;
+    },
+  });
+  return result || job;
+}
+
+function summary(job) {
+  const a = job.actions;
+  const what = a
+    ? `${a.created} created, ${a.updated} updated, ${a.deleted} deleted, ${a.retried} retried, ${a.unchanged} unchanged`
+    : `${job.pushed} pushed`;
+  return `connection #${job.connection_id}: ${job.status}, ${what}${job.failed ? `, ${job.failed} failed` : ""}`;
 }
 
 async function push(event) {
@@ -33,25 +80,22 @@ async function push(event) {
   button.disabled = true;
   $("push-progress-line").hidden = false;
   $("push-progress").value = 0;
-  $("push-text").textContent = "queued";
+  $("push-items").replaceChildren();
+  $("push-text").textContent = "starting";
   try {
-    const body = { user_id: $("push-athlete").value, connection_id: Number($("push-connection").value) };
-    const { data } = await api("POST", `/v1/coach/plans/${plan.id}/push`, { body });
-    let job = null;
-    await follow(`/v1/coach/push-jobs/${data.job_id}/events`, {
-      onEvent(name, payload) {
-        if (name === "progress") {
-          $("push-progress").value = payload.progress ?? 0;
-          $("push-text").textContent = `${payload.count} of ${payload.total}`;
-        } else if (name === "result") job = payload;
-      },
+    const body = { user_id: $("push-athlete").value, start_date: $("push-start").value };
+    if ($("push-connection").value) body.connection_id = Number($("push-connection").value);
+    const { data } = await api("POST", `/v1/coach/plans/${plan.id}/assignments`, { body, etag: plan.etag });
+    const rows = data.jobs.map(() => h("li"));
+    $("push-jobs").replaceChildren(...rows);
+    const jobs = await Promise.all(data.jobs.map((job, i) => followJob(job, rows[i])));
+    jobs.forEach((job, i) => {
+      rows[i].textContent = summary(job);
     });
-    if (job) {
-      const text = `${job.status}: ${job.pushed} pushed, ${job.failed} failed, ${job.queued} waiting, of ${job.total}`;
-      $("push-progress").value = 100;
-      $("push-text").textContent = text;
-      announce(`Push ${text}`);
-    }
+    $("push-progress").value = 100;
+    const text = `Revision ${data.revision} pushed: ${jobs.map(summary).join("; ")}`;
+    $("push-text").textContent = jobs.every((j) => j.status === "complete") ? "done" : "finished with failures";
+    announce(text);
   } catch (err) {
     failed(err);
   } finally {
