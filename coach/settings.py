@@ -143,6 +143,15 @@ class Settings(BaseSettings):
         description="Origins whose browser pages may call the API (CORS), comma-separated, "
         "e.g. https://editor.example.com; none by default.",
     )
+    list_limit_default: int = Field(
+        default=50, ge=1, le=10000, description="Items of a list page when `limit` is not given."
+    )
+    list_limit_max: int = Field(
+        default=200,
+        ge=1,
+        le=10000,
+        description="The most items of one list page; a larger `limit` gets this many.",
+    )
     stream_token_ttl_s: float = Field(
         default=300.0, gt=0, le=3600, description="How long a stream token lasts."
     )

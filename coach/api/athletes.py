@@ -99,7 +99,7 @@ class DisconnectedView(ConnectionView):
     )
 
 
-def _athlete_view(row: AthleteRow) -> AthleteView:
+def athlete_view(row: AthleteRow) -> AthleteView:
     return AthleteView(
         user_id=uuid.UUID(row.user_id),
         organization_id=row.organization_id,
@@ -133,12 +133,12 @@ async def create_athlete(call: Call[AthleteCreate, None]) -> Response:
         thresholds=body.thresholds.model_dump(exclude_none=True),
     )
     await call.services.db.run(lambda s: s.add(row))
-    return model_response(_athlete_view(row))
+    return model_response(athlete_view(row))
 
 
 async def get_athlete(call: Call[None, None]) -> Response:
     user_id = path_uuid(call.request, "user_id")
-    return model_response(_athlete_view(await load_athlete(call.request, call.caller, user_id)))
+    return model_response(athlete_view(await load_athlete(call.request, call.caller, user_id)))
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], field: str) -> dict[str, Any]:

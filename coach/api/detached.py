@@ -115,7 +115,7 @@ async def cancel_plan(call: Call[None, None]) -> Response:
                     await anyio.sleep(_CANCEL_POLL_S)
                     row = await services.db.run(lambda s: _plan(s, plan_id))
         row = await services.db.run(lambda s: _plan(s, plan_id))
-    return plan_response(plan_view(row))
+    return plan_response(plan_view(row, principles_dir=services.settings.principles_dir))
 
 
 def _plan(session: Session, plan_id: uuid.UUID) -> PlanRow:
@@ -168,5 +168,6 @@ ENDPOINTS: list[AnyEndpoint] = [
         "Stop generating a plan (a finished plan is answered as it is)",
         "coach",
         response=PlanView,
+        etag=True,
     ),
 ]

@@ -88,6 +88,12 @@ class Endpoint(Generic[B, Q]):
     # documents them, and tests hold every event sent to its model.
     stream_events: Mapping[str, type[BaseModel]] = field(default_factory=dict)
     media_type: str = "application/json"
+    # The answer carries the resource's revision as `ETag`.
+    etag: bool = False
+    # A write that must name the revision it changes in `If-Match` (the handler checks it
+    # once it has the resource, so an unknown id is still a 404): 428 without it, 412
+    # when the revision is no longer current, 409 when the resource cannot be edited now.
+    if_match: bool = False
 
     @property
     def authenticated(self) -> bool:

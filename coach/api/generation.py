@@ -56,7 +56,12 @@ async def generate_plan(call: Call[PlanRequest, None]) -> Response:
 async def read_plan(call: Call[None, None]) -> Response:
     row = await load_plan(call.request, call.caller)
     live = call.services.runner.active.get(uuid.UUID(row.id))
-    return plan_response(plan_view(row, live if isinstance(live, PlanRun) else None))
+    view = plan_view(
+        row,
+        principles_dir=call.services.settings.principles_dir,
+        live=live if isinstance(live, PlanRun) else None,
+    )
+    return plan_response(view)
 
 
 _GENERATION_ERRORS = (400, 401, 403, 404, 413, 429, 500)
@@ -90,8 +95,10 @@ ENDPOINTS: list[AnyEndpoint] = [
         "GET",
         "/v1/coach/plans/{plan_id}",
         read_plan,
-        "A plan: its workouts (so far, while generating), status and revision (the ETag)",
+        "A plan: its workouts (so far, while generating), status, revision (the ETag) and "
+        "coaching report",
         "coach",
         response=PlanView,
+        etag=True,
     ),
 ]

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import __version__
 from coach.api.endpoint import Access, AnyEndpoint, Call, Endpoint
+from coach.api.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER
 from coach.api.validation import path_schema
 
 _ERROR_TEXT = {
@@ -20,7 +21,10 @@ _ERROR_TEXT = {
     403: "Role, feature or organization not allowed",
     404: "Unknown organization or resource",
     408: "Provider timed out",
+    409: "The resource cannot be changed now (a plan still generating or failed, a day taken)",
+    412: "If-Match names a revision that is no longer the current one: read it again",
     413: "Request body too large",
+    428: "If-Match is missing: send the ETag of the revision the change applies to",
     429: "The organization is at a limit; retry after Retry-After seconds",
     500: "Generation failure",
     501: "Provider cannot do this",
@@ -109,6 +113,8 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
         ]
         if e.query is not None:
             params += _query_parameters(e.query)
+        if e.if_match:
+            params.append(IF_MATCH_PARAMETER)
         if params:
             operation["parameters"] = params
         if e.body is not None:
@@ -127,6 +133,8 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
             if content:
                 ok["content"] = content
             operation["responses"][str(e.status)] = ok
+            if e.etag:
+                ok["headers"] = {"ETag": ETAG_HEADER}
             if e.redirects:
                 operation["responses"]["302"] = {
                     **ok,
@@ -138,7 +146,7 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
             operation["security"] = [{"bearer": []}]
             if e.terra_headers:
                 operation["security"].append({"devId": [], "apiKey": []})
-        for code in e.errors:
+        for code in sorted({*e.errors, *((409, 412, 428) if e.if_match else ())}):
             operation["responses"][str(code)] = {
                 "description": _ERROR_TEXT.get(code, "Error"),
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

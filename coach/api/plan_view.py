@@ -1,18 +1,21 @@
-"""A plan as the editor reads it: its content (so far, while generating), its status and
-its revision, with the revision as the answer's `ETag`."""
+"""A plan as the editor reads it: its content (so far, while generating), its status,
+its revision (the answer's `ETag`) and its coaching report."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from starlette.responses import Response
 
+from coach.api.preconditions import etag
 from coach.api.responses import model_response
 from coach.db.tables import PlanRow
 from coach.generation.runs import PlanRun
 from coach.plans.models import WeekInfo, Workout
+from coach.plans.report import CoachingReport, coaching_report, plan_weeks, stored_principle
 from coach.plans.requests import PlanResponse
 
 
@@ -25,10 +28,15 @@ class PlanView(PlanResponse):
     error: str | None = Field(default=None, description="Why the plan failed.")
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    report: CoachingReport | None = Field(
+        description="The coaching rules the plan breaks, as `coach lint` checks them; "
+        "null until the plan is complete."
+    )
 
 
-def plan_view(row: PlanRow, live: PlanRun | None = None) -> PlanView:
-    """The stored plan; while this process generates it, what was generated so far."""
+def plan_view(row: PlanRow, *, principles_dir: Path, live: PlanRun | None = None) -> PlanView:
+    """The stored plan; while this process generates it, what was generated so far. The
+    report checks the rules of the plan's principle (found in `principles_dir`)."""
     content: list[Workout] = [Workout.model_validate(w) for w in row.content]
     weekly_info = {k: WeekInfo.model_validate(v) for k, v in row.weekly_info.items()}
     warnings = list(row.warnings)
@@ -36,6 +44,14 @@ def plan_view(row: PlanRow, live: PlanRun | None = None) -> PlanView:
         plan = live.translator.plan
         content, warnings = list(plan.workouts), list(plan.warnings)
         weekly_info = {str(k): v for k, v in sorted(plan.weekly_info.items())}
+    report = None
+    if row.status == "complete":
+        report = coaching_report(
+            content,
+            request=row.request,
+            principle=stored_principle(row.training_principle, principles_dir),
+            weeks=plan_weeks(row.request, content),
+        )
     request = dict(row.request)
     request["generated_at"] = row.finished_at or row.created_at
     return PlanView.model_validate(
@@ -51,12 +67,9 @@ def plan_view(row: PlanRow, live: PlanRun | None = None) -> PlanView:
             "error": row.error,
             "created_at": row.created_at,
             "finished_at": row.finished_at,
+            "report": report,
         }
     )
-
-
-def etag(revision: int) -> str:
-    return f'"{revision}"'
 
 
 def plan_response(view: PlanView, status: int = 200) -> Response:

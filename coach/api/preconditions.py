@@ -1,24 +1,55 @@
-"""`If-Match` on plan writes: the revision a client edits, as the plan's `ETag` gave it."""
+"""Revisions as HTTP sees them: the `ETag` a resource is answered with, and the
+`If-Match` a write names the revision it changes with (RFC 9110 13.1.1)."""
 
 from __future__ import annotations
+
+import re
+from typing import Any, overload
 
 from starlette.requests import Request
 
 from coach.errors import BadRequest, PreconditionRequired
 
+_ENTITY_TAG = re.compile(r'"([0-9]{1,9})"')
+ETAG_PATTERN = '^"[0-9]{1,9}"$'
+
+IF_MATCH_PARAMETER: dict[str, Any] = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": 'The ETag of the revision the change applies to, e.g. "3" (quotes '
+    "included); 412 when the plan has a newer revision, 428 when it is missing.",
+    "schema": {"type": "string", "pattern": ETAG_PATTERN},
+}
+ETAG_HEADER: dict[str, Any] = {
+    "description": "The revision of the resource answered, quoted; send it as If-Match.",
+    "schema": {"type": "string", "pattern": ETAG_PATTERN},
+}
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'
+
+
+@overload
+def if_match_revision(request: Request) -> int: ...
+@overload
+def if_match_revision(request: Request, *, required: bool) -> int | None: ...
+
 
 def if_match_revision(request: Request, *, required: bool = True) -> int | None:
-    """The revision named by `If-Match` (`"3"`, `W/"3"` or `3`); 428 when a required one is
-    missing, 400 when it names no revision."""
-    header = request.headers.get("if-match")
-    if header is None or not header.strip():
-        if required:
-            raise PreconditionRequired(
-                "this write needs If-Match with the plan's ETag (its revision)",
-                [{"field": "If-Match", "message": "missing"}],
-            )
+    """The revision the request's `If-Match` names: 428 when a required one is missing
+    (None when an optional one is), 400 when it is not one revision's ETag (`*`, weak and
+    several tags are refused: a write names the revision it was made on)."""
+    raw = request.headers.get("if-match", "").strip()
+    if not raw and not required:
         return None
-    text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 9:
-        raise BadRequest.field("If-Match", f"not a plan revision: {header[:40]!r}")
-    return int(text)
+    if not raw:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the revision you edit (GET the plan for it)",
+            [{"field": "If-Match", "message": "required"}],
+        )
+    match = _ENTITY_TAG.fullmatch(raw)
+    if match is None:
+        raise BadRequest.field("If-Match", 'must be the ETag of one revision, e.g. "3"')
+    return int(match.group(1))

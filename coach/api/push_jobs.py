@@ -129,8 +129,9 @@ def _items(session: Session, job: PushJobRow) -> list[PushJobItem]:
     return items
 
 
-def job_view(session: Session, job: PushJobRow) -> PushJob:
-    """A job as clients read it; an assignment's job with its items and their actions."""
+def job_view(session: Session, job: PushJobRow, counts: dict[str, int] | None = None) -> PushJob:
+    """A job as clients read it; an assignment's job with its items and their actions.
+    `counts`: the job's `job_counts`, when the caller read them already (lists do)."""
     view: dict[str, object] = {
         "job_id": job.id,
         "plan_id": job.plan_id,
@@ -142,7 +143,7 @@ def job_view(session: Session, job: PushJobRow) -> PushJob:
         "finished_at": job.finished_at,
     }
     if job.assignment_id is None:
-        counts = job_counts(session, job.id)
+        counts = counts if counts is not None else job_counts(session, job.id)
         view |= {
             "pushed": counts.get("pushed", 0),
             "failed": counts.get("failed", 0),

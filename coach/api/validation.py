@@ -76,6 +76,8 @@ def read_query(request: Request, model: type[M]) -> M:
 # path_* readers below refuse what does not fit. Every other parameter is an integer id.
 UUID_PARAMETERS = frozenset({"plan_id", "user_id", "job_id", "draft_id"})
 TEXT_PARAMETERS = {"feed_token": 64, "provider_workout_id": 200}
+# Integers with a smaller range than an id: a plan's weeks and a week's days.
+INT_MAXIMUMS = {"week": 52, "day": 7}
 
 
 def path_schema(name: str) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def path_schema(name: str) -> dict[str, Any]:
         return {"type": "string", "format": "uuid"}
     if name in TEXT_PARAMETERS:
         return {"type": "string", "minLength": 1, "maxLength": TEXT_PARAMETERS[name]}
-    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "integer", "minimum": 1, "maximum": INT_MAXIMUMS.get(name, MAX_ID)}
 
 
 def path_text(request: Request, name: str) -> str:
@@ -104,7 +106,7 @@ def path_int(request: Request, name: str) -> int:
     if not (raw.isascii() and raw.isdigit()):
         raise BadRequest.field(name, "must be a positive integer")
     value = int(raw)
-    if value < 1 or value > MAX_ID:
+    if value < 1 or value > INT_MAXIMUMS.get(name, MAX_ID):
         raise NotFound(f"no such {name.removesuffix('_id')}: {raw}")
     return value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,10 +11,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from coach.errors import CoachError
-from coach.plans.instructions import parse_instructions
 from coach.plans.models import Workout
-from coach.plans.validate import validate_plan
-from coach.principles import Principle, PrincipleFileError, default_principle, load_builtin
+from coach.plans.report import coaching_report, plan_weeks, stored_principle
+from coach.principles import Principle, PrincipleFileError, load_builtin
 
 _WORKOUTS = TypeAdapter(list[Workout])
 
@@ -48,20 +46,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _principle(name: str | None, body: dict[str, Any], directory: Path) -> Principle:
-    builtins = load_builtin(directory)
     if name is not None:
+        builtins = load_builtin(directory)
         if name not in builtins:
             raise LintInputError(
                 f"unknown principle {name!r}; built-in: {', '.join(sorted(builtins))}"
             )
         return builtins[name]
-    stored = body.get("training_principle")
-    if isinstance(stored, str):
-        # The response holds the principle's text; a built-in is recognized by name or text.
-        for principle in builtins.values():
-            if stored.strip() in (principle.name, principle.text.strip()):
-                return principle
-    return default_principle(directory)
+    return stored_principle(body.get("training_principle"), directory)
 
 
 def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
@@ -95,15 +87,6 @@ def _load(path: str) -> tuple[list[Workout], dict[str, Any]]:
     return workouts, body
 
 
-def _max_quality(request: dict[str, Any], rules_quality: int) -> int | None:
-    instructions = request.get("instructions")
-    if not isinstance(instructions, str):
-        return None
-    # Lint reads the instructions the way the built-in engine does.
-    asked = parse_instructions(instructions).quality_per_week
-    return max(asked, rules_quality) if asked else None
-
-
 def lint_main(argv: list[str], *, principles_dir: Path) -> int:
     """Run the lint command with the principles in `principles_dir` (the service's
     Settings.principles_dir); returns the process exit code."""
@@ -119,29 +102,14 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         return 2
     stored = body.get("request")
     request: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    weeks = args.weeks or request.get("weeks") or max((w.week for w in workouts), default=0)
-    level = args.level or request.get("experience_level")
-    if level not in (None, "beginner", "intermediate", "advanced"):
-        level = None
-    start_date = None
-    if isinstance(request.get("start_date"), str):
-        try:
-            start_date = dt.date.fromisoformat(request["start_date"])
-        except ValueError:
-            start_date = None
-    if not isinstance(weeks, int) or weeks < 1:
+    weeks = args.weeks or plan_weeks(request, workouts)
+    if weeks < 1:
         sys.stderr.write("coach lint: the plan has no workouts and no --weeks\n")
         return 2
-    rules = principle.rules
-    level_quality = rules.quality_days.for_level(level)
-    violations = validate_plan(
-        workouts,
-        weeks=weeks,
-        rules=rules,
-        level=level,
-        start_date=start_date,
-        max_quality=_max_quality(request, level_quality),
+    report = coaching_report(
+        workouts, request=request, principle=principle, weeks=weeks, level=args.level
     )
+    violations = report.violations
     for violation in violations:
         sys.stdout.write(f"{violation}\n")
     summary = (
@@ -150,6 +118,7 @@ def lint_main(argv: list[str], *, principles_dir: Path) -> int:
         else "no violations"
     )
     sys.stderr.write(
-        f"coach lint: {len(workouts)} workouts, {weeks} weeks, principle {rules.name}: {summary}\n"
+        f"coach lint: {len(workouts)} workouts, {weeks} weeks, "
+        f"principle {report.principle}: {summary}\n"
     )
     return 1 if violations else 0

@@ -96,6 +96,11 @@ class Workout(_Strict):
     week: int = Field(ge=1, le=52)
     day: int = Field(ge=1, le=7)
     date: dt.date | None = None
+    original_date: dt.date | None = Field(
+        default=None,
+        description="Set when an edit moved the workout: the date it was first planned on, "
+        "so planned and done stay comparable.",
+    )
     title: str = Field(min_length=1, max_length=200)
     phase: Phase
     type: WorkoutType

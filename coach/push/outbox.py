@@ -699,6 +699,21 @@ def item_states(session: Session, job_id: str) -> list[tuple[PushJobItemRow, Ite
     return out
 
 
+def jobs_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int]]:
+    """`job_counts` of several jobs in one query (jobs without rows are absent)."""
+    if not job_ids:
+        return {}
+    rows = session.exec(
+        select(PlannedWorkoutRow.push_job_id, PlannedWorkoutRow.status, func.count())
+        .where(col(PlannedWorkoutRow.push_job_id).in_(job_ids))
+        .group_by(col(PlannedWorkoutRow.push_job_id), col(PlannedWorkoutRow.status))
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for job_id, status, count in rows:
+        counts.setdefault(job_id or "", {})[status] = count
+    return counts
+
+
 def settle_job(session: Session, job_id: str) -> None:
     """Mark a job finished once none of its rows (an assignment's job: none of its items)
     is waiting any more."""

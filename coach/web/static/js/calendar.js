@@ -104,6 +104,7 @@ export function renderCalendar(container, { onOpen, onMove, onAdd, editable }) {
         "section",
         { class: `week phase-${info.phase || "none"}`, "aria-label": title, "data-week": week },
         h("h3", { class: "week-title", text: title }),
+        ...(warnings.get(`${week}-`) || []).map((text) => h("p", { class: "warning week-warning", text })),
         h("ol", { class: "days" }, ...days),
         h(
           "dl",

@@ -7,7 +7,7 @@ import { closeDetail, openDetail } from "./detail.js";
 import { edits, wireEdits } from "./edits.js";
 import { loadPushAthletes, resetPush, wirePush } from "./push.js";
 import { follow } from "./sse.js";
-import { adopt, plan, putWorkout, reset } from "./state.js";
+import { adopt, plan, putWorkout, reset, warningsByDay } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const PLAN_KEY = "coach.plan";
@@ -90,9 +90,9 @@ async function loadPrinciples() {
   );
 }
 
-async function sideList(path) {
+async function sideList(path, all = true) {
   try {
-    return await listAll(path);
+    return all ? await listAll(path) : (await api("GET", path)).data.items;
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null;
     throw err;
@@ -106,7 +106,10 @@ export async function loadAthletes() {
     ...(athletes === null
       ? [h("li", { class: "meta", text: "Listing athletes needs a newer service." })]
       : athletes.length
-        ? athletes.map((a) => h("li", { text: `${a.name} (${a.timezone})` }))
+        ? athletes.map((a) =>
+            h("li", {
+              text: `${a.name} (${a.timezone}) · ${a.connections.map((c) => c.provider).join(", ") || "no connection"}`,
+            }))
         : [h("li", { class: "meta", text: "No athletes yet." })]),
   );
   $("plan-athlete").replaceChildren(
@@ -117,7 +120,7 @@ export async function loadAthletes() {
 }
 
 export async function loadPlans() {
-  const plans = await sideList("/v1/coach/plans?limit=20");
+  const plans = await sideList("/v1/coach/plans?limit=20", false);
   $("plans").replaceChildren(
     ...(plans === null
       ? [h("li", { class: "meta", text: "Listing plans needs a newer service." })]
@@ -126,7 +129,8 @@ export async function loadPlans() {
             h("li", {},
               h("a", {
                 href: `?plan=${p.plan_id}`,
-                text: `${p.title || `${(p.request && p.request.weeks) || p.weeks || "?"} weeks`} · ${p.status}`,
+                text: `${p.weeks} weeks ${p.sport}${p.start_date ? ` from ${p.start_date}` : ""} · ${p.status}`,
+                "aria-current": p.plan_id === plan.id ? "page" : false,
                 onclick: (e) => {
                   e.preventDefault();
                   openPlan(p.plan_id).catch(failed);
@@ -232,7 +236,7 @@ export function renderNow() {
     onMove: (fw, fd, tw, td) => edits.move(fw, fd, tw, td).catch(failed),
     onAdd: (week, day) => edits.openAdd(week, day),
   });
-  const general = [...plan.warnings, ...plan.report].filter((w) => typeof w === "string" && !/\bweek \d+,? day \d+/i.test(w));
+  const general = warningsByDay().get("") || [];
   $("warnings").replaceChildren(...general.map((t) => h("li", { class: "warning", text: t })));
   $("cancel").hidden = plan.status !== "generating";
   for (const id of ["shift", "copy-week", "revisions-toggle"]) $(id).disabled = !editable;

@@ -42,7 +42,7 @@ export function adopt(view, etag) {
   plan.workouts = view.content.slice();
   plan.weeklyInfo = view.weekly_info || {};
   plan.warnings = view.warnings || [];
-  plan.report = view.report || [];
+  plan.report = (view.report && view.report.violations) || [];
 }
 
 export function putWorkout(workout) {
@@ -61,7 +61,8 @@ export function warningsByDay() {
   const add = (key, text) => byDay.set(key, [...(byDay.get(key) || []), text]);
   for (const item of [...plan.warnings, ...plan.report]) {
     if (item && typeof item === "object") {
-      const text = item.message || item.rule || JSON.stringify(item);
+      // A coaching report's violation: {week, day, rule, message}; week or day may be null.
+      const text = `${item.rule}: ${item.message}`;
       add(item.week && item.day ? `${item.week}-${item.day}` : item.week ? `${item.week}-` : "", text);
       continue;
     }
