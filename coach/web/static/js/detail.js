@@ -47,7 +47,7 @@ function renderSteps(workout, editable) {
   );
 }
 
-export function openDetail(workout, { editable }) {
+export function openDetail(workout, { editable, regenerate = false }) {
   current = structuredClone(workout);
   const form = document.getElementById("detail-form");
   document.getElementById("detail-title").textContent = workout.title;
@@ -67,6 +67,7 @@ export function openDetail(workout, { editable }) {
   for (const id of ["detail-save", "detail-delete", "detail-regenerate", "detail-move"]) {
     document.getElementById(id).hidden = !editable;
   }
+  document.getElementById("detail-regenerate").hidden = !(editable && regenerate);
   renderSteps(workout, editable);
   const warnings = warningsByDay().get(`${workout.week}-${workout.day}`) || [];
   document.getElementById("detail-warnings").replaceChildren(...warnings.map((t) => h("li", { text: t })));

@@ -32,6 +32,7 @@ async function write(method, path, body, what, { keepRedo = false } = {}) {
 
 export const edits = {
   available: false,
+  regenerate: false,
 
   async move(fromWeek, fromDay, week, day) {
     await write("PATCH", `/workouts/${fromWeek}/${fromDay}`, { week, day }, `Moved to week ${week} day ${day}`);
@@ -204,6 +205,7 @@ async function probe() {
     const response = await fetch("/openapi.json");
     const doc = await response.json();
     edits.available = Boolean(doc.paths["/v1/coach/plans/{plan_id}/workouts/{week}/{day}"]);
+    edits.regenerate = Boolean(doc.paths["/v1/coach/plans/{plan_id}/weeks/{week}/regenerate"]);
   } catch {
     edits.available = false;
   }

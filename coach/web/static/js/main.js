@@ -17,7 +17,14 @@ export const ui = { athletes: [], me: null, aborter: null };
 
 // ---------- messages ----------
 
+// The message shows in the open dialog when there is one (a modal hides the page), else at
+// the top of the page; a conflict closes the dialogs: the plan must be reloaded first.
 export function notify(text, { reload = false } = {}) {
+  const notice = $("notice");
+  if (reload) for (const open of document.querySelectorAll("dialog[open]")) open.close();
+  const dialog = document.querySelector("dialog[open]");
+  if (dialog) dialog.querySelector("form").prepend(notice);
+  else if (notice.parentElement !== document.body) $("status").before(notice);
   $("notice-text").textContent = text;
   $("notice-reload").hidden = !reload;
   $("notice").hidden = false;
@@ -232,7 +239,7 @@ export function renderNow() {
   drawChart($("chart"), plan.workouts, plan.weeks, phases);
   renderCalendar($("calendar"), {
     editable,
-    onOpen: (w) => openDetail(w, { editable }),
+    onOpen: (w) => openDetail(w, { editable, regenerate: edits.regenerate }),
     onMove: (fw, fd, tw, td) => edits.move(fw, fd, tw, td).catch(failed),
     onAdd: (week, day) => edits.openAdd(week, day),
   });
@@ -364,6 +371,14 @@ function wire() {
   $("cancel").addEventListener("click", cancelPlan);
   $("new-plan").addEventListener("click", newPlan);
   $("detail-close").addEventListener("click", closeDetail);
+  for (const dialog of document.querySelectorAll("dialog")) {
+    dialog.addEventListener("close", () => {
+      if (dialog.contains($("notice"))) {
+        $("status").before($("notice"));
+        clearNotice();
+      }
+    });
+  }
   wireEdits();
   wirePush();
 }

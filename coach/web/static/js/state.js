@@ -55,20 +55,15 @@ export function workoutAt(week, day) {
   return plan.workouts.find((w) => w.week === week && w.day === day) || null;
 }
 
-// Warnings (the generation's and the coaching report's) by "week-day"; the rest under "".
+// The coaching report's violations by "week-day" ("week-" for a whole week); the
+// generation's warnings (about the draft's lines, as it was generated) and the report's
+// plan-wide violations under "".
 export function warningsByDay() {
   const byDay = new Map();
   const add = (key, text) => byDay.set(key, [...(byDay.get(key) || []), text]);
-  for (const item of [...plan.warnings, ...plan.report]) {
-    if (item && typeof item === "object") {
-      // A coaching report's violation: {week, day, rule, message}; week or day may be null.
-      const text = `${item.rule}: ${item.message}`;
-      add(item.week && item.day ? `${item.week}-${item.day}` : item.week ? `${item.week}-` : "", text);
-      continue;
-    }
-    const text = String(item);
-    const m = /\bweek (\d+),? day (\d+)/i.exec(text) || /\bW(\d+) ?D(\d+)\b/.exec(text);
-    add(m ? `${Number(m[1])}-${Number(m[2])}` : "", text);
+  for (const v of plan.report) {
+    add(v.week && v.day ? `${v.week}-${v.day}` : v.week ? `${v.week}-` : "", `${v.rule}: ${v.message}`);
   }
+  for (const text of plan.warnings) add("", String(text));
   return byDay;
 }
