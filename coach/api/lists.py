@@ -123,13 +123,7 @@ async def list_plans(call: Call[None, PlanListQuery]) -> Response:
             )
             statement = statement.where(col(PlanRow.id).in_(pushed))
         rows, cursor = keyset_page(
-            session,
-            statement,
-            created_at=col(PlanRow.created_at),
-            key=col(PlanRow.id),
-            key_of=lambda r: r.id,
-            query=query,
-            size=size,
+            session, statement, model=PlanRow, key="id", query=query, size=size
         )
         return PlanList(items=[_plan_summary(r) for r in rows], next_cursor=cursor)
 
@@ -143,13 +137,7 @@ async def list_athletes(call: Call[None, PageQuery]) -> Response:
     def load(session: Session) -> tuple[list[AthleteRow], list[ConnectionRow], str | None]:
         statement = select(AthleteRow).where(col(AthleteRow.organization_id) == organization_id)
         rows, cursor = keyset_page(
-            session,
-            statement,
-            created_at=col(AthleteRow.created_at),
-            key=col(AthleteRow.user_id),
-            key_of=lambda r: r.user_id,
-            query=query,
-            size=size,
+            session, statement, model=AthleteRow, key="user_id", query=query, size=size
         )
         connections = session.exec(
             select(ConnectionRow)
@@ -187,13 +175,7 @@ async def list_push_jobs(call: Call[None, PushJobListQuery]) -> Response:
         if query.status is not None:
             statement = statement.where(col(PushJobRow.status) == query.status)
         rows, cursor = keyset_page(
-            session,
-            statement,
-            created_at=col(PushJobRow.created_at),
-            key=col(PushJobRow.id),
-            key_of=lambda r: r.id,
-            query=query,
-            size=size,
+            session, statement, model=PushJobRow, key="id", query=query, size=size
         )
         counts = jobs_counts(session, [r.id for r in rows])
         items = [job_view(session, r, counts.get(r.id, {})) for r in rows]

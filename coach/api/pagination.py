@@ -11,12 +11,12 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, or_
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel.sql.expression import SelectOfScalar
 
 from coach.errors import BadRequest
@@ -42,12 +42,11 @@ class PageQuery(BaseModel):
     )
 
 
-class _Keyed(Protocol):
-    @property
-    def created_at(self) -> dt.datetime: ...
+class _Created(Protocol):
+    created_at: dt.datetime
 
 
-Row = TypeVar("Row", bound=_Keyed)
+Row = TypeVar("Row", bound=_Created)
 
 
 def page_size(query: PageQuery, settings: Settings) -> int:
@@ -74,21 +73,25 @@ def keyset_page(
     session: Session,
     statement: SelectOfScalar[Row],
     *,
-    created_at: Any,
-    key: Any,
-    key_of: Callable[[Row], str],
+    model: type[Row],
+    key: str,
     query: PageQuery,
     size: int,
 ) -> tuple[Sequence[Row], str | None]:
-    """One page of `statement`'s rows, newest first by (`created_at`, `key`) columns, and
-    the cursor of the next page (None on the last). `key_of(row)` is the row's key."""
+    """One page of `statement`'s rows of `model`, newest first by (created_at, `key`),
+    and the cursor of the next page (None on the last)."""
+    created_column, key_column = col(model.created_at), col(getattr(model, key))
     if query.cursor is not None:
         after_created, after_key = _decode(query.cursor)
         statement = statement.where(
-            or_(created_at < after_created, and_(created_at == after_created, key < after_key))
+            or_(
+                created_column < after_created,
+                and_(created_column == after_created, key_column < after_key),
+            )
         )
-    rows = session.exec(statement.order_by(created_at.desc(), key.desc()).limit(size + 1)).all()
+    statement = statement.order_by(created_column.desc(), key_column.desc()).limit(size + 1)
+    rows = session.exec(statement).all()
     if len(rows) <= size:
         return rows, None
     last = rows[size - 1]
-    return rows[:size], _encode(last.created_at, key_of(last))
+    return rows[:size], _encode(last.created_at, str(getattr(last, key)))

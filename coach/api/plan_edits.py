@@ -24,12 +24,13 @@ from coach.api.preconditions import if_match_revision
 from coach.api.responses import model_response
 from coach.api.validation import path_int
 from coach.db.tables import Member, PlanRevisionRow, PlanRow
-from coach.errors import Conflict, NotFound, PreconditionFailed
+from coach.errors import NotFound
 from coach.plans import edits
 from coach.plans.edits import Change, Edit, PlanContent, WorkoutCreate, WorkoutPatch
 from coach.plans.models import WeekInfo, Workout
 from coach.plans.report import plan_weeks
 from coach.plans.revisions import (
+    check_editable,
     get_revision,
     list_revisions,
     load_weekly_info,
@@ -103,14 +104,8 @@ async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Respo
     services = call.services
     row = await load_plan(call.request, call.caller)
     expected = if_match_revision(call.request)
-    if row.status != "complete":
-        raise Conflict(f"plan {row.id} is {row.status}; only a complete plan can be edited")
-    if row.revision != expected:
-        raise PreconditionFailed(
-            f"plan {row.id} is at revision {row.revision}, not {expected}; "
-            "read it again and apply the change to the current revision",
-            [{"field": "If-Match", "message": f"current revision is {row.revision}"}],
-        )
+    # Checked before the edit is made, so a stale edit is a 412 whatever its body says.
+    check_editable(row, expected)
     edit = make(row)
     plan_id, member_id = uuid.UUID(row.id), call.caller.member_id
 

@@ -71,10 +71,7 @@ def save_revision(
     current = session.get(PlanRow, str(plan_id))
     if current is None:
         raise NotFound(f"plan {plan_id} not found")
-    if current.status != "complete":
-        raise Conflict(f"plan {plan_id} is {current.status}; only a complete plan can be edited")
-    if current.revision != expected_revision:
-        raise _stale(plan_id, expected_revision, current.revision)
+    check_editable(current, expected_revision)
     content = dump_workouts(workouts)
     weeks = dump_weekly_info(weekly_info)
     saved = cast(
@@ -111,6 +108,15 @@ def save_revision(
     row = session.get(PlanRow, str(plan_id))
     assert row is not None
     return row
+
+
+def check_editable(row: PlanRow, expected_revision: int) -> None:
+    """Conflict unless the plan is complete, PreconditionFailed unless it is still at
+    `expected_revision` (an edit made on an older revision would undo the newer ones)."""
+    if row.status != "complete":
+        raise Conflict(f"plan {row.id} is {row.status}; only a complete plan can be edited")
+    if row.revision != expected_revision:
+        raise _stale(uuid.UUID(row.id), expected_revision, row.revision)
 
 
 def _stale(plan_id: uuid.UUID, expected: int, current: int | None) -> PreconditionFailed:

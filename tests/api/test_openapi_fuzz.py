@@ -73,7 +73,8 @@ def _seed(live: LiveServer, tenant: Tenant) -> dict[str, object]:
             "start_date": "2026-12-07",
             "refined_draft": DRAFT,
         }
-        plan_id = http.post("/v1/coach/generate-plan", json=plan).json()["plan_id"]
+        generated = http.post("/v1/coach/generate-plan", json=plan).json()
+        plan_id, workout = generated["plan_id"], generated["content"][0]
         job_id = http.post(f"/v1/coach/plans/{plan_id}/push", json={"user_id": user_id}).json()[
             "job_id"
         ]
@@ -92,6 +93,10 @@ def _seed(live: LiveServer, tenant: Tenant) -> dict[str, object]:
         "path.workout_id": first["workout_id"],
         "path.provider_workout_id": first["provider_workout_id"],
         "path.organization_id": tenant.organization_id,
+        # A plan's workout and revision, for the editor's operations.
+        "path.week": workout["week"],
+        "path.day": workout["day"],
+        "path.revision": 1,
     }
 
 

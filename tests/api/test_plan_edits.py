@@ -6,17 +6,15 @@ report; revisions listed, read and restored; two editors racing, one winner."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx2
 import pytest
 
-from coach.plans.store import start_plan
 from coach.settings import Settings
 from tests.support.live import LiveServer, live_server
-from tests.support.plans import body
+from tests.support.plans import body, generating_plan
 from tests.support.tenants import Tenant, make_tenant
 
 DRAFT = (
@@ -302,20 +300,7 @@ def test_revisions_are_read_and_restored(editor: tuple[httpx2.Client, dict[str, 
 
 def test_a_plan_still_generating_is_409(server: LiveServer, tenant: Tenant) -> None:
     with server.client(tenant.coach_key) as http:
-        me = http.get("/v1/me").json()
-        plan_id = uuid.uuid4()
-        server.db.call(
-            lambda s: start_plan(
-                s,
-                plan_id=plan_id,
-                organization_id=tenant.organization_id,
-                member_id=me["member_id"],
-                engine="builtin",
-                request=body(tenant, weeks=2),
-                training_principle="pyramidal",
-                runner_id="another-process",
-            )
-        )
+        plan_id = generating_plan(server.db, http, tenant)
         path = f"/v1/coach/plans/{plan_id}"
         busy = http.patch(f"{path}/workouts/1/1", json={"title": "x"}, headers={"If-Match": '"0"'})
         assert http.get(path).json()["report"] is None
