@@ -28,6 +28,7 @@ from coach.api import (
     planned_workouts,
     principles,
     push_jobs,
+    regenerate,
     stream_tokens,
     streams,
     workouts,
@@ -72,6 +73,7 @@ def all_endpoints() -> list[AnyEndpoint]:
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
         *assignments.ENDPOINTS,
+        *regenerate.ENDPOINTS,
         *oauth.ENDPOINTS,
         *keys.ENDPOINTS,
     ]

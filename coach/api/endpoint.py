@@ -70,6 +70,8 @@ class Endpoint(Generic[B, Q]):
     summary: str
     tag: str
     body: type[B] | None = None
+    # False: a request without a body gets the body model's defaults.
+    body_required: bool = True
     query: type[Q] | None = None
     response: type[BaseModel] | None = None
     status: int = 200

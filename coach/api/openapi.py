@@ -119,7 +119,7 @@ def build_schema(endpoints: list[AnyEndpoint]) -> dict[str, Any]:
             operation["parameters"] = params
         if e.body is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": e.body_required,
                 "content": {"application/json": {"schema": _ref(e.body)}},
             }
         if e.stream_events:

@@ -36,6 +36,15 @@ async def _organization_named(endpoint: AnyEndpoint, call: Call[object, object])
     return named if named is not None else call.caller.organization_id
 
 
+async def _body(request: Request, endpoint: AnyEndpoint) -> object:
+    if endpoint.body is None:
+        return None
+    if not endpoint.body_required and request.headers.get("content-length", "0") == "0":
+        if "transfer-encoding" not in request.headers:
+            return endpoint.body()
+    return await read_body(request, endpoint.body)
+
+
 def guarded(endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
     """The endpoint's handler behind its access checks and its query and body parsing."""
 
@@ -49,7 +58,7 @@ def guarded(endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
                 member = await authenticate(request, terra_headers=endpoint.terra_headers)
             require_access(member, endpoint.access)
         query = read_query(request, endpoint.query) if endpoint.query is not None else None
-        body = await read_body(request, endpoint.body) if endpoint.body is not None else None
+        body = await _body(request, endpoint)
         call: Call[object, object] = Call(request, body, query, member)
         if endpoint.organization is not None:
             organization_id = await _organization_named(endpoint, call)

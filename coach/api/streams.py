@@ -59,7 +59,7 @@ def _numbered_after(
             yield seq, event
 
 
-async def _attached(
+async def attached(
     run: Run, shutdown: anyio.Event
 ) -> AsyncGenerator[tuple[int, StreamEvent], None]:
     """The run's stream for the client that started it: when that client goes away the
@@ -74,7 +74,7 @@ async def _attached(
             run.cancel(CANCELLED)  # no-op once the run has ended
 
 
-async def _new_run_stream(
+async def new_run_stream(
     call: Call[Any, Any], start: Callable[[], Awaitable[R]]
 ) -> tuple[R, Lease]:
     """Take one of the organization's streams, then start the run it shows (a refused
@@ -91,25 +91,25 @@ async def generate_draft_stream(call: Call[GenerationRequest, None]) -> Response
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
 
-    run, lease = await _new_run_stream(
+    run, lease = await new_run_stream(
         call, functools.partial(services.runner.start_draft, call.caller, ctx)
     )
-    return numbered_sse(call, _attached(run, services.shutdown), lease)
+    return numbered_sse(call, attached(run, services.shutdown), lease)
 
 
 async def generate_plan_stream(call: Call[PlanRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    run, lease = await _new_run_stream(
+    run, lease = await new_run_stream(
         call, functools.partial(services.runner.start_plan, call.caller, ctx)
     )
-    return numbered_sse(call, _attached(run, services.shutdown), lease)
+    return numbered_sse(call, attached(run, services.shutdown), lease)
 
 
 async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
     services = call.services
     ctx = await build_context(services, call.caller, call.body)
-    run, lease = await _new_run_stream(
+    run, lease = await new_run_stream(
         call, functools.partial(services.runner.start_plan, call.caller, ctx)
     )
 
@@ -117,7 +117,7 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
         # The batch stream's result is the synchronous body; followers of the plan id
         # still see the incremental events on the channel.
         seq = 0
-        async with aclosing(_attached(run, services.shutdown)) as live:
+        async with aclosing(attached(run, services.shutdown)) as live:
             async for _, event in live:
                 if event.event in ("workout", "weekly_info"):
                     continue

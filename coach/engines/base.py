@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -20,6 +21,7 @@ from coach.engines.events import (
     PlanWarning,
     WeekDone,
     WorkoutReady,
+    week_events,
 )
 from coach.errors import CoachError
 from coach.plans.models import Workout
@@ -40,6 +42,7 @@ __all__ = [
     "PlanTotal",
     "PlanWarning",
     "WeekDone",
+    "WeekRequest",
     "WorkoutReady",
 ]
 
@@ -64,6 +67,16 @@ DraftContext = GenerationContext[GenerationRequest]
 PlanContext = GenerationContext[PlanRequest]
 
 
+@dataclass(frozen=True)
+class WeekRequest:
+    """One week of a stored plan to write again, from the lines its draft has for it now
+    (the context's refined draft). The plan's other weeks stay as they are: `neighbours`,
+    the workouts of the weeks around it, are context for the engine, never rewritten."""
+
+    week: int
+    neighbours: list[Workout] = field(default_factory=list)
+
+
 class EngineError(CoachError):
     """Generation failed (LLM unreachable, invalid output after retries, ...)."""
 
@@ -86,6 +99,17 @@ class PlanEngine(ABC):
     def plan(self, ctx: PlanContext) -> AsyncGenerator[PlanEvent, None]:
         """Yield PlanTotal first, then workouts in plan order, each week's WeekDone after its
         last workout, and warnings whenever they arise."""
+
+    async def week(self, ctx: PlanContext, request: WeekRequest) -> AsyncGenerator[PlanEvent, None]:
+        """Yield PlanTotal (the week's workouts) first, then that week's workouts in day
+        order, its WeekDone, and warnings. By default the whole plan is written and the
+        week kept; engines that can write one week alone override this."""
+        events: list[PlanEvent] = []
+        async with aclosing(self.plan(ctx)) as stream:
+            async for event in stream:
+                events.append(event)
+        for event in week_events(events, request.week):
+            yield event
 
     async def check_plan_request(self, ctx: PlanContext) -> None:
         """Raise a BadRequest when `ctx` cannot give a plan, before a plan run starts

@@ -59,6 +59,20 @@ DraftEvent = DraftProgress | DraftText
 PlanEvent = WorkoutReady | WeekDone | PlanWarning | PlanTotal
 
 
+def week_events(events: list[PlanEvent], week: int) -> list[PlanEvent]:
+    """A whole plan's events narrowed to one week's: its total first, its workouts, its
+    WeekDone, and the warnings."""
+    kept: list[PlanEvent] = [
+        e
+        for e in events
+        if isinstance(e, PlanWarning)
+        or (isinstance(e, WorkoutReady) and e.workout.week == week)
+        or (isinstance(e, WeekDone) and e.week == week)
+    ]
+    total = sum(isinstance(e, WorkoutReady) for e in kept)
+    return [PlanTotal(total), *kept]
+
+
 @dataclass
 class PlanAccumulator:
     """Adds an engine's plan events up to the plan they describe."""

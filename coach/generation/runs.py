@@ -24,11 +24,21 @@ from anyio.abc import TaskGroup
 from coach.accounts import Caller
 from coach.db.database import Database
 from coach.db.liveness import beat, fail_stale
-from coach.engines.base import DraftContext, EngineError, PlanContext, PlanEngine
+from coach.engines.base import (
+    DraftContext,
+    EngineError,
+    PlanContext,
+    PlanEngine,
+    WeekRequest,
+    WorkoutReady,
+)
 from coach.engines.events import DraftProgress
+from coach.errors import CoachError
 from coach.plans.draft_store import fail_draft, finish_draft, start_draft
 from coach.plans.requests import DraftResponse, PlanResponse, echo
+from coach.plans.revisions import save_revision
 from coach.plans.store import cancel_requested, fail_plan, finish_plan, start_plan
+from coach.plans.week_plan import WeekPlan
 from coach.quotas import Lease, Quotas
 from coach.streaming.broker import Broker, Channel
 from coach.streaming.events import DONE, Progress, StreamEvent, error_events
@@ -216,6 +226,79 @@ class PlanRun(Run):
         await self.db.run(lambda s: fail_plan(s, plan_id=self.id, error=reason))
 
 
+class WeekRun(Run):
+    """One week of a stored plan written again, then saved as the plan's next revision
+    with only that week replaced; a failure saves nothing (the plan stays as it was)."""
+
+    def __init__(
+        self,
+        run_id: uuid.UUID,
+        channel: Channel,
+        engine: PlanEngine,
+        ctx: PlanContext,
+        db: Database,
+        *,
+        plan: WeekPlan,
+    ) -> None:
+        super().__init__(run_id, channel)
+        self.engine = engine
+        self.ctx = ctx
+        self.db = db
+        self.plan = plan
+        # The stream is the plan's: its events carry the plan's id.
+        self.translator = PlanStreamTranslator(plan.plan_id, incremental=True)
+
+    async def _generate(self) -> None:
+        plan, week = self.plan, self.plan.week
+        request = WeekRequest(week, plan.neighbours())
+        async with aclosing(self.engine.week(self.ctx, request)) as stream:
+            async for engine_event in stream:
+                if isinstance(engine_event, WorkoutReady) and engine_event.workout.week != week:
+                    raise EngineError(
+                        f"week {week}: the engine wrote week {engine_event.workout.week}"
+                    )
+                for event in self.translator.on_event(engine_event):
+                    await self.channel.publish(event)
+        written = self.translator.plan
+        workouts, weekly_info = plan.with_week(written.workouts, written.weekly_info.get(week))
+        try:
+            row = await self.db.run(
+                lambda s: save_revision(
+                    s,
+                    plan_id=plan.plan_id,
+                    expected_revision=plan.revision,
+                    member_id=plan.member_id,
+                    summary=f"regenerated week {week}",
+                    changes=[
+                        {
+                            "op": "regenerate_week",
+                            "week": week,
+                            "workouts": len(written.workouts),
+                            "engine": self.engine.name,
+                        }
+                    ],
+                    workouts=workouts,
+                    weekly_info=weekly_info,
+                )
+            )
+        except CoachError as exc:  # another editor saved first, ...: nothing is saved
+            raise EngineError(f"week {week} was not saved: {exc.message}") from exc
+        await self.channel.publish(self.translator.result())
+        await self.channel.publish(
+            StreamEvent.of(
+                "progress",
+                Progress(
+                    status="saved",
+                    message=f"week {week} saved as revision {row.revision}",
+                    progress=100,
+                    count=len(written.workouts),
+                    total=len(written.workouts),
+                ),
+            )
+        )
+        await self.channel.publish(DONE)
+
+
 class Runner:
     """Starts runs in the service's task group, so a run outlives the request that began
     it until it ends or is cancelled; the broker keeps its channel for followers."""
@@ -318,6 +401,16 @@ class Runner:
             raise
         run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
         self._start(run, lease, f"plan-{plan_id}")
+        return run
+
+    async def start_week(self, caller: Caller, ctx: PlanContext, plan: WeekPlan) -> WeekRun:
+        """Start writing one week of a stored plan again; 400 for a draft with nothing to
+        plan, 429 when the organization runs its limit of generations."""
+        await self.engine.check_plan_request(ctx)
+        lease = self.quotas.take(ctx.request.organization_id, "generations")
+        run_id = uuid.uuid4()
+        run = WeekRun(run_id, self.broker.open(run_id), self.engine, ctx, self.db, plan=plan)
+        self._start(run, lease, f"plan-{plan.plan_id}-week-{plan.week}")
         return run
 
     def _start(self, run: Run, lease: Lease, name: str) -> None:

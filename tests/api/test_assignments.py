@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2
@@ -213,3 +214,55 @@ def test_assignments_of_another_tenants_plan_are_not_found(server: LiveServer) -
         assert http.get(path).json() == {"items": [], "next_cursor": None}
         bad = http.post(path, json={"user_id": user, "start_date": "2027-13-01"})
         assert bad.status_code == 400 and "start_date" in bad.text
+
+
+def test_a_failed_workout_is_retried_by_the_next_push(database_url: str) -> None:
+    with emulators() as emu, service(database_url, emu) as live:
+        terra, _, _, _ = emu
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            plan = dated_plan(http, tenant, weeks=1)
+            user, _ = athlete_with(http, connection_body("terra"))
+            # Terra refuses one workout's template once: that workout fails for good.
+            terra.faults.add(
+                "status",
+                method="POST",
+                path="/v2/workouts",
+                status=400,
+                body_contains=plan["content"][0]["title"],
+            )
+            first = _assign(http, plan["plan_id"], user, START).json()["jobs"][0]
+            failed = wait_for_job(http, first["job_id"])
+            again = _assign(http, plan["plan_id"], user, START).json()["jobs"][0]
+            done = wait_for_job(http, again["job_id"])
+    assert failed["status"] == "failed" and failed["failed"] == 1, failed
+    [refused] = [i for i in failed["items"] if i["state"] == "failed"]
+    assert refused["last_error"] and "provider_rejected" in refused["last_error"]
+    assert done["status"] == "complete", done
+    assert done["actions"]["retried"] == 1 and done["actions"]["created"] == 0
+    assert done["actions"]["unchanged"] == len(plan["content"]) - 1
+    assert _terra_holds(terra) == _on(START, plan["content"])
+
+
+def test_two_editors_assigning_at_once_push_one_copy(database_url: str) -> None:
+    with emulators() as emu, service(database_url, emu) as live:
+        _, _, shape, _ = emu
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            plan = dated_plan(http, tenant, weeks=2)
+            user, _ = athlete_with(http, connection_body("shape"))
+
+            def post() -> httpx2.Response:
+                with live.client(tenant.coach_key) as own:
+                    return _assign(own, plan["plan_id"], user, START)
+
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(lambda _: post(), range(2)))
+            jobs = [a.json()["jobs"][0] for a in answers]
+            settled = [wait_for_job(http, j["job_id"]) for j in jobs]
+            listed = http.get(f"/v1/coach/plans/{plan['plan_id']}/assignments").json()
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert sorted(j["actions"]["created"] for j in settled) == [0, len(plan["content"])]
+    assert all(j["status"] == "complete" for j in settled)
+    assert _shape_holds(shape) == _on(START, plan["content"])
+    assert len(listed["items"]) == 1

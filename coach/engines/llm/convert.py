@@ -74,6 +74,9 @@ class WeekSpec:
     athlete: AthleteThresholds | None
     rules: PrincipleRules | None
     build_line: LineBuilder | None = None
+    # A week written again: the plan's weeks around it, one line per workout, shown to
+    # the LLM as context only.
+    context: tuple[str, ...] = ()
 
     def date_of(self, day: int) -> dt.date | None:
         if self.start_date is None:

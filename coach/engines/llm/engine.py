@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from coach.engines.base import (
     PlanEvent,
     PlanTotal,
     PlanWarning,
+    WeekRequest,
 )
 from coach.engines.builtin.draft import draft_pieces, generate
 from coach.engines.builtin.lines import LineBuilder
@@ -261,6 +262,34 @@ class LLMEngine(PlanEngine):
         for warning in draft.warnings:
             yield PlanWarning(warning)
         specs = self._specs(ctx, draft, builder)
+        async with aclosing(self._write(ctx, specs)) as events:
+            async for event in events:
+                yield event
+
+    async def week(self, ctx: PlanContext, request: WeekRequest) -> AsyncGenerator[PlanEvent, None]:
+        """One week written again from its draft lines, alone: the weeks around it go into
+        the prompt as context (and into the cross-week rule checks), never rewritten."""
+        try:
+            draft = await self._read(ctx)
+        except BadRequest as exc:
+            raise as_engine_error(exc) from None
+        builder = await self.offload.run(
+            "planning the week", _line_builder, ctx, self.settings.principles_dir
+        )
+        [spec] = [s for s in self._specs(ctx, draft, builder) if s.week == request.week]
+        spec = replace(spec, context=tuple(context_line(w) for w in request.neighbours))
+        yield PlanTotal(len(spec.draft.lines))
+        for warning in draft.warnings:
+            yield PlanWarning(warning)
+        before = [w for w in request.neighbours if w.week < request.week]
+        async with aclosing(self._write(ctx, [spec], before)) as events:
+            async for event in events:
+                yield event
+
+    async def _write(
+        self, ctx: PlanContext, specs: list[WeekSpec], before: list[Workout] | None = None
+    ) -> AsyncGenerator[PlanEvent, None]:
+        """The weeks of `specs` written concurrently, their events in plan order."""
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
 
         async def write(spec: WeekSpec, report: Report) -> None:
@@ -280,9 +309,17 @@ class LLMEngine(PlanEngine):
         # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
         # their HTTP streams before aclose() returns.
         async with run_weeks(weeks, write, self.settings.llm_concurrency) as messages:
-            async with aclosing(in_plan_order(specs, messages)) as events:
+            async with aclosing(in_plan_order(specs, messages, before or [])) as events:
                 async for event in events:
                     yield event
+
+
+def context_line(workout: Workout) -> str:
+    """A workout as the prompt shows a neighbouring week's: day, type, title, volume."""
+    return (
+        f"W{workout.week} D{workout.day} {workout.type}: {workout.title}, "
+        f"{round(workout.duration / 60)} min, {workout.distance / 1000:.1f} km"
+    )
 
 
 def _rules(ctx: DraftContext, settings: Settings) -> PrincipleRules | None:

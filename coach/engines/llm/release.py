@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
 from anyio import EndOfStream
 from anyio.streams.memory import MemoryObjectReceiveStream
@@ -22,14 +22,18 @@ from coach.plans.models import WeekInfo, Workout
 
 
 async def in_plan_order(
-    specs: list[WeekSpec], messages: MemoryObjectReceiveStream[WeekMessage]
+    specs: list[WeekSpec],
+    messages: MemoryObjectReceiveStream[WeekMessage],
+    before: Sequence[Workout] = (),
 ) -> AsyncGenerator[PlanEvent, None]:
     """The plan's events from the weeks' messages; the first failing week fails the plan.
 
-    Weeks without draft lines have no writer and only get their WeekDone.
+    Weeks without draft lines have no writer and only get their WeekDone. `before`: the
+    plan's workouts ahead of the first spec (a week written again), for the rules that
+    look across weeks.
     """
     buffers: dict[int, deque[WeekMessage]] = defaultdict(deque)
-    plan: list[Workout] = []
+    plan: list[Workout] = list(before)
     for spec in specs:
         released: list[Workout] = []
         while spec.draft.lines:

@@ -67,6 +67,7 @@ class WeekWriter:
             phase=spec.phase,
             focus=spec.focus,
             lines=[line.text for line in spec.draft.lines],
+            context=list(spec.context),
         )
         self.base: list[Message] = [
             {"role": "system", "content": system},
