@@ -45,7 +45,7 @@ def _generate(page: Page, *, athlete: str | None = None) -> None:
     fill_plan_form(page, weeks=2, start_date=START)
     if athlete:
         page.locator("#plan-form").get_by_label("Athlete").select_option(label=athlete)
-    page.get_by_label("Draft").fill(DRAFT)
+    page.get_by_label("Draft:").fill(DRAFT)
     page.get_by_role("button", name="Generate the plan").click()
     wait_for_plan(page, 6)
 
@@ -164,3 +164,30 @@ def test_two_tabs_on_one_plan_the_second_is_told_it_changed_elsewhere(
         _revision(second, 2)
         expect(second.locator(day(second, 1, 2))).to_contain_text("Easy run")
         expect(second.get_by_role("alert")).to_be_hidden()
+
+
+def test_a_week_is_regenerated_from_the_lines_the_coach_writes(
+    new_page: Callable[..., Page], shots: Shots, tmp_path: Any
+) -> None:
+    url = f"sqlite:///{tmp_path / 'editor.db'}"
+    with service(url) as live:
+        tenant = make_tenant(live.db)
+        page = new_page()
+        sign_in(page, live.base_url, tenant.coach_key)
+        _generate(page)
+        week1 = page.locator('section.week[data-week="1"] .days').inner_text()
+        page.locator(day(page, 2, 4)).locator(".workout").click()
+        page.get_by_role("dialog").get_by_role("button", name="Regenerate this week").click()
+        regen = page.get_by_role("dialog")
+        lines = regen.get_by_label("The week's draft lines")
+        expect(lines).to_have_value(re.compile(r"^W2 D2 .*\nW2 D4 .*\nW2 D7 ", re.S))
+        lines.fill("W2 D3 Hill repeats 6x1 min @ Z5, 45 min\nW2 D6 Long run, 95 min")
+        shots.take(page, "new-lines", full_page=False)
+        regen.get_by_role("button", name="Regenerate").click()
+        _revision(page, 2)
+        shots.take(page, "regenerated")
+        week2 = page.locator('section.week[data-week="2"] .workout')
+        expect(week2).to_have_count(2)
+        expect(page.locator(day(page, 2, 3))).to_contain_text("Hill")
+        expect(page.locator(day(page, 2, 6))).to_contain_text("Long run")
+        assert page.locator('section.week[data-week="1"] .days').inner_text() == week1

@@ -31,7 +31,7 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
         shots.take(page, "signed-in")
         fill_plan_form(page, weeks=3, start_date=START, instructions="4 days per week")
         page.get_by_role("button", name="Write the draft").click()
-        draft = page.get_by_label("Draft")
+        draft = page.get_by_label("Draft:")
         expect(draft).to_have_value(re.compile(r"W3 D\d"), timeout=30_000)
         expect(draft).to_be_editable()
         shots.take(page, "draft-written")
@@ -64,7 +64,7 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
 
 def _generate_from_draft(page: Page, weeks: int) -> None:
     fill_plan_form(page, weeks=weeks, start_date=START)
-    page.get_by_label("Draft").fill(draft_text(weeks))
+    page.get_by_label("Draft:").fill(draft_text(weeks))
     page.get_by_role("button", name="Generate the plan").click()
 
 

@@ -111,34 +111,55 @@ async function copyWeek(event) {
   await write("POST", `/weeks/${week}/copy`, { to_week: toWeek }, `Week ${week} copied to week ${toWeek}`);
 }
 
-async function regenerateWeek() {
+let regenerating = 0;
+
+function openRegenerate() {
   const w = detailWorkout();
   closeDetail();
+  regenerating = w.week;
+  $("regen-title").textContent = `Regenerate week ${w.week}`;
+  const draft = $("draft").value.split("\n").filter((line) => line.startsWith(`W${w.week} `));
+  $("regen-form").elements.lines.value = draft.join("\n");
+  $("regen-dialog").showModal();
+}
+
+// The week is written again and streamed in: its old workouts leave the calendar when the
+// stream starts, the new ones arrive one by one; the plan is then one revision further.
+async function regenerateWeek(event) {
+  event.preventDefault();
+  const week = regenerating;
+  const lines = $("regen-form").elements.lines.value.trim();
+  $("regen-dialog").close();
   clearNotice();
   const before = plan.revision;
   let failure = null;
-  announce(`Regenerating week ${w.week}…`);
-  await follow(`${base()}/weeks/${w.week}/regenerate`, {
-    method: "POST",
-    body: {},
-    onEvent(name, payload) {
-      if (name === "workout") {
-        putWorkout(payload);
+  announce(`Regenerating week ${week}…`);
+  try {
+    await follow(`${base()}/weeks/${week}/regenerate`, {
+      method: "POST",
+      etag: plan.etag,
+      body: lines ? { lines } : undefined,
+      onEvent(name, payload) {
+        if (name === "progress" && payload.status === "started") {
+          plan.workouts = plan.workouts.filter((w) => w.week !== week);
+        } else if (name === "workout") putWorkout(payload);
+        else if (name === "error") failure = payload.error;
+        else return;
         renderNow();
-      } else if (name === "error") failure = payload.error;
-    },
-  }).catch((err) => {
-    failure = err;
-  });
-  const { data, etag } = await api("GET", base());
-  adopt(data, etag);
-  renderNow();
-  if (failure) throw failure instanceof Error ? failure : new Error(failure);
+      },
+    });
+  } finally {
+    const { data, etag } = await api("GET", base());
+    adopt(data, etag);
+    renderNow();
+  }
+  if (failure) throw new Error(failure);
   if (plan.revision !== before) {
     undoStack.push(before);
     redoStack.length = 0;
+    edits.refreshUndo();
   }
-  announce(`Week ${w.week} regenerated: revision ${plan.revision}.`);
+  announce(`Week ${week} regenerated: revision ${plan.revision}.`);
 }
 
 async function addWorkout(event) {
@@ -216,7 +237,9 @@ export function wireEdits() {
   const safe = (fn) => (...args) => Promise.resolve(fn(...args)).catch(failed);
   $("detail-save").addEventListener("click", safe(saveDetail));
   $("detail-delete").addEventListener("click", safe(deleteDetail));
-  $("detail-regenerate").addEventListener("click", safe(regenerateWeek));
+  $("detail-regenerate").addEventListener("click", openRegenerate);
+  $("regen-form").addEventListener("submit", safe(regenerateWeek));
+  $("regen-close").addEventListener("click", () => $("regen-dialog").close());
   $("detail-move-button").addEventListener("click", safe(moveDetail));
   $("copy-week").addEventListener("click", () => $("copy-dialog").showModal());
   $("copy-form").addEventListener("submit", safe(copyWeek));

@@ -23,8 +23,9 @@ function parse(block) {
   return data.length || event.event !== "message" ? event : null;
 }
 
-async function readOnce(path, { method, body, lastEventId, onEvent, signal }) {
+async function readOnce(path, { method, body, etag, lastEventId, onEvent, signal }) {
   const headers = authHeaders({ Accept: "text/event-stream" });
+  if (etag) headers["If-Match"] = etag;
   if (lastEventId) headers["Last-Event-ID"] = String(lastEventId);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
@@ -65,11 +66,11 @@ async function readOnce(path, { method, body, lastEventId, onEvent, signal }) {
 
 // Follow a stream to its `done`; a dropped connection (or the server's `reconnect`) is
 // picked up again from the last event id. POST streams are not resumed.
-export async function follow(path, { method = "GET", body, lastEventId = null, onEvent, signal }) {
+export async function follow(path, { method = "GET", body, etag, lastEventId = null, onEvent, signal }) {
   let last = lastEventId;
   for (let attempt = 0; ; attempt++) {
     try {
-      const outcome = await readOnce(path, { method, body, lastEventId: last, onEvent, signal });
+      const outcome = await readOnce(path, { method, body, etag, lastEventId: last, onEvent, signal });
       if (outcome.finished) return;
       last = outcome.last;
     } catch (err) {
