@@ -119,6 +119,13 @@ def test_a_coach_edits_the_plan_and_pushes_only_the_changes(
         shots.take(page, "revisions")
         page.get_by_role("button", name="Revisions").click()
 
+        # The connection's coercion preview: what Shape would change, before any push.
+        page.locator("#push-athlete").select_option(label="Ada")
+        expect(page.locator("#preview-list")).to_contain_text("shape would change")
+        expect(page.locator("#calendar .w-coerced").first).to_contain_text("shape: 1 change")
+        shots.take(page, "coercion-preview")
+        assert shape.activities == {}
+
         # Push, then a drag-and-drop, then push again: only the moved workout goes out.
         first = _push(page, "Ada")
         assert first.count("created") == 6

@@ -67,6 +67,16 @@ export function renderCalendar(container, { onOpen, onMove, onAdd, editable }) {
               .join(" · "),
           }),
         );
+        const changes = plan.preview && plan.preview.byDay.get(`${week}-${day}`);
+        if (changes && changes.length) {
+          card.append(
+            h("span", {
+              class: "w-coerced",
+              text: `${plan.preview.provider}: ${changes.length} change${changes.length > 1 ? "s" : ""}`,
+              title: changes.map((c) => `${c.field}: ${c.reason}`).join("\n"),
+            }),
+          );
+        }
         cell.append(card);
       } else if (editable) {
         cell.append(

@@ -69,7 +69,11 @@ export function openDetail(workout, { editable, regenerate = false }) {
   }
   document.getElementById("detail-regenerate").hidden = !(editable && regenerate);
   renderSteps(workout, editable);
-  const warnings = warningsByDay().get(`${workout.week}-${workout.day}`) || [];
+  const coerced = (plan.preview && plan.preview.byDay.get(`${workout.week}-${workout.day}`)) || [];
+  const warnings = [
+    ...(warningsByDay().get(`${workout.week}-${workout.day}`) || []),
+    ...coerced.map((c) => `${plan.preview.provider} would change ${c.field} (${JSON.stringify(c.original_value)} → ${JSON.stringify(c.coerced_value)}): ${c.reason}`),
+  ];
   document.getElementById("detail-warnings").replaceChildren(...warnings.map((t) => h("li", { text: t })));
   dialog().showModal();
   form.elements.title.focus();

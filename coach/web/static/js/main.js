@@ -5,7 +5,7 @@ import { h, renderCalendar } from "./calendar.js";
 import { drawChart } from "./chart.js";
 import { closeDetail, openDetail } from "./detail.js";
 import { edits, wireEdits } from "./edits.js";
-import { loadPushAthletes, resetPush, wirePush } from "./push.js";
+import { loadPreview, loadPushAthletes, resetPush, wirePush } from "./push.js";
 import { follow } from "./sse.js";
 import { adopt, plan, putWorkout, reset, warningsByDay } from "./state.js";
 
@@ -249,6 +249,10 @@ export function renderNow() {
   for (const id of ["shift", "copy-week", "revisions-toggle"]) $(id).disabled = !editable;
   edits.refreshUndo();
   $("push").hidden = plan.status !== "complete";
+  if (plan.preview && plan.preview.revision !== plan.revision) {
+    plan.preview.revision = plan.revision;
+    loadPreview().catch(failed);
+  }
 }
 
 function showProgress(value, text) {
@@ -276,6 +280,7 @@ export async function openPlan(id) {
     showProgress(null);
     renderNow();
     if (data.status === "failed") notify(`The plan failed: ${data.error}`);
+    loadPlans().catch(() => {});
     return;
   }
   await followPlan(id);

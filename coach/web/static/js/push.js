@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { h } from "./calendar.js";
-import { announce, clearNotice, failed, ui } from "./main.js";
+import { announce, clearNotice, failed, renderNow, ui } from "./main.js";
 import { follow } from "./sse.js";
 import { plan } from "./state.js";
 
@@ -29,6 +29,10 @@ export function resetPush() {
   $("push-start").value = plan.startDate || "";
   $("push-progress-line").hidden = true;
   $("push-items").replaceChildren();
+  $("push-jobs").replaceChildren();
+  $("preview-list").replaceChildren();
+  $("push-athlete").value = "";
+  $("push-connection").replaceChildren();
 }
 
 async function loadConnections() {
@@ -42,6 +46,42 @@ async function loadConnections() {
     ...data.connections.map((c) => h("option", { value: c.connection_id, text: `${c.provider} #${c.connection_id}` })),
   );
   if (data.connections.length === 1) select.value = String(data.connections[0].connection_id);
+  await loadPreview();
+}
+
+// The coercion preview of the chosen connection: what its provider would change of each
+// workout, shown on the workouts and listed here, before anything is pushed.
+export async function loadPreview() {
+  const connection = $("push-connection").value;
+  const list = $("preview-list");
+  if (!connection || !plan.id || plan.status !== "complete") {
+    plan.preview = null;
+    list.replaceChildren();
+    renderNow();
+    return;
+  }
+  const { data } = await api("GET", `/v1/coach/plans/${plan.id}/preview?connection_id=${connection}`);
+  plan.preview = {
+    revision: data.revision,
+    provider: data.provider,
+    byDay: new Map(data.workouts.map((w) => [`${w.week}-${w.day}`, w.coercion_warnings])),
+  };
+  const changed = data.workouts.filter((w) => w.coercion_warnings.length);
+  list.replaceChildren(
+    h("li", {
+      class: "meta",
+      text: changed.length
+        ? `${data.provider} would change ${changed.length} of ${data.workouts.length} workouts:`
+        : `${data.provider} takes every workout as it is.`,
+    }),
+    ...changed.map((w) =>
+      h("li", {
+        class: "coercion",
+        text: `Week ${w.week} day ${w.day}, ${w.title}: ` +
+          w.coercion_warnings.map((c) => `${c.field}: ${c.reason}`).join("; "),
+      })),
+  );
+  renderNow();
 }
 
 async function followJob(job, row) {
@@ -105,5 +145,6 @@ async function push(event) {
 
 export function wirePush() {
   $("push-athlete").addEventListener("change", () => loadConnections().catch(failed));
+  $("push-connection").addEventListener("change", () => loadPreview().catch(failed));
   $("push-form").addEventListener("submit", push);
 }

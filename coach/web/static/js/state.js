@@ -12,6 +12,7 @@ export const plan = {
   weeklyInfo: {},
   warnings: [],
   report: [],
+  preview: null,
 };
 
 export function reset(id) {
@@ -27,6 +28,7 @@ export function reset(id) {
     weeklyInfo: {},
     warnings: [],
     report: [],
+    preview: null,
   });
 }
 
