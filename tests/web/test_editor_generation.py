@@ -60,6 +60,19 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
     # The chart has a bar per week and the three lines.
     assert page.locator("#chart svg rect.bar").count() == 3
     assert page.locator("#chart svg path.line").count() == 3
+    # Every control has a name a screen reader reads; the keyboard opens a workout.
+    unnamed = page.evaluate(
+        """[...document.querySelectorAll('input, select, textarea, button')]
+            .filter((e) => !e.closest('[hidden]') && !(e.labels && e.labels.length)
+                && !e.getAttribute('aria-label') && !e.textContent.trim())
+            .map((e) => e.outerHTML)"""
+    )
+    assert unnamed == []
+    page.locator("#calendar .workout").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
 
 
 def _generate_from_draft(page: Page, weeks: int) -> None:

@@ -44,6 +44,12 @@ export const edits = {
     $("add").showModal();
   },
 
+  // Another plan: its own history.
+  resetHistory() {
+    undoStack.length = 0;
+    redoStack.length = 0;
+  },
+
   refreshUndo() {
     $("undo").disabled = !edits.available || !undoStack.length;
     $("redo").disabled = !edits.available || !redoStack.length;

@@ -266,6 +266,7 @@ export async function openPlan(id) {
   if (ui.aborter) ui.aborter.abort();
   clearNotice();
   closeDetail();
+  if (plan.id !== id) edits.resetHistory();
   reset(id);
   sessionStorage.setItem(PLAN_KEY, id);
   const url = new URL(location.href);
