@@ -17,6 +17,7 @@ from tests.support.live import live_server
 from tests.support.scripted_llm import Reply, ScriptedLLM
 from tests.support.tenants import make_tenant
 from tests.web.editor import fill_plan_form, plan_id_of, sign_in, wait_for_plan, week_totals
+from tests.web.load_formula import js_round, weekly
 
 START = "2026-12-07"
 
@@ -57,6 +58,16 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
     totals = week_totals(page, 1)
     assert "Load" in totals and ("h" in totals or "min" in totals)
     assert str(minutes // 60) in totals
+    # Each week's load and the chart's fitness, fatigue and form follow docs/editor.md.
+    expected = weekly(stored["content"], 3)
+    for week, (load, _, _, _) in enumerate(expected, start=1):
+        assert f"Load\n{load}" in week_totals(page, week).replace("\t", "\n")
+    described = page.locator("#chart-desc").text_content() or ""
+    for week, (load, ctl, atl, tsb) in enumerate(expected, start=1):
+        assert (
+            f"week {week}: load {js_round(load)}, CTL {js_round(ctl)}, ATL {js_round(atl)}, "
+            f"TSB {js_round(tsb)}" in described
+        )
     # The chart has a bar per week and the three lines.
     assert page.locator("#chart svg rect.bar").count() == 3
     assert page.locator("#chart svg path.line").count() == 3
