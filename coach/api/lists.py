@@ -39,6 +39,19 @@ class PlanListQuery(PageQuery):
         default=None, description="Only plans started before this time (with its offset)."
     )
 
+    @field_validator("created_after", "created_before", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        # Only ISO 8601: a query is text, and pydantic would read "0.5" as a Unix time.
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(
+                    "an ISO 8601 date-time with an offset, e.g. 2026-12-01T10:00Z"
+                ) from exc
+        return value
+
     @field_validator("created_after", "created_before")
     @classmethod
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:

@@ -28,7 +28,6 @@ from coach.errors import NotFound
 from coach.plans import edits
 from coach.plans.edits import Change, Edit, PlanContent, WorkoutCreate, WorkoutPatch
 from coach.plans.models import WeekInfo, Workout
-from coach.plans.report import plan_weeks
 from coach.plans.revisions import (
     check_editable,
     get_revision,
@@ -88,25 +87,15 @@ class RevisionView(RevisionSummary):
     weekly_info: dict[str, WeekInfo]
 
 
-def _content(row: PlanRow) -> PlanContent:
-    workouts = load_workouts(row.content)
-    start = row.request.get("start_date")
-    return PlanContent(
-        workouts=workouts,
-        weekly_info=load_weekly_info(row.weekly_info),
-        weeks=plan_weeks(row.request, workouts),
-        start_date=dt.date.fromisoformat(start) if isinstance(start, str) else None,
-    )
-
-
-async def _save(call: Call[Any, None], make: Callable[[PlanRow], Edit]) -> Response:
-    """Apply the edit `make` builds from the plan to the revision If-Match names."""
+async def _save(call: Call[Any, None], make: Callable[[PlanContent], Edit]) -> Response:
+    """Apply the edit `make` builds from the plan's content to the revision If-Match
+    names."""
     services = call.services
     row = await load_plan(call.request, call.caller)
     expected = if_match_revision(call.request)
     # Checked before the edit is made, so a stale edit is a 412 whatever its body says.
     check_editable(row, expected)
-    edit = make(row)
+    edit = make(PlanContent.of(row))
     plan_id, member_id = uuid.UUID(row.id), call.caller.member_id
 
     def save(session: Session) -> PlanRow:
@@ -132,35 +121,35 @@ def _week_day(call: Call[Any, None]) -> tuple[int, int]:
 async def update_workout(call: Call[BaseModel, None]) -> Response:
     week, day = _week_day(call)
     patch = call.body.model_dump(exclude_unset=True)
-    return await _save(call, lambda row: edits.update_workout(_content(row), week, day, patch))
+    return await _save(call, lambda content: edits.update_workout(content, week, day, patch))
 
 
 async def delete_workout(call: Call[None, None]) -> Response:
     week, day = _week_day(call)
-    return await _save(call, lambda row: edits.delete_workout(_content(row), week, day))
+    return await _save(call, lambda content: edits.delete_workout(content, week, day))
 
 
 async def add_workout(call: Call[BaseModel, None]) -> Response:
     fields = call.body.model_dump()
-    return await _save(call, lambda row: edits.add_workout(_content(row), fields))
+    return await _save(call, lambda content: edits.add_workout(content, fields))
 
 
 async def reorder_week(call: Call[ReorderBody, None]) -> Response:
     week, days = path_int(call.request, "week"), call.body.days
-    return await _save(call, lambda row: edits.reorder_week(_content(row), week, days))
+    return await _save(call, lambda content: edits.reorder_week(content, week, days))
 
 
 async def shift_plan(call: Call[ShiftBody, None]) -> Response:
     body = call.body
     return await _save(
         call,
-        lambda row: edits.shift(_content(row), body.from_week, body.from_day, body.days),
+        lambda content: edits.shift(content, body.from_week, body.from_day, body.days),
     )
 
 
 async def copy_week(call: Call[CopyBody, None]) -> Response:
     week, to_week = path_int(call.request, "week"), call.body.to_week
-    return await _save(call, lambda row: edits.copy_week(_content(row), week, to_week))
+    return await _save(call, lambda content: edits.copy_week(content, week, to_week))
 
 
 def _member_names(session: Session, rows: list[PlanRevisionRow]) -> dict[int, str]:
@@ -217,8 +206,7 @@ async def read_revision(call: Call[None, None]) -> Response:
 async def restore_revision(call: Call[None, None]) -> Response:
     _, kept, _ = await _revision(call)
 
-    def restore(row: PlanRow) -> Edit:
-        current = _content(row)
+    def restore(current: PlanContent) -> Edit:
         content = PlanContent(
             workouts=load_workouts(kept.content),
             weekly_info=load_weekly_info(kept.weekly_info),

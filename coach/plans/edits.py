@@ -18,9 +18,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from coach.db.tables import PlanRow
 from coach.errors import BadRequest, Conflict, NotFound
 from coach.field_errors import error_details
 from coach.plans.models import WeekInfo, Workout
+from coach.plans.report import plan_weeks
+from coach.plans.revisions import load_weekly_info, load_workouts
 
 # Fields an edit never sets: they follow from where the workout is.
 DERIVED_FIELDS = frozenset({"date", "original_date"})
@@ -86,6 +89,18 @@ class PlanContent:
     weekly_info: dict[int, WeekInfo]
     weeks: int
     start_date: dt.date | None
+
+    @classmethod
+    def of(cls, row: PlanRow) -> PlanContent:
+        """The stored plan's current content."""
+        workouts = load_workouts(row.content)
+        start = row.request.get("start_date")
+        return cls(
+            workouts=workouts,
+            weekly_info=load_weekly_info(row.weekly_info),
+            weeks=plan_weeks(row.request, workouts),
+            start_date=dt.date.fromisoformat(start) if isinstance(start, str) else None,
+        )
 
 
 @dataclass(frozen=True)

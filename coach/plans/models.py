@@ -60,6 +60,10 @@ HARD_TYPES: frozenset[str] = frozenset(
 )
 
 
+# The limits of a workout are those of a library template (coach.templates.models), the
+# other source of workouts; edits keep them too.
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,13 +85,13 @@ class Step(_Strict):
     duration_type: DurationType
     duration_value: float | None = Field(default=None, ge=0)
     target: Target | None = None
-    notes: str | None = None
+    notes: str | None = Field(default=None, max_length=10000)
 
 
 class Segment(_Strict):
     kind: SegmentKind
     repeats: int = Field(default=1, ge=1, le=100)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1, max_length=200)
 
 
 class Workout(_Strict):
@@ -104,10 +108,10 @@ class Workout(_Strict):
     title: str = Field(min_length=1, max_length=200)
     phase: Phase
     type: WorkoutType
-    description: str = ""
+    description: str = Field(default="", max_length=10000)
     duration: int = Field(ge=0, description="Seconds.")
     distance: int = Field(ge=0, description="Meters.")
-    segments: list[Segment] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list, max_length=200)
     source: WorkoutSource = "builtin"
 
 

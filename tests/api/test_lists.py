@@ -160,6 +160,8 @@ def test_bad_queries_are_400s_naming_the_parameter(server: LiveServer, tenant: T
         ("/v1/coach/plans", {"cursor": "not-a-cursor"}, "cursor"),
         ("/v1/coach/plans", {"status": "lost"}, "status"),
         ("/v1/coach/plans", {"created_after": "2026-12-01T10:00:00"}, "created_after"),
+        ("/v1/coach/plans", {"created_before": "0.5"}, "created_before"),
+        ("/v1/coach/plans", {"created_before": "2026-12-01"}, "created_before"),
         ("/v1/coach/plans", {"user_id": "ada"}, "user_id"),
         ("/v1/athletes", {"name": "Ada"}, "name"),
         ("/v1/coach/push-jobs", {"status": "queued"}, "status"),
