@@ -8,8 +8,6 @@ the same athlete (after edits, or with a new start date) pushes only what change
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
 
@@ -20,11 +18,13 @@ from starlette.responses import Response
 
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.lookups import load_athlete, load_plan
+from coach.api.pagination import PageQuery, keyset_page, page_size
 from coach.api.preconditions import if_match_revision
-from coach.api.push_jobs import PushJob, job_view
+from coach.api.push_jobs import PushJob, load_job_view
 from coach.api.responses import model_response
 from coach.db.tables import AssignmentRow, ConnectionRow, PlanRow, PushJobRow
-from coach.errors import BadRequest, Conflict, PreconditionFailed
+from coach.errors import BadRequest, Conflict
+from coach.plans.revisions import check_editable
 from coach.providers import registry as providers
 from coach.push.assign import push_assignment
 from coach.types import DbId
@@ -61,13 +61,6 @@ class AssignmentList(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: none.")
 
 
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
-
-
 def _targets(session: Session, user_id: str, connection_id: int | None) -> list[ConnectionRow]:
     rows = session.exec(
         select(ConnectionRow)
@@ -100,7 +93,7 @@ def _view(session: Session, row: AssignmentRow, jobs: list[PushJobRow]) -> Assig
             "revision": row.revision,
             "created_at": row.created_at,
             "pushed_at": row.pushed_at,
-            "jobs": [job_view(session, job) for job in jobs],
+            "jobs": [load_job_view(session, job) for job in jobs],
         }
     )
 
@@ -121,20 +114,18 @@ async def assign_plan(call: Call[AssignmentRequest, None]) -> Response:
     request, caller, body = call.request, call.caller, call.body
     services = call.services
     plan = await load_plan(request, caller)
-    expected = if_match_revision(request, required=False)
+    # Optional here: with it, only that revision is pushed.
+    expected = if_match_revision(request) if "if-match" in request.headers else None
     athlete = await load_athlete(request, caller, body.user_id)
     deadline_s = services.settings.push_deadline_s
 
     def assign(session: Session) -> tuple[Assignment, bool]:
         current = session.get(PlanRow, plan.id)
         assert current is not None  # plans are never deleted
-        if current.status != "complete":
+        if expected is not None:
+            check_editable(current, expected)  # 412: the editor shows another revision
+        elif current.status != "complete":
             raise Conflict(f"plan {plan.id} is {current.status}; only a complete plan is assigned")
-        if expected is not None and expected != current.revision:
-            raise PreconditionFailed(
-                f"plan {plan.id} is at revision {current.revision}, not {expected}",
-                [{"field": "If-Match", "message": f"current revision is {current.revision}"}],
-            )
         connections = _targets(session, athlete.user_id, body.connection_id)
         row = session.exec(
             select(AssignmentRow).where(
@@ -173,40 +164,19 @@ async def assign_plan(call: Call[AssignmentRequest, None]) -> Response:
     return model_response(view, status=201 if created else 200)
 
 
-def _offset(cursor: str | None) -> int:
-    """Cursors are opaque to clients; here, how many items came before the page."""
-    if cursor is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, binascii.Error):
-        text = ""
-    if not text.startswith("o") or not text[1:].isdigit():
-        raise BadRequest.field("cursor", "not a cursor this list gave")
-    return int(text[1:])
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode()
-
-
-async def list_assignments(call: Call[None, ListQuery]) -> Response:
+async def list_assignments(call: Call[None, PageQuery]) -> Response:
     plan = await load_plan(call.request, call.caller)
     query = call.query
-    offset = _offset(query.cursor)
+    size = page_size(query, call.services.settings)
 
     def load(session: Session) -> AssignmentList:
-        rows = session.exec(
-            select(AssignmentRow)
-            .where(col(AssignmentRow.plan_id) == plan.id)
-            .order_by(col(AssignmentRow.created_at), col(AssignmentRow.id))
-            .offset(offset)
-            .limit(query.limit + 1)
-        ).all()
-        page = list(rows[: query.limit])
+        statement = select(AssignmentRow).where(col(AssignmentRow.plan_id) == plan.id)
+        rows, cursor = keyset_page(
+            session, statement, model=AssignmentRow, key="id", query=query, size=size
+        )
         return AssignmentList(
-            items=[_view(session, r, _latest_jobs(session, r.id)) for r in page],
-            next_cursor=_cursor(offset + len(page)) if len(rows) > query.limit else None,
+            items=[_view(session, r, _latest_jobs(session, r.id)) for r in rows],
+            next_cursor=cursor,
         )
 
     return model_response(await call.services.db.run(load))
@@ -230,7 +200,7 @@ ENDPOINTS: list[AnyEndpoint] = [
         list_assignments,
         "A plan's assignments, with each connection's latest push job",
         "push",
-        query=ListQuery,
+        query=PageQuery,
         response=AssignmentList,
     ),
 ]

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from coach.api.athletes import AthleteView, ConnectionView, athlete_view, connection_view
 from coach.api.endpoint import AnyEndpoint, Call, Endpoint
 from coach.api.pagination import PageQuery, keyset_page, page_size
-from coach.api.push_jobs import PushJob, job_view
+from coach.api.push_jobs import PushJob, assignment_items, job_view
 from coach.api.responses import model_response
 from coach.db.tables import AthleteRow, ConnectionRow, PlanRow, PushJobRow
 from coach.plans.models import Sport
@@ -191,7 +191,7 @@ async def list_push_jobs(call: Call[None, PushJobListQuery]) -> Response:
             session, statement, model=PushJobRow, key="id", query=query, size=size
         )
         counts = jobs_counts(session, [r.id for r in rows])
-        items = [job_view(session, r, counts.get(r.id, {})) for r in rows]
+        items = [job_view(r, counts.get(r.id, {}), assignment_items(session, r)) for r in rows]
         return PushJobList(items=items, next_cursor=cursor)
 
     return model_response(await call.services.db.run(load))

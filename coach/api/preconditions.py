@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, overload
+from typing import Any
 
 from starlette.requests import Request
 
@@ -31,19 +31,11 @@ def etag(revision: int) -> str:
     return f'"{revision}"'
 
 
-@overload
-def if_match_revision(request: Request) -> int: ...
-@overload
-def if_match_revision(request: Request, *, required: bool) -> int | None: ...
-
-
-def if_match_revision(request: Request, *, required: bool = True) -> int | None:
-    """The revision the request's `If-Match` names: 428 when a required one is missing
-    (None when an optional one is), 400 when it is not one revision's ETag (`*`, weak and
-    several tags are refused: a write names the revision it was made on)."""
+def if_match_revision(request: Request) -> int:
+    """The revision the request's `If-Match` names: 428 when there is none, 400 when it
+    is not one revision's ETag (`*`, weak and several tags are refused: a write names the
+    revision it was made on)."""
     raw = request.headers.get("if-match", "").strip()
-    if not raw and not required:
-        return None
     if not raw:
         raise PreconditionRequired(
             "send If-Match with the ETag of the revision you edit (GET the plan for it)",

@@ -98,8 +98,10 @@ class PushJob(BaseModel):
 _ACTION_COUNT = {"create": "created", "update": "updated", "delete": "deleted", "retry": "retried"}
 
 
-def _items(session: Session, job: PushJobRow) -> list[PushJobItem]:
-    items = []
+def assignment_items(session: Session, job: PushJobRow) -> list[PushJobItem] | None:
+    """An assignment's job's items, each with where it stands; None for other jobs."""
+    if job.assignment_id is None:
+        return None
     states = item_states(session, job.id)
     rows = {
         r.id: r
@@ -109,6 +111,7 @@ def _items(session: Session, job: PushJobRow) -> list[PushJobItem]:
             )
         ).all()
     }
+    items = []
     for item, state in states:
         row = rows[item.planned_workout_id]
         items.append(
@@ -129,9 +132,11 @@ def _items(session: Session, job: PushJobRow) -> list[PushJobItem]:
     return items
 
 
-def job_view(session: Session, job: PushJobRow, counts: dict[str, int] | None = None) -> PushJob:
-    """A job as clients read it; an assignment's job with its items and their actions.
-    `counts`: the job's `job_counts`, when the caller read them already (lists do)."""
+def job_view(
+    job: PushJobRow, counts: dict[str, int], items: list[PushJobItem] | None = None
+) -> PushJob:
+    """A job as clients read it: `counts` by row status; an assignment's job with its
+    `items` (assignment_items), whose states it counts instead."""
     view: dict[str, object] = {
         "job_id": job.id,
         "plan_id": job.plan_id,
@@ -141,16 +146,11 @@ def job_view(session: Session, job: PushJobRow, counts: dict[str, int] | None = 
         "total": job.total,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
+        "pushed": counts.get("pushed", 0),
+        "failed": counts.get("failed", 0),
+        "queued": counts.get("queued", 0),
     }
-    if job.assignment_id is None:
-        counts = counts if counts is not None else job_counts(session, job.id)
-        view |= {
-            "pushed": counts.get("pushed", 0),
-            "failed": counts.get("failed", 0),
-            "queued": counts.get("queued", 0),
-        }
-    else:
-        items = _items(session, job)
+    if job.assignment_id is not None and items is not None:
         states = Counter(i.state for i in items)
         actions = Counter(_ACTION_COUNT[i.action] for i in items)
         view |= {
@@ -167,6 +167,11 @@ def job_view(session: Session, job: PushJobRow, counts: dict[str, int] | None = 
         }
     # Validated, not cast: a status the table holds but the contract lacks is a bug to see.
     return PushJob.model_validate(view)
+
+
+def load_job_view(session: Session, job: PushJobRow) -> PushJob:
+    """One job's view, its counts (or items) read now."""
+    return job_view(job, job_counts(session, job.id), assignment_items(session, job))
 
 
 async def push_plan(call: Call[PushRequest, None]) -> Response:
@@ -200,7 +205,7 @@ async def _load_job(request: Request, caller: Caller) -> PushJob:
 
     def load(session: Session) -> PushJob:
         job = owned(session.get(PushJobRow, str(job_id)), caller, f"push job {job_id}")
-        return job_view(session, job)
+        return load_job_view(session, job)
 
     return await services_of(request).db.run(load)
 

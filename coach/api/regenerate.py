@@ -23,10 +23,10 @@ from coach.api.preconditions import if_match_revision
 from coach.api.sse import numbered_sse
 from coach.api.streams import PLAN_STREAM_EVENTS, attached, new_run_stream
 from coach.api.validation import path_int
-from coach.errors import BadRequest, Conflict, PreconditionFailed
+from coach.errors import BadRequest
 from coach.generation.context import build_context
 from coach.plans.requests import PlanRequest
-from coach.plans.revisions import load_weekly_info, load_workouts
+from coach.plans.revisions import check_editable, load_weekly_info, load_workouts
 from coach.plans.week_lines import with_week_lines
 from coach.plans.week_plan import WeekPlan
 
@@ -49,14 +49,7 @@ async def regenerate_week(call: Call[RegenerateWeek, None]) -> Response:
     row = await load_plan(call.request, caller)
     expected = if_match_revision(call.request)
     week = path_int(call.request, "week")
-    if row.status != "complete":
-        raise Conflict(f"plan {row.id} is {row.status}; only a complete plan can be edited")
-    if expected != row.revision:
-        raise PreconditionFailed(
-            f"plan {row.id} is at revision {row.revision}, not {expected}; "
-            "read it again and regenerate the week of the current revision",
-            [{"field": "If-Match", "message": f"current revision is {row.revision}"}],
-        )
+    check_editable(row, expected)
     request = PlanRequest.model_validate(row.request)
     if not 1 <= week <= request.weeks:
         raise BadRequest.field("week", f"the plan has weeks 1 to {request.weeks}")
@@ -95,7 +88,8 @@ ENDPOINTS: list[AnyEndpoint] = [
         "coach",
         body=RegenerateWeek,
         body_required=False,
-        errors=(400, 401, 403, 404, 409, 412, 413, 428, 429),
+        errors=(400, 401, 403, 404, 413, 429),
+        if_match=True,
         feature=COACH_AGENT_FEATURE,
         stream_events=PLAN_STREAM_EVENTS,
     ),

@@ -16,6 +16,7 @@ import secrets
 import socket
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 import anyio
@@ -32,7 +33,7 @@ from coach.engines.base import (
     WeekRequest,
     WorkoutReady,
 )
-from coach.engines.events import DraftProgress
+from coach.engines.events import DraftProgress, PlanAccumulator, PlanEvent
 from coach.errors import CoachError
 from coach.plans.draft_store import fail_draft, finish_draft, start_draft
 from coach.plans.requests import DraftResponse, PlanResponse, echo
@@ -183,7 +184,41 @@ class DraftRun(Run):
         await self.db.run(lambda s: fail_draft(s, draft_id=self.id, error=reason))
 
 
-class PlanRun(Run):
+class PlanEventsRun(Run):
+    """A run of an engine's plan events, translated into the plan stream's events."""
+
+    def __init__(
+        self,
+        run_id: uuid.UUID,
+        channel: Channel,
+        engine: PlanEngine,
+        ctx: PlanContext,
+        db: Database,
+        *,
+        plan_id: uuid.UUID,
+    ) -> None:
+        super().__init__(run_id, channel)
+        self.engine = engine
+        self.ctx = ctx
+        self.db = db
+        self.translator = PlanStreamTranslator(plan_id, incremental=True)
+
+    async def _publish_plan(self, events: AsyncGenerator[PlanEvent, None]) -> PlanAccumulator:
+        """Iterate (and close) the engine's events, publishing their stream events; the
+        plan they add up to."""
+        async with aclosing(events) as stream:
+            async for engine_event in stream:
+                self._check(engine_event)
+                for event in self.translator.on_event(engine_event):
+                    await self.channel.publish(event)
+        return self.translator.plan
+
+    def _check(self, event: PlanEvent) -> None:
+        """Raise an EngineError for an event the run cannot take (nothing by default)."""
+        return None
+
+
+class PlanRun(PlanEventsRun):
     def __init__(
         self,
         run_id: uuid.UUID,
@@ -192,11 +227,7 @@ class PlanRun(Run):
         ctx: PlanContext,
         db: Database,
     ) -> None:
-        super().__init__(run_id, channel)
-        self.engine = engine
-        self.ctx = ctx
-        self.db = db
-        self.translator = PlanStreamTranslator(run_id, incremental=True)
+        super().__init__(run_id, channel, engine, ctx, db, plan_id=run_id)
 
     def response(self) -> PlanResponse:
         """The plan as the synchronous endpoint answers it (complete once the run is)."""
@@ -205,11 +236,7 @@ class PlanRun(Run):
         )
 
     async def _generate(self) -> None:
-        async with aclosing(self.engine.plan(self.ctx)) as stream:
-            async for engine_event in stream:
-                for event in self.translator.on_event(engine_event):
-                    await self.channel.publish(event)
-        plan = self.translator.plan
+        plan = await self._publish_plan(self.engine.plan(self.ctx))
         await self.db.run(
             lambda s: finish_plan(
                 s,
@@ -226,7 +253,7 @@ class PlanRun(Run):
         await self.db.run(lambda s: fail_plan(s, plan_id=self.id, error=reason))
 
 
-class WeekRun(Run):
+class WeekRun(PlanEventsRun):
     """One week of a stored plan written again, then saved as the plan's next revision
     with only that week replaced; a failure saves nothing (the plan stays as it was)."""
 
@@ -240,26 +267,19 @@ class WeekRun(Run):
         *,
         plan: WeekPlan,
     ) -> None:
-        super().__init__(run_id, channel)
-        self.engine = engine
-        self.ctx = ctx
-        self.db = db
-        self.plan = plan
         # The stream is the plan's: its events carry the plan's id.
-        self.translator = PlanStreamTranslator(plan.plan_id, incremental=True)
+        super().__init__(run_id, channel, engine, ctx, db, plan_id=plan.plan_id)
+        self.plan = plan
+
+    def _check(self, event: PlanEvent) -> None:
+        if isinstance(event, WorkoutReady) and event.workout.week != self.plan.week:
+            raise EngineError(f"week {self.plan.week}: the engine wrote week {event.workout.week}")
 
     async def _generate(self) -> None:
         plan, week = self.plan, self.plan.week
-        request = WeekRequest(week, plan.neighbours())
-        async with aclosing(self.engine.week(self.ctx, request)) as stream:
-            async for engine_event in stream:
-                if isinstance(engine_event, WorkoutReady) and engine_event.workout.week != week:
-                    raise EngineError(
-                        f"week {week}: the engine wrote week {engine_event.workout.week}"
-                    )
-                for event in self.translator.on_event(engine_event):
-                    await self.channel.publish(event)
-        written = self.translator.plan
+        written = await self._publish_plan(
+            self.engine.week(self.ctx, WeekRequest(week, plan.neighbours()))
+        )
         workouts, weekly_info = plan.with_week(written.workouts, written.weekly_info.get(week))
         try:
             row = await self.db.run(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 
 from sqlmodel import Session, col, select
 
@@ -116,6 +117,14 @@ def push_assignment(
     earlier_jobs: set[str] = set()
     items: list[PushJobItemRow] = []
 
+    keys: Counter[str] = Counter()
+
+    def key_for(w: Wanted) -> str:
+        """Unique, also for two workouts on one day: the marker names the row."""
+        key = f"{assignment.id}-c{connection_id}-j{job.id[:8]}-w{w.week}d{w.day}"
+        keys[key] += 1
+        return key if keys[key] == 1 else f"{key}-{keys[key]}"
+
     def new_row(w: Wanted) -> PlannedWorkoutRow:
         template = template_row_for(
             session,
@@ -132,7 +141,7 @@ def push_assignment(
             template=w.template,
             planned_date=w.planned_date,
             status=QUEUED,
-            idempotency_key=f"{assignment.id}-c{connection_id}-j{job.id[:8]}-w{w.week}d{w.day}",
+            idempotency_key=key_for(w),
             push_job_id=job.id,
             plan_id=plan.id,
             deadline_at=deadline,

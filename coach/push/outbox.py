@@ -654,6 +654,21 @@ def job_counts(session: Session, job_id: str) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+def jobs_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int]]:
+    """`job_counts` of several jobs in one query (jobs without rows are absent)."""
+    if not job_ids:
+        return {}
+    rows = session.exec(
+        select(PlannedWorkoutRow.push_job_id, PlannedWorkoutRow.status, func.count())
+        .where(col(PlannedWorkoutRow.push_job_id).in_(job_ids))
+        .group_by(col(PlannedWorkoutRow.push_job_id), col(PlannedWorkoutRow.status))
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for job_id, status, count in rows:
+        counts.setdefault(job_id or "", {})[status] = count
+    return counts
+
+
 ItemState = Literal["waiting", "done", "failed"]
 
 
@@ -697,21 +712,6 @@ def item_states(session: Session, job_id: str) -> list[tuple[PushJobItemRow, Ite
         old = rows.get(item.replaces_id) if item.replaces_id else None
         out.append((item, item_state(item.action, item.method, rows[item.planned_workout_id], old)))
     return out
-
-
-def jobs_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int]]:
-    """`job_counts` of several jobs in one query (jobs without rows are absent)."""
-    if not job_ids:
-        return {}
-    rows = session.exec(
-        select(PlannedWorkoutRow.push_job_id, PlannedWorkoutRow.status, func.count())
-        .where(col(PlannedWorkoutRow.push_job_id).in_(job_ids))
-        .group_by(col(PlannedWorkoutRow.push_job_id), col(PlannedWorkoutRow.status))
-    ).all()
-    counts: dict[str, dict[str, int]] = {}
-    for job_id, status, count in rows:
-        counts.setdefault(job_id or "", {})[status] = count
-    return counts
 
 
 def settle_job(session: Session, job_id: str) -> None:

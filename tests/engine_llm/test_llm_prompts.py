@@ -46,10 +46,12 @@ def test_optional_fields_may_be_none() -> None:
 def test_plan_templates_render() -> None:
     system = PROMPTS.render("plan_system", **DRAFT_VARS)
     assert "Mostly easy." in system and '"workouts"' in system
-    user = PROMPTS.render(
-        "plan_user", week=3, weeks=8, phase="build", focus="threshold", lines=["W3 D1 Easy"]
-    )
+    week = {"week": 3, "weeks": 8, "phase": "build", "focus": "threshold"}
+    user = PROMPTS.render("plan_user", **week, lines=["W3 D1 Easy"], context=[])
     assert user == "Week 3 of 8 · build · threshold\nW3 D1 Easy"
+    # A week written again sees the weeks around it, as context only.
+    again = PROMPTS.render("plan_user", **week, lines=["W3 D1 Easy"], context=["W2 D7 long-run"])
+    assert again.startswith(user + "\n\nFor context only") and again.endswith("W2 D7 long-run")
     feedback = PROMPTS.render(
         "plan_feedback", errors=["day 2: bad"], week=3, accepted=[1], remaining=[2, 5]
     )
