@@ -109,7 +109,7 @@ def test_a_reload_in_the_middle_of_a_generation_picks_the_stream_up_again(
             "request",
             lambda r: "/stream" in r.url and resumed_from.append(r.headers.get("last-event-id")),
         )
-        page.reload()
+        page.reload()  # the page saves what it received as it goes away
         # What was seen before the reload is on the page again before anything new arrives.
         expect(page.locator("#calendar .workout")).to_have_count(1)
         shots.take(page, "reloaded")

@@ -300,8 +300,20 @@ async function followPlan(id) {
   renderNow();
   const aborter = new AbortController();
   ui.aborter = aborter;
-  const keep = (progress) =>
-    sessionStorage.setItem(streamKey(id), JSON.stringify({ last, total, progress, workouts: plan.workouts, weeklyInfo: plan.weeklyInfo }));
+  // What was received, with the id of its last event, saved at most every 250 ms (a
+  // reload repeats the events after the saved id; the calendar ignores repeats).
+  let saving = 0;
+  const save = () => {
+    saving = 0;
+    const progress = $("progress").value;
+    const state = { last, total, progress, workouts: plan.workouts, weeklyInfo: plan.weeklyInfo };
+    sessionStorage.setItem(streamKey(id), JSON.stringify(state));
+  };
+  const keep = () => {
+    saving ||= setTimeout(save, 250);
+  };
+  const flush = () => saving && (clearTimeout(saving), save());
+  addEventListener("pagehide", flush);
   try {
     await follow(`/v1/coach/plans/${id}/stream`, {
       lastEventId: last,
@@ -316,7 +328,7 @@ async function followPlan(id) {
           showProgress(payload.progress ?? 0, total ? `${count} of ${total} workouts` : payload.message);
         } else if (name === "result") plan.warnings = payload.warnings || [];
         else if (name === "error") failure = payload.error;
-        keep($("progress").value);
+        keep();
         render();
       },
     });
@@ -324,6 +336,8 @@ async function followPlan(id) {
     if (err.name === "AbortError") return;
     throw err;
   } finally {
+    clearTimeout(saving);
+    removeEventListener("pagehide", flush);
     if (ui.aborter === aborter) ui.aborter = null;
   }
   sessionStorage.removeItem(streamKey(id));
