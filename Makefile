@@ -61,7 +61,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(VENV)/.test
+bench: $(VENV)/.test browser
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

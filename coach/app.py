@@ -19,6 +19,7 @@ from coach.api import (
     assignments,
     athletes,
     detached,
+    editor,
     generation,
     health,
     keys,
@@ -54,7 +55,7 @@ from coach.settings import Settings
 from coach.streaming.broker import Broker, LocalBroker
 from coach.streaming.redis_broker import RedisBroker
 from coach.tokens import StreamTokens
-from coach.web.pages import editor_routes
+from coach.web.pages import editor_assets
 
 log = logging.getLogger("coach.app")
 
@@ -62,6 +63,7 @@ log = logging.getLogger("coach.app")
 def all_endpoints() -> list[AnyEndpoint]:
     return [
         *health.ENDPOINTS,
+        *editor.ENDPOINTS,
         *principles.ENDPOINTS,
         *generation.ENDPOINTS,
         *detached.ENDPOINTS,
@@ -232,7 +234,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 db.dispose()
 
     return Starlette(
-        routes=[*routes(endpoints), *editor_routes()],
+        routes=[*routes(endpoints), editor_assets()],
         middleware=[
             *cors(settings),
             Middleware(RequestIdMiddleware),

@@ -1,8 +1,9 @@
-"""The editor's routes: the page at `/editor` and its assets under `/editor/static/`.
+"""The editor page (the template rendered, for `GET /editor` in coach.api.editor) and its
+assets, served under `/editor/static/`.
 
-The page calls the HTTP API of the same origin with the key the coach signs in with; it
-is not an API operation, so it is not in `/openapi.json`. Its Content-Security-Policy
-allows this origin only: no script, style or connection goes anywhere else.
+The page calls the HTTP API of the same origin with the key the coach signs in with. Its
+Content-Security-Policy allows this origin only: no script, style or connection goes
+anywhere else.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
@@ -31,7 +32,7 @@ CONTENT_SECURITY_POLICY = (
 _templates = Jinja2Templates(directory=HERE / "templates")
 
 
-async def editor_page(request: Request) -> Response:
+def editor_page(request: Request) -> Response:
     response = _templates.TemplateResponse(request, "editor.html", {"version": __version__})
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -40,8 +41,5 @@ async def editor_page(request: Request) -> Response:
     return response
 
 
-def editor_routes() -> list[BaseRoute]:
-    return [
-        Route("/editor", editor_page, methods=["GET"], name="editor_page"),
-        Mount("/editor/static", StaticFiles(directory=STATIC), name="editor_static"),
-    ]
+def editor_assets() -> Mount:
+    return Mount("/editor/static", StaticFiles(directory=STATIC), name="editor_static")
