@@ -106,16 +106,26 @@ def test_a_coach_edits_the_plan_and_pushes_only_the_changes(
         expect(page.locator(day(page, 2, 5))).to_contain_text("Shakeout")
         shots.take(page, "edited")
 
-        # Undo, redo: the keyboard walks the revisions.
+        # Dropped on a taken day of its week, a workout swaps days with the one there.
+        page.locator(day(page, 1, 3)).locator(".workout").drag_to(page.locator(day(page, 1, 6)))
+        _revision(page, 6)
+        expect(page.locator(day(page, 1, 6))).to_contain_text("Tempo, renamed")
+        expect(page.locator(day(page, 1, 3))).to_contain_text("Long run")
+        page.locator(day(page, 1, 6)).locator(".workout").drag_to(page.locator(day(page, 1, 3)))
+        _revision(page, 7)
+        expect(page.locator(day(page, 1, 3))).to_contain_text("Tempo, renamed")
+
+        # Undo, redo: the keyboard walks the revisions (the second swap undone, then redone).
         page.locator("#plan-title").click()
         page.keyboard.press("Control+z")
-        _revision(page, 6)
-        expect(page.locator(day(page, 2, 5)).locator(".workout")).to_have_count(0)
+        _revision(page, 8)
+        expect(page.locator(day(page, 1, 6))).to_contain_text("Tempo, renamed")
         page.keyboard.press("Control+Shift+z")
-        _revision(page, 7)
+        _revision(page, 9)
+        expect(page.locator(day(page, 1, 3))).to_contain_text("Tempo, renamed")
         expect(page.locator(day(page, 2, 5))).to_contain_text("Shakeout")
         page.get_by_role("button", name="Revisions").click()
-        expect(page.locator("#revision-list li")).to_have_count(7)
+        expect(page.locator("#revision-list li")).to_have_count(9)
         shots.take(page, "revisions")
         page.get_by_role("button", name="Revisions").click()
 
@@ -133,7 +143,7 @@ def test_a_coach_edits_the_plan_and_pushes_only_the_changes(
             plan = http.get(f"/v1/coach/plans/{plan_id_of(page)}").json()
         assert _holds(shape) == _expected(START, plan["content"])
         page.locator(day(page, 2, 7)).locator(".workout").drag_to(page.locator(day(page, 2, 6)))
-        _revision(page, 8)
+        _revision(page, 10)
         second = _push(page, "Ada")
         shots.take(page, "pushed-again")
         with live.client(tenant.coach_key) as http:

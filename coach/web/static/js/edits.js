@@ -8,7 +8,7 @@ import { closeDetail, detailWorkout, editedWorkout } from "./detail.js";
 import { WORKOUT_TYPES } from "./format.js";
 import { announce, clearNotice, failed, renderNow } from "./main.js";
 import { follow } from "./sse.js";
-import { adopt, plan, putWorkout } from "./state.js";
+import { adopt, plan, putWorkout, workoutAt } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const base = () => `/v1/coach/plans/${plan.id}`;
@@ -34,7 +34,13 @@ export const edits = {
   available: false,
   regenerate: false,
 
+  // A move to a free day; onto a taken day of the same week, the two swap.
   async move(fromWeek, fromDay, week, day) {
+    if (week === fromWeek && workoutAt(week, day)) {
+      const days = { [fromDay]: day, [day]: fromDay };
+      await write("POST", `/weeks/${week}/reorder`, { days }, `Days ${fromDay} and ${day} of week ${week} swapped`);
+      return;
+    }
     await write("PATCH", `/workouts/${fromWeek}/${fromDay}`, { week, day }, `Moved to week ${week} day ${day}`);
   },
 
