@@ -29,12 +29,18 @@ from coach.providers import registry as providers
 from coach.push.assign import push_assignment
 from coach.types import DbId
 
+# A plan's last day must still be a date (52 weeks on).
+LAST_START_DATE = dt.date(9998, 12, 31)
+
 
 class AssignmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user_id: uuid.UUID
-    start_date: dt.date = Field(description="The athlete's day 1 of the plan (week 1, day 1).")
+    start_date: dt.date = Field(
+        le=LAST_START_DATE,
+        description="The athlete's day 1 of the plan (week 1, day 1); YYYY-MM-DD.",
+    )
     connection_id: DbId | None = Field(
         default=None,
         description="Push through this connection only; by default through every active "

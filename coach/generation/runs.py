@@ -289,14 +289,7 @@ class WeekRun(PlanEventsRun):
                     expected_revision=plan.revision,
                     member_id=plan.member_id,
                     summary=f"regenerated week {week}",
-                    changes=[
-                        {
-                            "op": "regenerate_week",
-                            "week": week,
-                            "workouts": len(written.workouts),
-                            "engine": self.engine.name,
-                        }
-                    ],
+                    changes=[{"op": "regenerate", "week": week}],
                     workouts=workouts,
                     weekly_info=weekly_info,
                 )

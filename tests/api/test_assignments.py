@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2
 
-from coach.db.tables import PlanRow
-from coach.plans.models import Workout
-from coach.plans.revisions import load_weekly_info, load_workouts, save_revision
 from tests.emulators.shape import ShapeEmulator
 from tests.emulators.terra import TerraEmulator
 from tests.support.live import LiveServer
@@ -52,42 +48,34 @@ def _terra_holds(terra: TerraEmulator) -> Counter[tuple[dt.date, str]]:
     )
 
 
-def _edit(live: LiveServer, plan_id: str, revision: int) -> list[dict[str, Any]]:
-    """Four edits in one revision: a workout renamed (its content changes), one moved to
-    a free day, one deleted, one added. The new content."""
+def _edit(http: httpx2.Client, plan_id: str) -> list[dict[str, Any]]:
+    """Four edits through the editor's endpoints, each a revision: a workout renamed (its
+    content changes), one moved to a free day, one deleted, one added. The new content."""
+    plan = f"/v1/coach/plans/{plan_id}"
+    workouts = http.get(plan).json()["content"]
+    renamed, moved, deleted, last = workouts[0], workouts[1], workouts[2], workouts[-1]
+    free = next(d for d in range(1, 8) if d not in _days(workouts, moved["week"]))
+    last_free = next(d for d in range(1, 8) if d not in _days(workouts, last["week"]))
+    added = {k: v for k, v in last.items() if k not in ("date", "original_date")}
+    writes = [
+        ("PATCH", _at(renamed), {"title": renamed["title"] + " (edited)"}),
+        ("PATCH", _at(moved), {"day": free}),
+        ("DELETE", _at(deleted), None),
+        ("POST", "/workouts", {**added, "day": last_free, "title": "Added shakeout"}),
+    ]
+    for revision, (method, path, body) in enumerate(writes, start=1):
+        answer = http.request(method, plan + path, json=body, headers={"If-Match": f'"{revision}"'})
+        assert answer.status_code == 200, answer.text
+    content: list[dict[str, Any]] = http.get(plan).json()["content"]
+    return content
 
-    def edit(session: Any) -> list[dict[str, Any]]:
-        row = session.get(PlanRow, plan_id)
-        workouts = load_workouts(row.content)
-        # workouts[2] is the one deleted.
-        renamed, moved = workouts[0], workouts[1]
-        renamed = renamed.model_copy(update={"title": renamed.title + " (edited)"})
-        week_days = {w.day for w in workouts if w.week == moved.week}
-        free = next(d for d in range(1, 8) if d not in week_days)
-        moved = moved.model_copy(update={"day": free, "date": None})
-        last_week = max(w.week for w in workouts)
-        last_days = {w.day for w in workouts if w.week == last_week}
-        added = workouts[-1].model_copy(
-            update={
-                "day": next(d for d in range(1, 8) if d not in last_days),
-                "title": "Added shakeout",
-                "date": None,
-            }
-        )
-        content: list[Workout] = [renamed, moved, *workouts[3:], added]
-        saved = save_revision(
-            session,
-            plan_id=uuid.UUID(plan_id),
-            expected_revision=revision,
-            member_id=None,
-            summary="test edits",
-            changes=[],
-            workouts=content,
-            weekly_info=load_weekly_info(row.weekly_info),
-        )
-        return list(saved.content)
 
-    return live.db.call(edit)
+def _days(workouts: list[dict[str, Any]], week: int) -> set[int]:
+    return {w["day"] for w in workouts if w["week"] == week}
+
+
+def _at(workout: dict[str, Any]) -> str:
+    return f"/workouts/{workout['week']}/{workout['day']}"
 
 
 def _assign(http: httpx2.Client, plan_id: str, user_id: str, start: dt.date) -> httpx2.Response:
@@ -132,16 +120,16 @@ def test_assign_edit_and_repush_only_the_difference(database_url: str) -> None:
                 headers={"If-Match": '"2"'},
             )
             assert stale.status_code == 412, stale.text
-            edited = _edit(live, plan_id, 1)
+            edited = _edit(http, plan_id)
             shape_calls = sum(shape.calls.values())
 
             again = http.post(
                 f"/v1/coach/plans/{plan_id}/assignments",
                 json={"user_id": shape_user, "start_date": START.isoformat()},
-                headers={"If-Match": '"2"'},
+                headers={"If-Match": '"5"'},
             )
             assert again.status_code == 200, again.text
-            assert again.json()["revision"] == 2
+            assert again.json()["revision"] == 5
             [job] = again.json()["jobs"]
             done = wait_for_job(http, job["job_id"])
             events = read_stream(http, "GET", f"/v1/coach/push-jobs/{job['job_id']}/events")
@@ -176,7 +164,7 @@ def test_assign_edit_and_repush_only_the_difference(database_url: str) -> None:
     assert "1 created, 2 updated, 1 deleted" in progress["message"]
     assert listed.status_code == 200
     by_user = {a["user_id"]: a for a in listed.json()["items"]}
-    assert by_user[shape_user]["revision"] == 2 and by_user[terra_user]["revision"] == 1
+    assert by_user[shape_user]["revision"] == 5 and by_user[terra_user]["revision"] == 1
     assert by_user[terra_user]["start_date"] == OTHER_START.isoformat()
     assert listed.json()["next_cursor"] is None
 

@@ -55,6 +55,7 @@ def test_builtin_engine_regenerates_one_week(server: LiveServer) -> None:
         after_same = http.get(f"/v1/coach/plans/{plan_id}")
         edited = _regenerate(http, plan_id, 2, json={"lines": EDITED})
         after = http.get(f"/v1/coach/plans/{plan_id}")
+        revisions = http.get(f"/v1/coach/plans/{plan_id}/revisions").json()["items"]
         stale = http.post(_path(plan_id), json={}, headers={"If-Match": '"2"'})
         other_week = http.post(
             _path(plan_id),
@@ -81,6 +82,9 @@ def test_builtin_engine_regenerates_one_week(server: LiveServer) -> None:
     assert _others(view["content"]) == _others(plan["content"])
     assert view["weekly_info"]["1"] == plan["weekly_info"]["1"]
     assert view["weekly_info"]["3"] == plan["weekly_info"]["3"]
+    assert [r["revision"] for r in revisions] == [3, 2, 1]
+    assert revisions[0]["summary"] == "regenerated week 2"
+    assert [(c["op"], c["week"]) for c in revisions[0]["changes"]] == [("regenerate", 2)]
     assert stale.status_code == 412, stale.text
     assert other_week.status_code == 400 and "lines" in other_week.text
 
