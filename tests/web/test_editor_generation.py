@@ -84,6 +84,7 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
     expect(page.get_by_role("dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.locator("#calendar .workout").first).to_be_focused()
 
 
 def _generate_from_draft(page: Page, weeks: int) -> None:

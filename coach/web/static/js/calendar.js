@@ -27,7 +27,17 @@ function dayLabel(week, day) {
   return `${weekday} ${date.slice(5)}`;
 }
 
+// Keyboard focus on a day survives the calendar being drawn again (as a plan streams in,
+// after an edit): the same day's workout, or its + button, gets it back.
+export function focusDay(week, day) {
+  const cell = document.querySelector(`#calendar li.day[data-week="${week}"][data-day="${day}"]`);
+  const target = cell && (cell.querySelector(".workout") || cell.querySelector(".add"));
+  if (target) target.focus();
+}
+
 export function renderCalendar(container, { onOpen, onMove, onAdd, editable }) {
+  const active = document.activeElement;
+  const focused = active && container.contains(active) ? active.closest("li.day") : null;
   const totals = weeklyTotals(plan.workouts);
   const warnings = warningsByDay();
   const weeks = [];
@@ -130,4 +140,5 @@ export function renderCalendar(container, { onOpen, onMove, onAdd, editable }) {
     );
   }
   container.replaceChildren(...weeks);
+  if (focused) focusDay(Number(focused.dataset.week), Number(focused.dataset.day));
 }

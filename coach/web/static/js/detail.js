@@ -1,7 +1,7 @@
 // The workout detail: its segments and steps with targets in the athlete's numbers and
 // zone colours; title, type, description, step lengths and zones are editable.
 
-import { h } from "./calendar.js";
+import { focusDay, h } from "./calendar.js";
 import { WORKOUT_TYPES, dateOf, duration, distance, stepLength, target, zoneOf } from "./format.js";
 import { stepSeconds } from "./load.js";
 import { plan, warningsByDay } from "./state.js";
@@ -81,6 +81,19 @@ export function openDetail(workout, { editable, regenerate = false }) {
 
 export function closeDetail() {
   if (dialog().open) dialog().close();
+}
+
+// Closing the detail gives the keyboard back to the workout's day (or where it moved).
+export function wireDetail() {
+  dialog().addEventListener("close", () => {
+    if (!current) return;
+    const { week, day } = current;
+    setTimeout(() => {
+      if (!document.querySelector("dialog[open]") && document.activeElement === document.body) {
+        focusDay(week, day);
+      }
+    }, 0);
+  });
 }
 
 export function detailWorkout() {

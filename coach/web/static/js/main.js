@@ -3,7 +3,7 @@
 import { api, ApiError, listAll, session } from "./api.js";
 import { h, renderCalendar } from "./calendar.js";
 import { drawChart } from "./chart.js";
-import { closeDetail, openDetail } from "./detail.js";
+import { closeDetail, openDetail, wireDetail } from "./detail.js";
 import { edits, wireEdits } from "./edits.js";
 import { loadPreview, loadPushAthletes, resetPush, wirePush } from "./push.js";
 import { follow } from "./sse.js";
@@ -399,6 +399,7 @@ function wire() {
       }
     });
   }
+  wireDetail();
   wireEdits();
   wirePush();
 }
