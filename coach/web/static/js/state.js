@@ -1,22 +1,7 @@
 // The plan on the page: what the calendar, the chart and the edits read and change.
 
-export const plan = {
-  id: null,
-  etag: null,
-  revision: 0,
-  status: null,
-  error: null,
-  weeks: 0,
-  startDate: null,
-  workouts: [],
-  weeklyInfo: {},
-  warnings: [],
-  report: [],
-  preview: null,
-};
-
-export function reset(id) {
-  Object.assign(plan, {
+function empty(id) {
+  return {
     id,
     etag: null,
     revision: 0,
@@ -29,7 +14,13 @@ export function reset(id) {
     warnings: [],
     report: [],
     preview: null,
-  });
+  };
+}
+
+export const plan = empty(null);
+
+export function reset(id) {
+  Object.assign(plan, empty(id));
 }
 
 // Take a PlanView (GET /v1/coach/plans/{id}, or any edit's answer).
