@@ -21,7 +21,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Pages with a console of their own: a page error fails the test."""
+    """Pages with a console of their own: a page error, or a console error other than a
+    refused request (the 401s and 412s tests provoke), fails the test; so does anything
+    the Content-Security-Policy blocks."""
     contexts = []
     errors: list[str] = []
 
@@ -30,6 +32,14 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and not message.text.startswith("Failed to load resource")
+                and errors.append(message.text)
+            ),
+        )
         page.set_default_timeout(30_000)
         return page
 

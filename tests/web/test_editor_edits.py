@@ -80,7 +80,7 @@ def _push(page: Page, athlete: str) -> str:
 
 
 def test_a_coach_edits_the_plan_and_pushes_only_the_changes(
-    new_page: Callable[..., Page], shots: Shots, tmp_path: Any
+    new_page: Callable[..., Page], shots: Shots, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'editor.db'}"
     with emulators() as emu, service(url, emu) as live:
