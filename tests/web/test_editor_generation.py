@@ -43,6 +43,12 @@ def test_a_coach_writes_a_draft_and_watches_the_plan_fill_the_calendar(
             d for d in range(1, 8) if not any(line.startswith(f"W1 D{d} ") for line in lines)
         )
         draft.fill(text + f"\nW1 D{free_day} Easy run, 30 min\n")
+        # A reload keeps the coach's edits of the draft (this tab's sessionStorage).
+        page.wait_for_function(
+            "() => sessionStorage.getItem('coach.draft') === document.getElementById('draft').value"
+        )
+        page.reload()
+        expect(draft).to_have_value(text + f"\nW1 D{free_day} Easy run, 30 min\n")
         planned = sum(1 for line in lines if re.match(r"W\d+ D\d ", line)) + 1
         page.get_by_role("button", name="Generate the plan").click()
         wait_for_plan(page, planned)

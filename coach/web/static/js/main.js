@@ -75,6 +75,7 @@ async function enter() {
   $("app").hidden = false;
   $("plan-form").elements.start_date.value ||= nextMonday();
   await Promise.all([loadPrinciples(), loadAthletes(), loadPlans()]);
+  restoreDraft();
   const id = new URLSearchParams(location.search).get("plan") || sessionStorage.getItem(PLAN_KEY);
   if (id) await openPlan(id);
 }
@@ -169,21 +170,41 @@ function generationBody() {
   return body;
 }
 
+// The draft being written (its id) and the draft text as the coach left it are kept in
+// the tab's sessionStorage: a reload gets both back, and a draft still being written is
+// followed again.
+const DRAFT_KEY = "coach.draft";
+const DRAFT_ID_KEY = "coach.draftId";
+let draftSaving = 0;
+
+function saveDraftSoon() {
+  clearTimeout(draftSaving);
+  draftSaving = setTimeout(() => sessionStorage.setItem(DRAFT_KEY, $("draft").value), 300);
+}
+
 async function writeDraft(event) {
   event.preventDefault();
   clearNotice();
+  try {
+    const { data } = await api("POST", "/v1/coach/drafts", { body: generationBody() });
+    await followDraft(data.draft_id);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+async function followDraft(id) {
   const button = $("write-draft");
   const draft = $("draft");
   button.disabled = true;
   draft.value = "";
   draft.readOnly = true;
-  $("draft-area").hidden = false;
   $("generate").disabled = true;
+  sessionStorage.setItem(DRAFT_ID_KEY, id);
   announce("Writing the draft…");
   try {
-    const { data } = await api("POST", "/v1/coach/drafts", { body: generationBody() });
     let failure = null;
-    await follow(`/v1/coach/drafts/${data.draft_id}/stream`, {
+    await follow(`/v1/coach/drafts/${id}/stream`, {
       onEvent(name, payload) {
         if (name === "progress" && payload.text) draft.value += payload.text;
         else if (name === "result") draft.value = payload.draft;
@@ -195,10 +216,40 @@ async function writeDraft(event) {
   } catch (err) {
     failed(err);
   } finally {
+    sessionStorage.removeItem(DRAFT_ID_KEY);
+    sessionStorage.setItem(DRAFT_KEY, draft.value);
     button.disabled = false;
     draft.readOnly = false;
     $("generate").disabled = false;
   }
+}
+
+const FORM_KEY = "coach.form";
+
+function saveForm() {
+  const values = Object.fromEntries(new FormData($("plan-form")).entries());
+  sessionStorage.setItem(FORM_KEY, JSON.stringify(values));
+}
+
+function restoreForm() {
+  const values = JSON.parse(sessionStorage.getItem(FORM_KEY) || "null");
+  if (!values) return;
+  const form = $("plan-form");
+  for (const [name, value] of Object.entries(values)) {
+    if (form.elements[name]) form.elements[name].value = value;
+  }
+  $("principle-text-label").hidden = form.elements.principle.value !== "__custom";
+}
+
+function restoreDraft() {
+  restoreForm();
+  const id = sessionStorage.getItem(DRAFT_ID_KEY);
+  if (id) {
+    followDraft(id);
+    return;
+  }
+  const text = sessionStorage.getItem(DRAFT_KEY);
+  if (text && !$("draft").value) $("draft").value = text;
 }
 
 async function generate() {
@@ -388,6 +439,9 @@ function wire() {
     $("principle-text-label").hidden = e.target.value !== "__custom";
   });
   $("generate").addEventListener("click", generate);
+  $("draft").addEventListener("input", saveDraftSoon);
+  $("plan-form").addEventListener("input", saveForm);
+  $("plan-form").addEventListener("change", saveForm);
   $("cancel").addEventListener("click", cancelPlan);
   $("new-plan").addEventListener("click", newPlan);
   $("detail-close").addEventListener("click", closeDetail);
