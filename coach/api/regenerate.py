@@ -25,8 +25,9 @@ from coach.api.streams import PLAN_STREAM_EVENTS, attached, new_run_stream
 from coach.api.validation import path_int
 from coach.errors import BadRequest
 from coach.generation.context import build_context
+from coach.plans.edits import PlanContent
 from coach.plans.requests import PlanRequest
-from coach.plans.revisions import check_editable, load_weekly_info, load_workouts
+from coach.plans.revisions import check_editable
 from coach.plans.week_lines import with_week_lines
 from coach.plans.week_plan import WeekPlan
 
@@ -70,8 +71,7 @@ async def regenerate_week(call: Call[RegenerateWeek, None]) -> Response:
         week=week,
         revision=row.revision,
         member_id=caller.member_id,
-        workouts=load_workouts(row.content),
-        weekly_info=load_weekly_info(row.weekly_info),
+        content=PlanContent.of(row),
     )
     run, lease = await new_run_stream(
         call, functools.partial(services.runner.start_week, caller, ctx, plan)

@@ -4,6 +4,8 @@ revision one more, a stale If-Match refused, a failing LLM saving nothing."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2
@@ -12,6 +14,7 @@ from tests.api.test_llm_over_http import llm_service, plan_body
 from tests.engine_llm.answers import LINES, good_responder, week_answer, week_of
 from tests.support.live import LiveServer
 from tests.support.plans import draft_then_plan
+from tests.support.push import wait_until
 from tests.support.scripted_llm import Reply, ScriptedLLM
 from tests.support.sse import data, names, read_stream
 from tests.support.tenants import make_tenant
@@ -101,16 +104,18 @@ def test_another_tenants_plan_is_not_found(server: LiveServer) -> None:
 
 def _regenerating_llm() -> tuple[ScriptedLLM, dict[str, Any]]:
     """Good answers while the plan is generated; then, for week 2, what `state` says: a
-    week with a longer day 1, or a failure."""
+    week with a longer day 1 (once `gate` is set), or a failure."""
     good = good_responder()
-    state: dict[str, Any] = {"regenerating": False, "fail": False}
+    gate = threading.Event()
+    gate.set()
+    state: dict[str, Any] = {"regenerating": False, "fail": False, "gate": gate}
     longer = {**LINES, 1: ("Easy run", "easy-run", 50.0, 9.0)}
 
     def respond(payload: dict[str, Any]) -> Reply:
         if state["regenerating"] and week_of(payload) == 2:
             if state["fail"]:
                 return Reply("model overloaded", status=500)
-            return Reply(week_answer(2, longer))
+            return Reply(week_answer(2, longer), start_when=gate.is_set)
         return good(payload)
 
     return ScriptedLLM(responder=respond), state
@@ -158,3 +163,31 @@ def test_a_failing_llm_ends_with_error_then_done_and_saves_nothing(database_url:
     assert "week 2" in data(events[-2])["error"]
     assert after.headers["etag"] == '"1"'
     assert after.json()["content"] == before["content"]
+
+
+def test_an_edit_saved_while_a_week_is_regenerated_wins(database_url: str) -> None:
+    llm, state = _regenerating_llm()
+    with llm_service(database_url, llm) as (live, tenant), live.client(tenant.coach_key) as http:
+        before = http.post("/v1/coach/generate-plan", json=plan_body(tenant, 3)).json()
+        plan_id = before["plan_id"]
+        asked = len(llm.requests)
+        state["regenerating"] = True
+        state["gate"].clear()
+        with ThreadPoolExecutor(1) as pool:
+            stream = pool.submit(_regenerate, http, plan_id, 1)
+            wait_until(lambda: len(llm.requests) > asked, "the week's request")
+            # Another editor saves an edit while the LLM has not answered yet.
+            edit = http.patch(
+                f"/v1/coach/plans/{plan_id}/workouts/3/1",
+                json={"title": "Easy run by the lake"},
+                headers={"If-Match": '"1"'},
+            )
+            state["gate"].set()
+            events = stream.result(timeout=60)
+        after = http.get(f"/v1/coach/plans/{plan_id}").json()
+    assert edit.status_code == 200, edit.text
+    assert names(events)[-2:] == ["error", "done"]
+    assert "not saved" in data(events[-2])["error"] and "revision 2" in data(events[-2])["error"]
+    assert after["revision"] == 2
+    assert _week(after["content"], 2) == _week(before["content"], 2)
+    assert _week(after["content"], 3)[0]["title"] == "Easy run by the lake"
