@@ -19,12 +19,14 @@ from coach.api import (
     assignments,
     athletes,
     detached,
+    editor,
     generation,
     health,
     keys,
     lists,
     oauth,
     plan_edits,
+    plan_preview,
     planned_workouts,
     principles,
     push_jobs,
@@ -54,6 +56,7 @@ from coach.settings import Settings
 from coach.streaming.broker import Broker, LocalBroker
 from coach.streaming.redis_broker import RedisBroker
 from coach.tokens import StreamTokens
+from coach.web.pages import editor_assets
 
 log = logging.getLogger("coach.app")
 
@@ -61,6 +64,7 @@ log = logging.getLogger("coach.app")
 def all_endpoints() -> list[AnyEndpoint]:
     return [
         *health.ENDPOINTS,
+        *editor.ENDPOINTS,
         *principles.ENDPOINTS,
         *generation.ENDPOINTS,
         *detached.ENDPOINTS,
@@ -72,6 +76,7 @@ def all_endpoints() -> list[AnyEndpoint]:
         *athletes.ENDPOINTS,
         *planned_workouts.ENDPOINTS,
         *push_jobs.ENDPOINTS,
+        *plan_preview.ENDPOINTS,
         *assignments.ENDPOINTS,
         *regenerate.ENDPOINTS,
         *oauth.ENDPOINTS,
@@ -238,7 +243,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     return Starlette(
-        routes=[*routes(endpoints), mcp.route()],
+        routes=[*routes(endpoints), mcp.route(), editor_assets()],
         middleware=[
             *cors(settings),
             Middleware(RequestIdMiddleware),

@@ -57,4 +57,3 @@ def live_proposal(session: Session, proposal_id: uuid.UUID) -> ProposalRow | Non
 
 def drop_proposal(session: Session, proposal_id: uuid.UUID) -> None:
     session.execute(delete(ProposalRow).where(col(ProposalRow.id) == str(proposal_id)))
-
