@@ -45,6 +45,7 @@ from coach.push.attempt import (
     push_attempt,
     verify_attempt,
 )
+from coach.push.copies import check_copies
 from coach.push.items import TEMPLATE_GONE, item_for
 from coach.push.lease import kept_leased
 from coach.push.outbox import (
@@ -63,7 +64,7 @@ from coach.push.outbox import (
     release,
     settle_jobs,
 )
-from coach.push.policy import outbox_policy
+from coach.push.policy import copy_checks, outbox_policy
 from coach.secrets import CredentialBox
 from coach.settings import Settings
 
@@ -90,6 +91,7 @@ class PushWorker:
         self.box = box
         self.context = context
         self.policy = outbox_policy(settings)
+        self.checks = copy_checks(settings)
         self.active: set[int] = set()  # connections being worked by this process
         self._served: dict[int, float] = {}  # when each connection's last turn ended
         self._wake = anyio.Event()
@@ -184,14 +186,16 @@ class PushWorker:
 
         token, lease_s, policy = claimed.token, self.settings.push_lease_s, self.policy
         size = max(1, adapter.batch_size)
-        removals, moves, lookups, pushes = [], [], [], []
+        removals, moves, checks, lookups, pushes = [], [], [], [], []
         for row in claimed.rows:
             if row.status == DELETING:
                 item = item_for(row, claimed.templates, lookup_only=True)
                 assert item is not None
                 removals.append((row, item))
+            elif row.status == PUSHED and row.provider_date not in (None, row.planned_date):
+                moves.append(row)  # a check due too waits for the next claim
             elif row.status == PUSHED:
-                moves.append(row)
+                checks.append(row)
             elif row.status == QUEUED:
                 verify = bool(progress_of(row).get("verify"))
                 item = item_for(row, claimed.templates, lookup_only=verify)
@@ -230,6 +234,18 @@ class PushWorker:
             )
             if await self._stop(claimed, out):
                 return
+        for rows in _chunks(checks, size):
+            if left() <= 0:
+                return
+            await check_copies(
+                self.db,
+                adapter,
+                rows,
+                token=token,
+                lease_s=lease_s,
+                policy=policy,
+                cutoff_s=left(),
+            )
         for chunk in _chunks(lookups, size):
             if left() <= 0:
                 return
@@ -241,6 +257,7 @@ class PushWorker:
                 lease_s=lease_s,
                 policy=policy,
                 cutoff_s=left(),
+                checks=self.checks,
             )
         queue = deque(_chunks(pushes, size))
         while queue:
@@ -256,6 +273,7 @@ class PushWorker:
                 reconcile=any(row.id in claimed.in_flight for row, _ in chunk),
                 policy=policy,
                 cutoff_s=left(),
+                checks=self.checks,
             )
             if isinstance(outcome, Split):
                 half = len(chunk) // 2
