@@ -56,7 +56,8 @@ async def check_copies(
         copies = await adapter.find_copies([item for _, item in chunk])
         for row, item in chunk:
             found = {c.provider_workout_id for c in copies.get(item.idempotency_key, [])}
-            extras[row.id or 0] = sorted(found - {row.provider_workout_id or ""})
+            own = row.provider_workout_id
+            extras[row.id or 0] = sorted(found - {own}) if own else []
         late = [pid for pids in extras.values() for pid in pids]
         if late:
             await adapter.delete_copies(late)
@@ -64,8 +65,9 @@ async def check_copies(
     try:
         await guarded(adapter.name, look_and_remove, cutoff_s)
     except ProviderError as exc:
-        error = exc
-        await db.run(lambda s: _failed(s, chunk, error, token, policy, adapter.name))
+        wait, note = exc.retry_after or 0.0, exc.message
+        looked = [row for row, _ in chunk]
+        await db.run(lambda s: check_failed(s, looked, token, policy, note, wait_s=wait))
         return 0
 
     def checked(session: Session) -> None:
@@ -89,24 +91,27 @@ async def check_copies(
     return removed
 
 
-def _failed(
+def is_check(row: PlannedWorkoutRow) -> bool:
+    """A claimed pushed row there for a look for late copies (not for a move)."""
+    return row.status == PUSHED and row.provider_date in (None, row.planned_date)
+
+
+def check_failed(
     session: Session,
-    chunk: Sequence[tuple[PlannedWorkoutRow, PushItem]],
-    exc: ProviderError,
+    rows: Sequence[PlannedWorkoutRow],
     token: str,
     policy: RetryPolicy,
-    provider: str,
+    note: str,
+    *,
+    wait_s: float = 0.0,
 ) -> None:
-    for row, _ in sorted(chunk, key=lambda pair: pair[0].id or 0):
+    """The rows' look failed (`note` says why): each comes back on `policy`'s back-off
+    (at least `wait_s`), and gives that look up after `policy.max_attempts` failures."""
+    for row in sorted(rows, key=lambda r: r.id or 0):
         failures = int(progress_of(row).get("check_failures", 0)) + 1
-        wait = max(exc.retry_after or 0.0, policy.backoff(failures))
+        wait = max(wait_s, policy.backoff(failures))
         given_up = record_check_failed(
             session, row.id or 0, token, retry_in=wait, max_failures=policy.max_attempts
         )
         if given_up:
-            log.warning(
-                "planned workout %s: gave up a look for late copies on %s: %s",
-                row.id,
-                provider,
-                exc.message,
-            )
+            log.warning("planned workout %s: gave up a look for late copies: %s", row.id, note)

@@ -355,22 +355,8 @@ def record_checked(session: Session, row_id: int, token: str, *, removed: int) -
     row = _held(session, row_id, token)
     if row is None:
         return False
-    now = utcnow()
-    progress = progress_of(row)
-    left = [t for t in progress.get("checks", []) if dt.datetime.fromisoformat(t) > now]
     row.duplicates_removed += removed
-    row.verified_at = now
-    if left:
-        progress["checks"] = left
-        progress.pop("check_failures", None)
-        row.progress = progress
-        row.verify_at = dt.datetime.fromisoformat(left[0])
-    else:
-        row.verify_at = None
-        if row.status == PUSHED:
-            row.progress = None
-    row.updated_at = now
-    _release(row)
+    _check_made(row, utcnow())
     session.add(row)
     return True
 
@@ -386,24 +372,29 @@ def record_check_failed(
     now = utcnow()
     progress = progress_of(row)
     failures = int(progress.get("check_failures", 0)) + 1
-    given_up = failures >= max_failures
-    if given_up:
-        # Count it as made: the job it holds settles, later checks stay.
-        progress["checks"] = [
-            t for t in progress.get("checks", []) if dt.datetime.fromisoformat(t) > now
-        ]
-        progress.pop("check_failures", None)
-        row.verified_at = now
-        later = progress["checks"]
-        row.verify_at = dt.datetime.fromisoformat(later[0]) if later else None
+    if failures >= max_failures:
+        _check_made(row, now)  # given up as if made: its job settles, later checks stay
     else:
         progress["check_failures"] = failures
+        row.progress = progress
         row.verify_at = now + dt.timedelta(seconds=retry_in)
-    row.progress = progress
+        row.updated_at = now
+        _release(row)
+    session.add(row)
+    return failures >= max_failures
+
+
+def _check_made(row: PlannedWorkoutRow, now: dt.datetime) -> None:
+    """A check is over: the row is due at the next one still to come, if any."""
+    progress = progress_of(row)
+    left = [t for t in progress.get("checks", []) if dt.datetime.fromisoformat(t) > now]
+    progress.pop("check_failures", None)
+    progress["checks"] = left
+    row.verified_at = now
+    row.verify_at = dt.datetime.fromisoformat(left[0]) if left else None
+    row.progress = None if not left and row.status == PUSHED else progress
     row.updated_at = now
     _release(row)
-    session.add(row)
-    return given_up
 
 
 def record_failure(

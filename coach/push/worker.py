@@ -45,7 +45,7 @@ from coach.push.attempt import (
     push_attempt,
     verify_attempt,
 )
-from coach.push.copies import check_copies
+from coach.push.copies import check_copies, check_failed, is_check
 from coach.push.items import TEMPLATE_GONE, item_for
 from coach.push.lease import kept_leased
 from coach.push.outbox import (
@@ -166,7 +166,10 @@ class PushWorker:
             # Only this connection's rows are affected; they fail visibly (the job shows
             # why) instead of coming back every lease. Re-posting the push retries them.
             log.error("connection %s: no adapter: %r", claimed.connection.id, exc)
-            await self._fail_all(claimed, claimed.rows, unusable_reason(exc))
+            reason = unusable_reason(exc)
+            looks = [r for r in claimed.rows if is_check(r)]  # pushed: they stay pushed
+            await self._fail_all(claimed, [r for r in claimed.rows if not is_check(r)], reason)
+            await self.db.run(lambda s: check_failed(s, looks, claimed.token, self.policy, reason))
             return
         remaining = (claimed.deadline - utcnow()).total_seconds()
         deadline = anyio.current_time() + remaining
@@ -192,10 +195,10 @@ class PushWorker:
                 item = item_for(row, claimed.templates, lookup_only=True)
                 assert item is not None
                 removals.append((row, item))
-            elif row.status == PUSHED and row.provider_date not in (None, row.planned_date):
-                moves.append(row)  # a check due too waits for the next claim
-            elif row.status == PUSHED:
+            elif is_check(row):
                 checks.append(row)
+            elif row.status == PUSHED:
+                moves.append(row)  # a look for late copies due too waits for the next claim
             elif row.status == QUEUED:
                 verify = bool(progress_of(row).get("verify"))
                 item = item_for(row, claimed.templates, lookup_only=verify)

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
+from tests.emulators.terra import TerraEmulator
 from tests.support.push import (
     athlete_with,
     connection_body,
@@ -22,13 +25,21 @@ from tests.support.push import (
 from tests.support.tenants import make_tenant
 
 TERRA_CREATE = "/v2/plannedWorkouts"
+# The calls that create workouts: Terra's planned workout, Shape's activity (and batch).
+CREATE = {"terra": TERRA_CREATE, "shape": "/api/v1/activities"}
 
 
-def _dates(planned: dict[int, dict[str, Any]]) -> Counter[str]:
-    return Counter(p["planned_date"] for p in planned.values())
+def _dates(emulator: Any) -> Counter[str]:
+    """The days of the workouts the emulator holds (Terra's planned workouts, Shape's
+    activities)."""
+    held = emulator.planned if isinstance(emulator, TerraEmulator) else emulator.activities
+    return Counter(str(w.get("planned_date") or w.get("date"))[:10] for w in held.values())
 
 
-def test_a_copy_committed_after_the_job_said_complete_is_removed(own_database_url: str) -> None:
+@pytest.mark.parametrize("provider", ["terra", "shape"])
+def test_a_copy_committed_after_the_job_said_complete_is_removed(
+    own_database_url: str, provider: str
+) -> None:
     with (
         emulators() as emu,
         service(
@@ -40,31 +51,31 @@ def test_a_copy_committed_after_the_job_said_complete_is_removed(own_database_ur
             push_verify_again_s=0,
         ) as live,
     ):
-        terra = emu.terra
-        # Terra holds the first planned workout's call past the claim's deadline; the
-        # retry (which finds nothing yet) makes it again, answered at once.
-        terra.faults.add("hold", method="POST", path=TERRA_CREATE)
+        emulator: Any = emu.terra if provider == "terra" else emu.shape
+        # The provider holds the first call that creates workouts (Terra: one workout;
+        # Shape: the batch) past the claim's deadline; the retry, which finds nothing yet,
+        # makes them again and is answered at once.
+        emulator.faults.add("hold", method="POST", path=CREATE[provider])
         tenant = make_tenant(live.db)
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=1)
-            user_id, _ = athlete_with(http, connection_body("terra"))
+            user_id, _ = athlete_with(http, connection_body(provider))
             job_id = push_plan(http, plan, user_id)
             complete = wait_for_job(http, job_id)
-            before = _dates(terra.planned)
-            # Now the held call goes on, and commits a second copy.
-            terra.faults.release()
-            doubled = wait_until(
-                lambda: max(_dates(terra.planned).values()) == 2, "the late commit at Terra"
-            )
+            before = _dates(emulator)
+            # Now the held call goes on, and commits its copies.
+            emulator.faults.release()
+            doubled = wait_until(lambda: max(_dates(emulator).values()) == 2, "the late commit")
             checked = wait_for_checks(http, job_id)
-            after = _dates(terra.planned)
+            after = _dates(emulator)
     expected = Counter(w["date"] for w in plan["content"])
+    late = 1 if provider == "terra" else len(plan["content"])
     assert complete["status"] == "complete", complete
     # The job was complete after a first look, which found one copy of each workout...
-    assert (complete["duplicates_removed"], complete["checks_pending"]) == (0, 1)
+    assert (complete["duplicates_removed"], complete["checks_pending"]) == (0, late)
     assert before == expected and doubled
-    # ...and the later look found the late one and removed it.
-    assert (checked["status"], checked["duplicates_removed"]) == ("complete", 1)
+    # ...and the later look found the late ones and removed them.
+    assert (checked["status"], checked["duplicates_removed"]) == ("complete", late)
     assert after == expected
 
 
