@@ -380,7 +380,9 @@ async def delete_attempt(
     cutoff_s: float = math.inf,
 ) -> Failed | Deferred | None:
     """Remove the held rows from the provider: by its id, else (a push whose answer never
-    came) whatever carries the row's marker. A workout already gone is done."""
+    came) whatever carries the row's marker; a row pushed after an unanswered attempt
+    (its look for late copies still to come) loses every copy with its marker too. A
+    workout already gone is done."""
     ids = [r.id or 0 for r, _ in rows]
     held = await db.run(lambda s: renew(s, ids, token, lease_s, statuses=(DELETING,)))
     rows = [(r, i) for r, i in rows if r.id in held]
@@ -393,8 +395,12 @@ async def delete_attempt(
         if unknown:
             found = await adapter.find(unknown)
             known += [f.provider_workout_id for f in found.values()]
+        doubted = [item for r, item in rows if r.provider_workout_id and r.verify_at]
+        if doubted:
+            copies = await adapter.find_copies(doubted)
+            known += [c.provider_workout_id for found in copies.values() for c in found]
         if known:
-            await adapter.delete_many(known)
+            await adapter.delete_many(list(dict.fromkeys(known)))
 
     try:
         await guarded(adapter.name, lambda: run(remove), cutoff_s)

@@ -544,6 +544,7 @@ def record_deleted(session: Session, row_id: int, token: str) -> bool:
     row.in_flight = False
     row.last_error = None
     row.progress = None
+    row.verify_at = None  # its copies went with it (a later commit is not looked for)
     row.next_attempt_at = None
     row.updated_at = utcnow()
     _release(row)

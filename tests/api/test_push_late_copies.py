@@ -11,6 +11,7 @@ import pytest
 
 from tests.emulators.terra import TerraEmulator
 from tests.support.push import (
+    ALL_DATES,
     athlete_with,
     connection_body,
     dated_plan,
@@ -107,3 +108,36 @@ def test_a_direct_push_is_checked_for_a_late_copy(own_database_url: str) -> None
     assert str(kept["planned_workout_id"]) == created.json()["provider_workout_id"]
     assert kept["planned_date"] == "2026-12-10"
     assert planned["status"] == "pushed"
+
+
+def test_deleting_a_workout_before_its_late_copy_was_looked_for_removes_both(
+    own_database_url: str,
+) -> None:
+    with (
+        emulators() as emu,
+        service(
+            own_database_url,
+            emu,
+            push_claim_max_s=2.0,
+            provider_timeout_s=60.0,
+            push_verify_after_s=3600.0,  # no look comes before the delete
+        ) as live,
+    ):
+        terra = emu.terra
+        terra.faults.add("hold", method="POST", path=TERRA_CREATE)
+        tenant = make_tenant(live.db)
+        with live.client(tenant.coach_key) as http:
+            plan = dated_plan(http, tenant, weeks=1)
+            user_id, _ = athlete_with(http, connection_body("terra"))
+            wait_for_job(http, push_plan(http, plan, user_id))
+            terra.faults.release()
+            wait_until(lambda: max(_dates(terra).values()) == 2, "the late commit")
+            day = next(d for d, n in _dates(terra).items() if n == 2)
+            listed = http.get(TERRA_CREATE, params={"user_id": user_id, **ALL_DATES}).json()
+            row = next(p for p in listed["planned_workouts"] if p["planned_date"] == day)
+            deleted = http.delete(f"{TERRA_CREATE}/{row['planned_workout_id']}")
+            after = _dates(terra)
+    assert deleted.status_code == 200, deleted.text
+    # Both copies went: the one the row recorded and the late one with its marker.
+    expected = Counter(w["date"] for w in plan["content"] if w["date"] != day)
+    assert after == expected
