@@ -10,7 +10,9 @@ Nothing in a turn sleeps with rows claimed: a wait longer than `COACH_PUSH_HOLD_
 (a rate limit's window, a Retry-After) releases the rows with `next_attempt_at`, and
 the claim's deadline (`COACH_PUSH_CLAIM_MAX_S`) cuts off a provider call still running.
 Each attempt's outcome is per row (see coach/push/attempt.py); past its deadline
-(`COACH_PUSH_DEADLINE_S`) a row fails, so every job settles.
+(`COACH_PUSH_DEADLINE_S`) a row fails, so every job settles. A row pushed after an
+unanswered attempt comes back to a turn for its looks for late copies
+(coach/push/copies.py).
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ class PushWorker:
         return max(SINGLE_CLAIM, registry.get(provider).batch_size)
 
     async def work(self, claimed: Claim) -> None:
-        """One claim: its rows' removals, moves, look-ups and pushes, until its deadline."""
+        """One claim: its rows' removals, moves, looks for late copies, look-ups and pushes,
+        until its deadline."""
         ids = [r.id or 0 for r in claimed.rows]
         try:
             adapter = adapter_for(
