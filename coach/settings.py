@@ -144,6 +144,18 @@ class Settings(BaseSettings):
         description="A planned workout not pushed, moved or deleted on the provider within "
         "this (from when it was asked) ends failed: every job settles.",
     )
+    push_verify_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="A workout pushed after an attempt whose outcome is unknown (cut off, "
+        "timed out, dropped) is looked for on the provider this long after its push, and "
+        "every late copy of it removed (also once when its job settles).",
+    )
+    push_verify_again_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="A last look for late copies this long after the push (0: none).",
+    )
     stream_replay_keep_s: float = Field(
         default=600.0,
         ge=0,

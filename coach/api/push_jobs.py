@@ -24,7 +24,7 @@ from coach.api.validation import path_uuid
 from coach.db.tables import PlannedWorkoutRow, PushJobRow
 from coach.errors import BadRequest
 from coach.push.jobs import PlanNotDated, start_job
-from coach.push.outbox import item_states, job_counts
+from coach.push.outbox import CHECKS_PENDING, DUPLICATES_REMOVED, item_states, job_counts
 from coach.services import Services, services_of
 from coach.streaming.events import DONE, Done, Progress, ShuttingDown, StreamEvent
 from coach.types import DbId
@@ -93,6 +93,16 @@ class PushJob(BaseModel):
     items: list[PushJobItem] = Field(
         default_factory=list, description="An assignment's job: one per workout it changed."
     )
+    duplicates_removed: int = Field(
+        default=0,
+        description="Late copies of the job's workouts found on the provider and removed: "
+        "a call cut off or unanswered may commit after its retry made the workout again.",
+    )
+    checks_pending: int = Field(
+        default=0,
+        description="Workouts pushed after an unanswered call whose provider is still to be "
+        "looked at again for such late copies (the job is complete after the first look).",
+    )
 
 
 _ACTION_COUNT = {"create": "created", "update": "updated", "delete": "deleted", "retry": "retried"}
@@ -149,6 +159,8 @@ def job_view(
         "pushed": counts.get("pushed", 0),
         "failed": counts.get("failed", 0),
         "queued": counts.get("queued", 0),
+        "duplicates_removed": counts.get(DUPLICATES_REMOVED, 0),
+        "checks_pending": counts.get(CHECKS_PENDING, 0),
     }
     if job.assignment_id is not None and items is not None:
         states = Counter(i.state for i in items)

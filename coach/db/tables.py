@@ -308,6 +308,16 @@ class PlannedWorkoutRow(SQLModel, table=True):
     )
     push_job_id: str | None = Field(default=None, max_length=36, index=True)
     plan_id: str | None = Field(default=None, max_length=36)
+    # A push that followed an attempt whose outcome is unknown may have a late twin on
+    # the provider: its copies are looked for (by marker) at verify_at, and every one but
+    # the row's own removed. verified_at: the last look; null while none was made.
+    verify_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True, index=True)
+    )
+    verified_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    duplicates_removed: int = 0
     # Rows of an assignment: the plan day the row stands for now (a move re-dates the
     # row and changes its day) and the hash of its template, which a later push of the
     # assignment compares with the plan's current workouts.

@@ -398,6 +398,18 @@ class Provider(ABC):
         feeds) find nothing."""
         return {}
 
+    async def find_copies(self, items: Sequence[PushItem]) -> dict[str, list[PushResult]]:
+        """Every workout carrying each item's marker on its `dates()`, by idempotency key:
+        an attempt whose answer never came may have committed after a retry made the
+        workout again. Nothing is created. Providers whose retries never duplicate (an
+        idempotency key, an overwrite) find at most what `find` finds."""
+        return {key: [found] for key, found in (await self.find(items)).items()}
+
+    async def delete_copies(self, provider_workout_ids: Sequence[str]) -> None:
+        """Remove late copies of workouts whose own copy stays (what they share with it,
+        such as Terra's template, stays too). A copy already gone is not an error."""
+        await self.delete_many(provider_workout_ids)
+
     @abstractmethod
     async def move(self, provider_workout_id: str, new_date: dt.date) -> None: ...
 

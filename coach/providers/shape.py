@@ -195,6 +195,19 @@ class ShapeProvider(Provider):
                 found[key] = _done(PushResult(""), act, existed=True)
         return found
 
+    async def find_copies(self, items: Sequence[PushItem]) -> dict[str, list[PushResult]]:
+        """Every activity carrying an item's marker: Shape takes no idempotency key, so a
+        cut-off create that commits after its retry leaves a second one."""
+        if not items:
+            return {}
+        keys = {i.idempotency_key for i in items}
+        found: dict[str, list[PushResult]] = {}
+        for act in await self._list_raw(*_span(items)):
+            key = find_marker(act.get("description"))
+            if key is not None and key in keys:
+                found.setdefault(key, []).append(_done(PushResult(""), act, existed=True))
+        return found
+
     async def _create(self, bodies: _Activities) -> _Activities:
         try:
             if len(bodies) == 1:

@@ -175,15 +175,49 @@ class TerraProvider(Provider):
             key: _result(planned[wid], [], True) for key, wid in templates.items() if wid in planned
         }
 
+    async def find_copies(self, items: Sequence[PushItem]) -> dict[str, list[PushResult]]:
+        """Every planned workout made from a template carrying an item's marker: Terra has
+        no idempotency key, so a cut-off call that commits late leaves a second one."""
+        if not items:
+            return {}
+        templates = await self._all_templates_by_key({i.idempotency_key for i in items})
+        for item in items:
+            if (wid := _int(item.progress.get("template_id"))) is not None:
+                templates.setdefault(item.idempotency_key, set()).add(wid)
+        wanted = {wid for ids in templates.values() for wid in ids}
+        if not wanted:
+            return {}
+        days = [d for i in items for d in i.dates()]
+        planned = await self._list_raw(min(days), max(days))
+        return {
+            key: [
+                _result(p, [], True)
+                for p in planned
+                if not _external(p) and _int(p.get("workout_id")) in ids
+            ]
+            for key, ids in templates.items()
+        }
+
+    async def delete_copies(self, provider_workout_ids: Sequence[str]) -> None:
+        # Only the planned workouts: their template is the kept workout's too.
+        for pid in provider_workout_ids:
+            await self._delete(f"/v2/plannedWorkouts/{pid}")
+
     async def _templates_by_key(self, keys: set[str]) -> dict[str, int]:
+        found = await self._all_templates_by_key(keys)
+        return {key: min(ids) for key, ids in found.items()}
+
+    async def _all_templates_by_key(self, keys: set[str]) -> dict[str, set[int]]:
+        """The templates carrying each marker (more than one when a cut-off call to make
+        the template committed late)."""
         listed = await self._call("GET", "/v2/workouts")
-        found: dict[str, int] = {}
+        found: dict[str, set[int]] = {}
         for item in _items(listed, "workouts"):
             template = item.get("workout_template")
             key = find_marker(template.get("description") if isinstance(template, dict) else None)
             workout_id = _int(item.get("workout_id"))
             if key in keys and workout_id is not None:
-                found.setdefault(key, workout_id)
+                found.setdefault(key, set()).add(workout_id)
         return found
 
     async def _planned_by_template(

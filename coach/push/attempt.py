@@ -126,6 +126,7 @@ async def push_attempt(
     waited: float = 0.0,
     earlier_unknown: bool = False,
     cutoff_s: float = math.inf,
+    checks: Sequence[float] = (),
 ) -> Outcome:
     """Push the rows still held with `token` in one adapter call, and record the outcome.
 
@@ -137,7 +138,8 @@ async def push_attempt(
     by marker decides the row (it may be there from an earlier attempt); when a request's
     does (`outbox`: the worker's policy) on an outcome that is unknown, now or in an
     earlier attempt (`earlier_unknown`), the row goes to the worker instead of failing.
-    The in-memory rows' `attempts` follow what was recorded.
+    The in-memory rows' `attempts` follow what was recorded. `checks`: when a row pushed
+    after an unanswered attempt is looked at again for late copies (seconds from now).
     """
     ids = [row.id or 0 for row, _ in chunk]
     # The fence: push only rows no other worker has claimed meanwhile.
@@ -181,6 +183,7 @@ async def push_attempt(
                 provider_date=result.planned_date or item.planned_date,
                 warnings=[w.model_dump(mode="json") for w in result.warnings],
                 artifact=result.artifact,
+                checks=checks,
             )
 
     await db.run(pushed)
@@ -264,10 +267,12 @@ async def verify_attempt(
     lease_s: float,
     policy: RetryPolicy,
     cutoff_s: float = math.inf,
+    checks: Sequence[float] = (),
 ) -> None:
     """The rows' attempts ran out on an unknown outcome: look for them by marker. Found:
-    pushed. Not found: failed, and certainly not on the provider. The look-up failing:
-    again later (the row's deadline bounds it)."""
+    pushed (and looked at again `checks` seconds from now for late copies). Not found:
+    failed, and certainly not on the provider. The look-up failing: again later (the
+    row's deadline bounds it)."""
     ids = [row.id or 0 for row, _ in chunk]
     held = await db.run(lambda s: renew(s, ids, token, lease_s))
     chunk = [(row, item) for row, item in chunk if row.id in held]
@@ -315,6 +320,7 @@ async def verify_attempt(
                 provider_date=result.planned_date or item.planned_date,
                 warnings=[],
                 artifact=result.artifact,
+                checks=checks,
             )
 
     await db.run(settle)
@@ -374,7 +380,9 @@ async def delete_attempt(
     cutoff_s: float = math.inf,
 ) -> Failed | Deferred | None:
     """Remove the held rows from the provider: by its id, else (a push whose answer never
-    came) whatever carries the row's marker. A workout already gone is done."""
+    came) whatever carries the row's marker; a row pushed after an unanswered attempt
+    (its look for late copies still to come) loses every copy with its marker too. A
+    workout already gone is done."""
     ids = [r.id or 0 for r, _ in rows]
     held = await db.run(lambda s: renew(s, ids, token, lease_s, statuses=(DELETING,)))
     rows = [(r, i) for r, i in rows if r.id in held]
@@ -387,8 +395,12 @@ async def delete_attempt(
         if unknown:
             found = await adapter.find(unknown)
             known += [f.provider_workout_id for f in found.values()]
+        doubted = [item for r, item in rows if r.provider_workout_id and r.verify_at]
+        if doubted:
+            copies = await adapter.find_copies(doubted)
+            known += [c.provider_workout_id for found in copies.values() for c in found]
         if known:
-            await adapter.delete_many(known)
+            await adapter.delete_many(list(dict.fromkeys(known)))
 
     try:
         await guarded(adapter.name, lambda: run(remove), cutoff_s)

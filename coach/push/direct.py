@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -40,7 +40,7 @@ from coach.push.outbox import (
     request_delete,
     request_move,
 )
-from coach.push.policy import inline_policy, outbox_policy
+from coach.push.policy import copy_checks, inline_policy, outbox_policy
 from coach.settings import Settings
 
 T = TypeVar("T")
@@ -169,6 +169,7 @@ async def push_new(
             outbox=outbox_policy(settings),
             lease_s=settings.push_lease_s,
             reconcile=tried,
+            checks=copy_checks(settings),
         )
     finally:
         await adapter.aclose()
@@ -185,12 +186,15 @@ async def push_row_now(
     outbox: RetryPolicy,
     lease_s: float,
     reconcile: bool = False,
+    checks: Sequence[float] = (),
 ) -> PushResult | None:
     """Push a row this caller holds (its `claim_token`) through the worker's own attempt,
     retrying inline while `policy` allows; raises the error that ended it. None: a
     delete came meanwhile (the row is being removed).
 
-    Every attempt after a failed one reconciles: that one may have reached the provider.
+    Every attempt after a failed one reconciles: that one may have reached the provider,
+    and when one went unanswered the row is looked at again `checks` seconds after its
+    push, for a late copy that reconcile could not see yet.
     """
     token = row.claim_token or ""
     row_id = row.id or 0
@@ -214,6 +218,7 @@ async def push_row_now(
                 hold=True,
                 waited=waited,
                 earlier_unknown=unknown,
+                checks=checks,
             )
             if outcome is None:
                 # Lost (this request's lease ran out, a delete or a disconnect came): whoever

@@ -16,13 +16,19 @@ nothing of it is recorded or sent again.
 A row stays `in_flight` from its first claim until it is pushed: a worker that died, or
 an attempt that failed, may have reached the provider, so the next attempt has the
 adapter look for the idempotency marker before creating.
+
+That look cannot see an attempt still under way at the provider: a call cut off (or
+timed out, or dropped) after it was sent may commit after the retry made the workout
+again. So a row pushed after such an attempt is checked later (`verify_at`): a claim
+takes it again, the adapter lists every copy carrying its marker and removes all but
+the row's own (coach/push/copies.py). Its job waits for the first check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -85,6 +91,21 @@ def _unleased(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
+def _check_due(now: dt.datetime) -> ColumnElement[bool]:
+    """A pushed row whose look for late copies is due."""
+    return (
+        (col(PlannedWorkoutRow.status) == PUSHED)
+        & col(PlannedWorkoutRow.verify_at).is_not(None)
+        & (col(PlannedWorkoutRow.verify_at) <= now)
+        & _unleased(now)
+    )
+
+
+def _wanted(now: dt.datetime) -> ColumnElement[bool]:
+    """Due for a worker: a push, move or removal, or a check for late copies."""
+    return _due(now) | _check_due(now)
+
+
 def _due(now: dt.datetime) -> ColumnElement[bool]:
     return (
         _needs_work()
@@ -111,7 +132,7 @@ def due_connections(
     statement = (
         select(PlannedWorkoutRow.connection_id)
         .join(ConnectionRow, col(ConnectionRow.id) == col(PlannedWorkoutRow.connection_id))
-        .where(_due(now), _connected())
+        .where(_wanted(now), _connected())
         .group_by(col(PlannedWorkoutRow.connection_id))
         .order_by(waiting)
         .limit(limit)
@@ -142,7 +163,7 @@ def claim(
         first = session.exec(
             select(PlannedWorkoutRow)
             .join(ConnectionRow, col(ConnectionRow.id) == col(PlannedWorkoutRow.connection_id))
-            .where(_due(now), _connected())
+            .where(_wanted(now), _connected())
             .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
             .limit(1)
             .with_for_update(skip_locked=True, of=PlannedWorkoutRow)
@@ -156,7 +177,7 @@ def claim(
     candidates = list(
         session.exec(
             select(PlannedWorkoutRow.id)
-            .where(_due(now), col(PlannedWorkoutRow.connection_id) == connection_id)
+            .where(_wanted(now), col(PlannedWorkoutRow.connection_id) == connection_id)
             .order_by(col(PlannedWorkoutRow.planned_date), col(PlannedWorkoutRow.id))
             .limit(limit_for(connection.provider))
             .with_for_update(skip_locked=True)
@@ -175,7 +196,7 @@ def claim(
     deadline = now + dt.timedelta(seconds=deadline_s if deadline_s is not None else lease_s)
     session.execute(
         update(PlannedWorkoutRow)
-        .where(col(PlannedWorkoutRow.id).in_(candidates), _due(now))
+        .where(col(PlannedWorkoutRow.id).in_(candidates), _wanted(now))
         .values(
             lease_until=min(now + dt.timedelta(seconds=lease_s), deadline),
             # A push may reach the provider from now on; moves and deletes keep theirs.
@@ -253,7 +274,9 @@ def progress_of(row: PlannedWorkoutRow) -> dict[str, Any]:
     """The row's progress: `adapter` (what the adapter keeps), `dates` (other dates an
     unanswered attempt may have used), `unknown` (an attempt may have reached the provider
     unanswered), `open` (an attempt is under way, or was never recorded), `verify` (only
-    a look-up remains)."""
+    a look-up remains). A pushed row with checks for late copies to come keeps `adapter`
+    and `dates`, with `checks` (when each is due), `early` (its job asked for one now)
+    and `check_failures`."""
     return dict(row.progress or {})
 
 
@@ -275,14 +298,19 @@ def record_pushed(
     provider_date: dt.date,
     warnings: list[dict[str, object]],
     artifact: bytes | None,
+    checks: Sequence[float] = (),
 ) -> PushRecord:
     """The workout is on the provider. "pushed" when the row was still queued under this
     token; "deleting" when a delete came meanwhile (the id is kept for the removal and the
-    row released to it); "lost" when another claim or a disconnect took the row."""
+    row released to it); "lost" when another claim or a disconnect took the row.
+
+    When an earlier attempt went unanswered, it may still commit a second copy: the
+    provider is looked at again `checks` seconds from now (see `record_checked`)."""
     row = _held(session, row_id, token)
     if row is None or row.status not in (QUEUED, DELETING):
         return "lost"
     now = utcnow()
+    earlier = progress_of(row)
     row.provider_workout_id = provider_workout_id
     row.provider_date = provider_date
     row.in_flight = False
@@ -298,8 +326,75 @@ def record_pushed(
     row.last_error = None
     row.next_attempt_at = None
     row.progress = None
+    if checks and earlier.get("unknown"):
+        _schedule_checks(row, earlier, checks, now)
     session.add(row)
     return "pushed"
+
+
+def _schedule_checks(
+    row: PlannedWorkoutRow, earlier: dict[str, Any], checks: Sequence[float], now: dt.datetime
+) -> None:
+    """Keep what finds the row's copies (the adapter's progress, every date an attempt
+    may have used) and when to look."""
+    due = sorted(now + dt.timedelta(seconds=s) for s in checks)
+    dates = {*earlier.get("dates", []), row.planned_date.isoformat()}
+    if row.provider_date is not None:
+        dates.add(row.provider_date.isoformat())
+    progress: dict[str, Any] = {"dates": sorted(dates), "checks": [d.isoformat() for d in due]}
+    if isinstance(earlier.get("adapter"), dict):
+        progress["adapter"] = earlier["adapter"]
+    row.progress = progress
+    row.verify_at = due[0]
+    row.verified_at = None
+
+
+def record_checked(session: Session, row_id: int, token: str, *, removed: int) -> bool:
+    """A look for late copies was made and `removed` of them were deleted. The row is
+    due again at its next check still to come, else its checks are over."""
+    row = _held(session, row_id, token)
+    if row is None:
+        return False
+    row.duplicates_removed += removed
+    _check_made(row, utcnow())
+    session.add(row)
+    return True
+
+
+def record_check_failed(
+    session: Session, row_id: int, token: str, *, retry_in: float, max_failures: int
+) -> bool:
+    """The look for late copies failed: again in `retry_in`, until it failed
+    `max_failures` times in a row (then that check is given up; True is returned)."""
+    row = _held(session, row_id, token)
+    if row is None:
+        return False
+    now = utcnow()
+    progress = progress_of(row)
+    failures = int(progress.get("check_failures", 0)) + 1
+    if failures >= max_failures:
+        _check_made(row, now)  # given up as if made: its job settles, later checks stay
+    else:
+        progress["check_failures"] = failures
+        row.progress = progress
+        row.verify_at = now + dt.timedelta(seconds=retry_in)
+        row.updated_at = now
+        _release(row)
+    session.add(row)
+    return failures >= max_failures
+
+
+def _check_made(row: PlannedWorkoutRow, now: dt.datetime) -> None:
+    """A check is over: the row is due at the next one still to come, if any."""
+    progress = progress_of(row)
+    left = [t for t in progress.get("checks", []) if dt.datetime.fromisoformat(t) > now]
+    progress.pop("check_failures", None)
+    progress["checks"] = left
+    row.verified_at = now
+    row.verify_at = dt.datetime.fromisoformat(left[0]) if left else None
+    row.progress = None if not left and row.status == PUSHED else progress
+    row.updated_at = now
+    _release(row)
 
 
 def record_failure(
@@ -449,6 +544,7 @@ def record_deleted(session: Session, row_id: int, token: str) -> bool:
     row.in_flight = False
     row.last_error = None
     row.progress = None
+    row.verify_at = None  # its copies went with it (a later commit is not looked for)
     row.next_attempt_at = None
     row.updated_at = utcnow()
     _release(row)
@@ -611,6 +707,22 @@ def cancel_connection(session: Session, connection_id: int) -> tuple[set[str], i
         session.add(row)
         if row.push_job_id:
             jobs.add(row.push_job_id)
+    # No adapter can look for late copies any more: their checks end (jobs settle).
+    checked = session.exec(
+        select(PlannedWorkoutRow)
+        .where(
+            col(PlannedWorkoutRow.connection_id) == connection_id,
+            col(PlannedWorkoutRow.verify_at).is_not(None),
+        )
+        .order_by(col(PlannedWorkoutRow.id))
+        .with_for_update()
+    ).all()
+    for row in checked:
+        row.verify_at = None
+        row.verified_at = row.verified_at or now
+        session.add(row)
+        if row.push_job_id:
+            jobs.add(row.push_job_id)
     return jobs, cancelled
 
 
@@ -646,12 +758,8 @@ def expire(session: Session, *, limit: int = 500) -> set[str]:
 
 
 def job_counts(session: Session, job_id: str) -> dict[str, int]:
-    rows = session.exec(
-        select(PlannedWorkoutRow.status, func.count())
-        .where(col(PlannedWorkoutRow.push_job_id) == job_id)
-        .group_by(col(PlannedWorkoutRow.status))
-    ).all()
-    return {status: count for status, count in rows}
+    """The job's rows by status, with `duplicates_removed` and `checks_pending`."""
+    return jobs_counts(session, [job_id]).get(job_id, {})
 
 
 def jobs_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -666,7 +774,29 @@ def jobs_counts(session: Session, job_ids: list[str]) -> dict[str, dict[str, int
     counts: dict[str, dict[str, int]] = {}
     for job_id, status, count in rows:
         counts.setdefault(job_id or "", {})[status] = count
+    pending = case((_checking(), 1), else_=0)
+    checks = session.exec(
+        select(
+            PlannedWorkoutRow.push_job_id,
+            func.sum(col(PlannedWorkoutRow.duplicates_removed)),
+            func.sum(pending),
+        )
+        .where(col(PlannedWorkoutRow.push_job_id).in_(job_ids))
+        .group_by(col(PlannedWorkoutRow.push_job_id))
+    ).all()
+    for job_id, removed, waiting in checks:
+        job = counts.setdefault(job_id or "", {})
+        job[DUPLICATES_REMOVED] = int(removed or 0)
+        job[CHECKS_PENDING] = int(waiting or 0)
     return counts
+
+
+DUPLICATES_REMOVED, CHECKS_PENDING = "duplicates_removed", "checks_pending"
+
+
+def _checking() -> ColumnElement[bool]:
+    """A pushed row with a look for late copies still to come."""
+    return (col(PlannedWorkoutRow.status) == PUSHED) & col(PlannedWorkoutRow.verify_at).is_not(None)
 
 
 ItemState = Literal["waiting", "done", "failed"]
@@ -730,9 +860,41 @@ def settle_job(session: Session, job_id: str) -> None:
         if counts.get(QUEUED, 0):
             return
         failed = bool(counts.get(FAILED, 0))
+    if _check_before_settling(session, job_id):
+        return
     job.status = "failed" if failed else "complete"
     job.finished_at = utcnow()
     session.add(job)
+
+
+def _check_before_settling(session: Session, job_id: str) -> bool:
+    """Whether rows of the job pushed after an unanswered attempt were never checked for
+    late copies: the job waits for that check, which is asked for now (once)."""
+    unchecked = session.exec(
+        select(PlannedWorkoutRow.id).where(
+            col(PlannedWorkoutRow.push_job_id) == job_id,
+            _checking(),
+            col(PlannedWorkoutRow.verified_at).is_(None),
+        )
+    ).all()
+    if not unchecked:
+        return False
+    now = utcnow()
+    rows = session.exec(
+        select(PlannedWorkoutRow)
+        .where(col(PlannedWorkoutRow.id).in_(list(unchecked)))
+        .order_by(col(PlannedWorkoutRow.id))
+        .with_for_update(skip_locked=True)  # a row locked now is asked for next time
+    ).all()
+    for row in rows:
+        progress = progress_of(row)
+        if progress.get("early"):
+            continue
+        progress["early"] = True
+        row.progress = progress
+        row.verify_at = now
+        session.add(row)
+    return True
 
 
 def settle_jobs(session: Session, job_ids: Iterable[str]) -> None:

@@ -15,6 +15,12 @@ def outbox_policy(settings: Settings) -> RetryPolicy:
     )
 
 
+def copy_checks(settings: Settings) -> tuple[float, ...]:
+    """When a workout pushed after an unanswered attempt is looked at again for late
+    copies: seconds after its push."""
+    return tuple(s for s in (settings.push_verify_after_s, settings.push_verify_again_s) if s > 0)
+
+
 def inline_policy(settings: Settings) -> RetryPolicy:
     """The same curve for a request that waits for the provider: a few attempts, and no
     more back-off in all than `push_inline_wait_s` (a longer Retry-After gives up)."""

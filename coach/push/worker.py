@@ -10,7 +10,9 @@ Nothing in a turn sleeps with rows claimed: a wait longer than `COACH_PUSH_HOLD_
 (a rate limit's window, a Retry-After) releases the rows with `next_attempt_at`, and
 the claim's deadline (`COACH_PUSH_CLAIM_MAX_S`) cuts off a provider call still running.
 Each attempt's outcome is per row (see coach/push/attempt.py); past its deadline
-(`COACH_PUSH_DEADLINE_S`) a row fails, so every job settles.
+(`COACH_PUSH_DEADLINE_S`) a row fails, so every job settles. A row pushed after an
+unanswered attempt comes back to a turn for its looks for late copies
+(coach/push/copies.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from coach.push.attempt import (
     push_attempt,
     verify_attempt,
 )
+from coach.push.copies import check_copies, check_failed, is_check
 from coach.push.items import TEMPLATE_GONE, item_for
 from coach.push.lease import kept_leased
 from coach.push.outbox import (
@@ -63,7 +66,7 @@ from coach.push.outbox import (
     release,
     settle_jobs,
 )
-from coach.push.policy import outbox_policy
+from coach.push.policy import copy_checks, outbox_policy
 from coach.secrets import CredentialBox
 from coach.settings import Settings
 
@@ -90,6 +93,7 @@ class PushWorker:
         self.box = box
         self.context = context
         self.policy = outbox_policy(settings)
+        self.checks = copy_checks(settings)
         self.active: set[int] = set()  # connections being worked by this process
         self._served: dict[int, float] = {}  # when each connection's last turn ended
         self._wake = anyio.Event()
@@ -154,7 +158,8 @@ class PushWorker:
         return max(SINGLE_CLAIM, registry.get(provider).batch_size)
 
     async def work(self, claimed: Claim) -> None:
-        """One claim: its rows' removals, moves, look-ups and pushes, until its deadline."""
+        """One claim: its rows' removals, moves, looks for late copies, look-ups and pushes,
+        until its deadline."""
         ids = [r.id or 0 for r in claimed.rows]
         try:
             adapter = adapter_for(
@@ -164,7 +169,10 @@ class PushWorker:
             # Only this connection's rows are affected; they fail visibly (the job shows
             # why) instead of coming back every lease. Re-posting the push retries them.
             log.error("connection %s: no adapter: %r", claimed.connection.id, exc)
-            await self._fail_all(claimed, claimed.rows, unusable_reason(exc))
+            reason = unusable_reason(exc)
+            looks = [r for r in claimed.rows if is_check(r)]  # pushed: they stay pushed
+            await self._fail_all(claimed, [r for r in claimed.rows if not is_check(r)], reason)
+            await self.db.run(lambda s: check_failed(s, looks, claimed.token, self.policy, reason))
             return
         remaining = (claimed.deadline - utcnow()).total_seconds()
         deadline = anyio.current_time() + remaining
@@ -184,14 +192,16 @@ class PushWorker:
 
         token, lease_s, policy = claimed.token, self.settings.push_lease_s, self.policy
         size = max(1, adapter.batch_size)
-        removals, moves, lookups, pushes = [], [], [], []
+        removals, moves, checks, lookups, pushes = [], [], [], [], []
         for row in claimed.rows:
             if row.status == DELETING:
                 item = item_for(row, claimed.templates, lookup_only=True)
                 assert item is not None
                 removals.append((row, item))
+            elif is_check(row):
+                checks.append(row)
             elif row.status == PUSHED:
-                moves.append(row)
+                moves.append(row)  # a look for late copies due too waits for the next claim
             elif row.status == QUEUED:
                 verify = bool(progress_of(row).get("verify"))
                 item = item_for(row, claimed.templates, lookup_only=verify)
@@ -230,6 +240,18 @@ class PushWorker:
             )
             if await self._stop(claimed, out):
                 return
+        for rows in _chunks(checks, size):
+            if left() <= 0:
+                return
+            await check_copies(
+                self.db,
+                adapter,
+                rows,
+                token=token,
+                lease_s=lease_s,
+                policy=policy,
+                cutoff_s=left(),
+            )
         for chunk in _chunks(lookups, size):
             if left() <= 0:
                 return
@@ -241,6 +263,7 @@ class PushWorker:
                 lease_s=lease_s,
                 policy=policy,
                 cutoff_s=left(),
+                checks=self.checks,
             )
         queue = deque(_chunks(pushes, size))
         while queue:
@@ -256,6 +279,7 @@ class PushWorker:
                 reconcile=any(row.id in claimed.in_flight for row, _ in chunk),
                 policy=policy,
                 cutoff_s=left(),
+                checks=self.checks,
             )
             if isinstance(outcome, Split):
                 half = len(chunk) // 2

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -17,7 +16,9 @@ from tests.support.push import (
     connection_body,
     dated_plan,
     emulators,
+    push_plan,
     service,
+    wait_for_checks,
     wait_for_job,
     wait_until,
 )
@@ -36,13 +37,6 @@ def _rows(db: Database, connection_id: int) -> list[PlannedWorkoutRow]:
     )
 
 
-def _push(http: Any, plan: dict[str, Any], user_id: str) -> str:
-    accepted = http.post(f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id})
-    assert accepted.status_code == 202, accepted.text
-    job_id: str = accepted.json()["job_id"]
-    return job_id
-
-
 def test_a_tenant_told_to_wait_an_hour_does_not_hold_up_another(own_database_url: str) -> None:
     with emulators() as emu, service(own_database_url, emu) as live:
         terra = emu.terra
@@ -52,12 +46,12 @@ def test_a_tenant_told_to_wait_an_hour_does_not_hold_up_another(own_database_url
         with live.client(first.coach_key) as http:
             plan = dated_plan(http, first, weeks=12)
             limited_user, limited = athlete_with(http, connection_body("terra"))
-            limited_job = _push(http, plan, limited_user)
+            limited_job = push_plan(http, plan, limited_user)
             wait_until(lambda: terra.faults.injected, "the first tenant's call to Terra")
         with live.client(second.coach_key) as http:
             other_plan = dated_plan(http, second, weeks=2)
             other_user, _ = athlete_with(http, connection_body("ics"))
-            done = wait_for_job(http, _push(http, other_plan, other_user))
+            done = wait_for_job(http, push_plan(http, other_plan, other_user))
         with live.client(first.coach_key) as http:
             waiting = http.get(f"/v1/coach/push-jobs/{limited_job}").json()
         rows = _rows(live.db, limited)
@@ -83,7 +77,15 @@ def test_a_claim_ends_at_its_deadline_when_the_provider_never_answers(
 ) -> None:
     with (
         emulators() as emu,
-        service(own_database_url, emu, push_claim_max_s=2.0, provider_timeout_s=60.0) as live,
+        service(
+            own_database_url,
+            emu,
+            push_claim_max_s=2.0,
+            provider_timeout_s=60.0,
+            # Late copies are looked for when the job settles, and once more a second on.
+            push_verify_after_s=1.0,
+            push_verify_again_s=0,
+        ) as live,
     ):
         terra = emu.terra
         # Terra takes the first tenant's planned workouts and never answers (until released).
@@ -92,12 +94,12 @@ def test_a_claim_ends_at_its_deadline_when_the_provider_never_answers(
         with live.client(first.coach_key) as http:
             plan = dated_plan(http, first, weeks=2)
             stuck_user, stuck = athlete_with(http, connection_body("terra"))
-            stuck_job = _push(http, plan, stuck_user)
+            stuck_job = push_plan(http, plan, stuck_user)
             wait_until(lambda: terra.faults.holding, "a call Terra holds")
         with live.client(second.coach_key) as http:
             other_plan = dated_plan(http, second, weeks=2)
             other_user, _ = athlete_with(http, connection_body("fit"))
-            done = wait_for_job(http, _push(http, other_plan, other_user))
+            done = wait_for_job(http, push_plan(http, other_plan, other_user))
         # The claim's deadline cuts the held call off and releases the rows; the next claim
         # (after the back-off) calls again: a second call is held.
         wait_until(lambda: terra.faults.held >= 2, "the first claim to end at its deadline")
@@ -105,14 +107,19 @@ def test_a_claim_ends_at_its_deadline_when_the_provider_never_answers(
         terra.faults.release()
         with live.client(first.coach_key) as http:
             finished = wait_for_job(http, stuck_job)
+            checked = wait_for_checks(http, stuck_job)
+        # Every call Terra took committed: the ones cut off too, once released.
+        made = terra.calls["POST /v2/plannedWorkouts"]
     assert done["status"] == "complete"
     assert cut and all("deadline" in (r.last_error or "") for r in cut)
     assert finished["status"] == "complete", finished
-    # Every workout once, although the calls cut off may have been committed late.
+    # Every workout once, although the calls cut off were committed late: a retry made
+    # while one was held made a second copy, which the look for late copies removed.
     expected = Counter(dt.date.fromisoformat(w["date"]) for w in plan["content"])
     assert Counter(dt.date.fromisoformat(p["planned_date"]) for p in terra.planned.values()) == (
         expected
     )
+    assert checked["duplicates_removed"] == made - len(plan["content"])
 
 
 def test_many_connections_are_pushed_side_by_side(own_database_url: str) -> None:
@@ -131,7 +138,7 @@ def test_many_connections_are_pushed_side_by_side(own_database_url: str) -> None
             for i in range(8):
                 user = "garmin-user-1" if i == 0 else f"garmin-user-{i + 1}"
                 user_id, _ = athlete_with(http, connection_body("terra", user=user))
-                jobs.append(_push(http, plan, user_id))
+                jobs.append(push_plan(http, plan, user_id))
             wait_until(lambda: terra.faults.holding == 8, "eight calls in flight at once")
             terra.faults.release()
             finished = [wait_for_job(http, job) for job in jobs]
@@ -152,7 +159,7 @@ def test_every_job_settles_by_its_deadline(own_database_url: str) -> None:
         with live.client(tenant.coach_key) as http:
             plan = dated_plan(http, tenant, weeks=2)
             user_id, connection_id = athlete_with(http, connection_body("terra"))
-            job = wait_for_job(http, _push(http, plan, user_id))
+            job = wait_for_job(http, push_plan(http, plan, user_id))
         rows = _rows(live.db, connection_id)
     assert (job["status"], job["failed"], job["queued"]) == ("failed", len(plan["content"]), 0)
     assert job["finished_at"] is not None

@@ -123,6 +123,14 @@ def dated_plan(http: httpx2.Client, tenant: Tenant, weeks: int = 12) -> dict[str
     return plan
 
 
+def push_plan(http: httpx2.Client, plan: dict[str, Any], user_id: str) -> str:
+    """Post the push of a plan to an athlete; the job's id."""
+    accepted = http.post(f"/v1/coach/plans/{plan['plan_id']}/push", json={"user_id": user_id})
+    assert accepted.status_code == 202, accepted.text
+    job_id: str = accepted.json()["job_id"]
+    return job_id
+
+
 def wait_for_job(http: httpx2.Client, job_id: str, timeout: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
@@ -131,6 +139,17 @@ def wait_for_job(http: httpx2.Client, job_id: str, timeout: float = 90) -> dict[
             return job
         assert time.monotonic() < deadline, job
         time.sleep(0.05)
+
+
+def wait_for_checks(http: httpx2.Client, job_id: str, timeout: float = 90) -> dict[str, Any]:
+    """The job once no look for late copies of its workouts is left to make."""
+
+    def checked() -> dict[str, Any] | None:
+        job: dict[str, Any] = http.get(f"/v1/coach/push-jobs/{job_id}").json()
+        return job if job["status"] != "running" and job["checks_pending"] == 0 else None
+
+    found: dict[str, Any] = wait_until(checked, "the last look for late copies", timeout)
+    return found
 
 
 def wait_until(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
