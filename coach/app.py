@@ -41,8 +41,11 @@ from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
 from coach.providers.limiter import MemoryLimiterStore
+from coach.providers.redis_limiter import RedisLimiterStore
 from coach.push.worker import PushWorker
-from coach.quotas import Limits, LocalQuotas
+from coach.quotas import Limits, LocalQuotas, Quotas
+from coach.redis_quotas import RedisQuotas
+from coach.redis_slots import RedisSlots
 from coach.secrets import service_box
 from coach.services import Services
 from coach.settings import Settings
@@ -70,10 +73,11 @@ def all_endpoints() -> list[AnyEndpoint]:
     ]
 
 
-def provider_context(settings: Settings) -> ProviderContext:
+def provider_context(settings: Settings, redis: Redis | None = None) -> ProviderContext:
     """One HTTP client for every adapter, the providers' endpoints (operator settings, never
-    a connection's), the process's rate limiters by provider account, the longest an
-    adapter may wait for a slot, and the service's own OAuth apps."""
+    a connection's), the rate limiters by provider account (in Redis when there is one,
+    shared by every process; else this process's), the longest an adapter may wait for a
+    slot, and the service's own OAuth apps."""
     apps = {}
     if (
         settings.aiendurance_client_id
@@ -92,16 +96,25 @@ def provider_context(settings: Settings) -> ProviderContext:
         timeout_s=settings.provider_timeout_s,
         apps=apps,
         endpoints={"terra": settings.terra_base_url, "shape": settings.shape_base_url},
-        limiters=MemoryLimiterStore(),
+        limiters=(
+            RedisLimiterStore(redis, settings.redis_prefix)
+            if redis is not None
+            else MemoryLimiterStore()
+        ),
         max_wait_s=settings.push_hold_max_s,
     )
 
 
-def make_broker(settings: Settings) -> Broker:
+def make_redis(settings: Settings) -> Redis | None:
+    """The deployment's Redis (several processes share it), or None (one process)."""
+    return Redis.from_url(settings.redis_url) if settings.redis_url else None
+
+
+def make_broker(settings: Settings, redis: Redis | None) -> Broker:
     """Redis Streams when there is a Redis (several processes), else this process's."""
-    if settings.redis_url:
+    if redis is not None:
         return RedisBroker(
-            Redis.from_url(settings.redis_url),
+            redis,
             prefix=settings.redis_prefix,
             keep_seconds=settings.stream_replay_keep_s,
             max_finished=settings.stream_replay_max_plans,
@@ -111,6 +124,19 @@ def make_broker(settings: Settings) -> Broker:
         keep_seconds=settings.stream_replay_keep_s,
         max_finished=settings.stream_replay_max_plans,
     )
+
+
+def make_quotas(settings: Settings, redis: Redis | None) -> Quotas:
+    """Per-organization limits: counted in Redis for every process, else in this one."""
+    limits = Limits(
+        generations=settings.org_max_generations,
+        streams=settings.org_max_streams,
+        retry_after_s=settings.org_retry_after_s,
+    )
+    if redis is not None:
+        slots = RedisSlots(redis, lease_s=settings.redis_lease_s)
+        return RedisQuotas(slots, limits, prefix=settings.redis_prefix)
+    return LocalQuotas(limits)
 
 
 async def _end_streams_on_shutdown(services: Services) -> None:
@@ -154,19 +180,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         load_builtin(settings.principles_dir)
         engine = await engines.create(settings.engine, settings)
         db = Database(settings.database_url)
-        broker = make_broker(settings)
+        redis = make_redis(settings)
+        broker = make_broker(settings, redis)
         log.info(
             "engine %s, database %s",
             settings.engine,
             db.engine.url.render_as_string(hide_password=True),
         )
-        quotas = LocalQuotas(
-            Limits(
-                generations=settings.org_max_generations,
-                streams=settings.org_max_streams,
-                retry_after_s=settings.org_retry_after_s,
-            )
-        )
+        quotas = make_quotas(settings, redis)
         services: Services | None = None
         try:
             # Refuses to start with a key that cannot open the stored credentials.
@@ -181,7 +202,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     db=db,
                     engine=engine,
                     box=box,
-                    provider_context=provider_context(settings),
+                    provider_context=provider_context(settings, redis),
                     runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
                     quotas=quotas,
                     stream_tokens=StreamTokens(
@@ -204,6 +225,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         settings, services.db, services.box, services.provider_context
                     )
                     tasks.start_soon(worker.run)
+                if isinstance(quotas, RedisQuotas):
+                    tasks.start_soon(quotas.slots.run)
+                tasks.start_soon(engine.serve)
                 tasks.start_soon(_end_streams_on_shutdown, services)
                 yield
                 # Runs still generating get the grace period to finish (their followers

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Re-asks with the validation errors fed back."
     )
     llm_concurrency: int = Field(default=4, ge=1, le=32, description="Weeks generated at once.")
+    llm_budget: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="LLM requests in flight at once, every plan and draft together: in this "
+        "process, or with Redis in every process of the deployment together.",
+    )
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_tokens_per_workout: int = Field(
         default=220,
@@ -161,6 +168,14 @@ class Settings(BaseSettings):
     )
     org_retry_after_s: float = Field(
         default=5.0, gt=0, description="The Retry-After of a 429 for an organization's limit."
+    )
+    redis_lease_s: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="With Redis: how long a slot (an organization's generation or stream, "
+        "an LLM request) outlives a process that died holding it; holders renew theirs "
+        "every third of this.",
     )
     redis_url: str | None = Field(
         default=None,

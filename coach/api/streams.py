@@ -79,11 +79,11 @@ async def _new_run_stream(
 ) -> tuple[R, Lease]:
     """Take one of the organization's streams, then start the run it shows (a refused
     stream starts nothing; a refused run gives the stream back)."""
-    lease = stream_lease(call)
+    lease = await stream_lease(call)
     try:
         return await start(), lease
     except BaseException:
-        lease.release()
+        await lease.release()
         raise
 
 
@@ -206,14 +206,14 @@ async def follow_plan_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_plan(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_plan, _plan_replay)
-    return numbered_sse(call, events, stream_lease(call))
+    return numbered_sse(call, events, await stream_lease(call))
 
 
 async def follow_draft_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_draft(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_draft, _draft_replay)
-    return numbered_sse(call, events, stream_lease(call))
+    return numbered_sse(call, events, await stream_lease(call))
 
 
 DRAFT_STREAM_EVENTS: dict[str, type[BaseModel]] = {

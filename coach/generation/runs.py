@@ -92,7 +92,7 @@ class Run(ABC):
             await self._end_failed(failure_reason(exc))
         finally:
             if self.lease is not None:
-                self.lease.release()
+                await self.lease.release()
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 await self.channel.finish()
             self.finished.set()
@@ -271,7 +271,7 @@ class Runner:
         runs its limit of generations."""
         draft_id = uuid.uuid4()
         request = ctx.request
-        lease = self.quotas.take(request.organization_id, "generations")
+        lease = await self.quotas.take(request.organization_id, "generations")
         try:
             await self.db.run(
                 lambda s: start_draft(
@@ -286,7 +286,7 @@ class Runner:
                 )
             )
         except BaseException:
-            lease.release()
+            await lease.release()
             raise
         run = DraftRun(draft_id, self.broker.open(draft_id), self.engine, ctx, self.db)
         self._start(run, lease, f"draft-{draft_id}")
@@ -299,7 +299,7 @@ class Runner:
         await self.engine.check_plan_request(ctx)
         plan_id = uuid.uuid4()
         request = ctx.request
-        lease = self.quotas.take(request.organization_id, "generations")
+        lease = await self.quotas.take(request.organization_id, "generations")
         try:
             await self.db.run(
                 lambda s: start_plan(
@@ -314,7 +314,7 @@ class Runner:
                 )
             )
         except BaseException:
-            lease.release()
+            await lease.release()
             raise
         run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
         self._start(run, lease, f"plan-{plan_id}")

@@ -27,9 +27,9 @@ pytestmark = needs_redis
 
 @contextlib.contextmanager
 def _cluster(
-    database_url: str, tmp_path: Path, llm: ScriptedLLM, count: int = 2
+    database_url: str, tmp_path: Path, llm: ScriptedLLM, count: int = 2, **more: str
 ) -> Iterator[tuple[list[ServeProcess], Tenant]]:
-    settings = {
+    settings = more | {
         "redis_url": REDIS_URL,
         "redis_prefix": fresh_prefix(),
         "push_worker": "false",
