@@ -150,7 +150,9 @@ def _follow(
 
     async def events() -> AsyncGenerator[tuple[int, StreamEvent], None]:
         channel = await services.runner.broker.find(run_id)
-        if channel is not None:
+        # A finished run whose log no longer holds the client's position is replayed
+        # from the database, whole; a running one's stream says what is missing (`reset`).
+        if channel is not None and (after >= channel.base or first.status == "generating"):
             async for item in channel.follow(after):
                 yield item
             return
