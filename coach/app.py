@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 
 import anyio
@@ -167,6 +169,36 @@ def cors(settings: Settings) -> list[Middleware]:
             max_age=600,
         )
     ]
+
+
+def app_from_environment() -> Starlette:
+    """The app of one of `coach serve --workers N`'s processes, from the environment."""
+    return create_app(Settings())
+
+
+async def run_push_worker(settings: Settings) -> None:
+    """`coach worker`: the push worker alone, no HTTP, until SIGTERM or SIGINT. Several
+    may run beside the web processes (COACH_PUSH_WORKER=false there) on one database."""
+    db = Database(settings.database_url)
+    redis = make_redis(settings)
+    context = provider_context(settings, redis)
+    try:
+        box = await anyio.to_thread.run_sync(service_box, settings, db)
+        worker = PushWorker(settings, db, box, context)
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(worker.run)
+                log.info("push worker started (pid %d)", os.getpid())
+                async for received in signals:
+                    log.info("%s: the push worker stops", signal.Signals(received).name)
+                    tasks.cancel_scope.cancel()
+                    break
+    finally:
+        if context.http is not None:
+            await context.http.aclose()
+        if redis is not None:
+            await redis.aclose()
+        db.dispose()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
