@@ -46,6 +46,7 @@ from coach.providers.limiter import MemoryLimiterStore
 from coach.providers.redis_limiter import RedisLimiterStore
 from coach.push.worker import PushWorker
 from coach.quotas import Limits, LocalQuotas, Quotas
+from coach.redis_client import commands_client, readers_client
 from coach.redis_quotas import RedisQuotas
 from coach.redis_slots import RedisSlots
 from coach.secrets import service_box
@@ -109,7 +110,7 @@ def provider_context(settings: Settings, redis: Redis | None = None) -> Provider
 
 def make_redis(settings: Settings) -> Redis | None:
     """The deployment's Redis (several processes share it), or None (one process)."""
-    return Redis.from_url(settings.redis_url) if settings.redis_url else None
+    return commands_client(settings) if settings.redis_url else None
 
 
 def make_broker(settings: Settings, redis: Redis | None) -> Broker:
@@ -117,6 +118,7 @@ def make_broker(settings: Settings, redis: Redis | None) -> Broker:
     if redis is not None:
         return RedisBroker(
             redis,
+            readers=readers_client(settings),
             prefix=settings.redis_prefix,
             keep_seconds=settings.stream_replay_keep_s,
             max_finished=settings.stream_replay_max_plans,

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Re-asks with the validation errors fed back."
     )
     llm_concurrency: int = Field(default=4, ge=1, le=32, description="Weeks generated at once.")
+    llm_concurrency_max: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Adaptive weeks (AIMD): start at llm_concurrency and go up to this "
+        "while the LLM keeps up, halving on 429s, errors or slower answers; unset: fixed.",
+    )
     llm_budget: int = Field(
         default=16,
         ge=1,
@@ -181,6 +188,12 @@ class Settings(BaseSettings):
         default=None,
         description="Redis for several processes: runs' streams followed from any process, "
         "limits shared by all; without it everything stays in this process.",
+    )
+    redis_max_connections: int = Field(
+        default=100,
+        ge=4,
+        le=10_000,
+        description="Redis connections one process uses for commands at once; more wait.",
     )
     redis_prefix: str = Field(
         default="coach", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Prefix of Redis keys."

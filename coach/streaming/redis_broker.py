@@ -85,12 +85,15 @@ class RedisBroker:
         self,
         redis: Redis,
         *,
+        readers: Redis | None = None,
         prefix: str = "coach",
         keep_seconds: float = 600.0,
         max_finished: int = 256,
         max_events: int = 10_000,
     ) -> None:
         self.redis = redis
+        # The mirrors' blocking reads each hold a connection: a client of their own.
+        self.readers = readers or redis
         self.prefix = prefix
         self.keep_seconds = keep_seconds
         self.max_events = max_events
@@ -149,13 +152,17 @@ class RedisBroker:
 
     async def aclose(self) -> None:
         await self.redis.aclose()
+        if self.readers is not self.redis:
+            await self.readers.aclose()
 
     async def _mirror(self, run_id: uuid.UUID, mirror: Channel) -> None:
         key = self.key(run_id)
         last = mirror.base
         while mirror.finished_at is None:
             try:
-                found = await self.redis.xread({key: f"0-{last}"}, count=READ_COUNT, block=BLOCK_MS)
+                found = await self.readers.xread(
+                    {key: f"0-{last}"}, count=READ_COUNT, block=BLOCK_MS
+                )
             except RedisError:
                 log.warning("reading run %s's stream failed; retrying", run_id, exc_info=True)
                 await anyio.sleep(1)

@@ -16,6 +16,7 @@ from typing import Protocol
 import anyio
 from redis.asyncio import Redis
 
+from coach.redis_client import commands_client
 from coach.redis_slots import RedisSlots
 from coach.settings import Settings
 
@@ -96,7 +97,7 @@ class RedisBudget:
 def budget_for(settings: Settings) -> Budget:
     if settings.redis_url:
         return RedisBudget(
-            Redis.from_url(settings.redis_url),
+            commands_client(settings),
             total=settings.llm_budget,
             prefix=settings.redis_prefix,
             lease_s=settings.redis_lease_s,

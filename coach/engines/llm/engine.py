@@ -294,7 +294,9 @@ class LLMEngine(PlanEngine):
         # The weeks' task group stays open while this generator yields: callers iterate and
         # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
         # their HTTP streams before aclose() returns.
-        async with run_weeks(weeks, write, self.settings.llm_concurrency) as messages:
+        concurrency = self.settings.llm_concurrency
+        ceiling = self.settings.llm_concurrency_max
+        async with run_weeks(weeks, write, concurrency, ceiling) as messages:
             async with aclosing(in_plan_order(specs, messages)) as events:
                 async for event in events:
                     yield event
