@@ -75,9 +75,9 @@ def _env(database: Path, extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def service(**coach_env: str) -> Iterator[Service]:
-    """`python -m coach.cli serve` in its own process, with `COACH_<KEY>=value` for each
-    keyword (e.g. `ENGINE="openai"`), a fresh SQLite database and a demo tenant."""
+def service(*serve_args: str, **coach_env: str) -> Iterator[Service]:
+    """`python -m coach.cli serve [serve_args]` in its own process, with `COACH_<KEY>=value`
+    for each keyword (e.g. `ENGINE="openai"`), a fresh SQLite database and a demo tenant."""
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         database = Path(tmp) / "coach.db"
         env = _env(database, {f"COACH_{k.upper()}": v for k, v in coach_env.items()})
@@ -95,7 +95,10 @@ def service(**coach_env: str) -> Iterator[Service]:
         log = Path(tmp) / "serve.log"
         with log.open("w") as log_file:
             process = subprocess.Popen(
-                [PYTHON, "-m", "coach.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    *(PYTHON, "-m", "coach.cli", "serve"),
+                    *("--host", "127.0.0.1", "--port", str(port), *serve_args),
+                ],
                 env=env,
                 cwd=tmp,
                 stdout=log_file,
@@ -156,3 +159,39 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's worker processes), from /proc."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        current = pids[index]
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            children = []
+        pids.extend(int(child) for child in children)
+        index += 1
+    return pids
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of `pid` and its descendants, KiB."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` and its descendants."""
+    return sum(
+        value
+        for value in (cpu_seconds(member) for member in process_tree(pid))
+        if value == value  # not NaN (a process that just ended)
+    )

@@ -7,9 +7,17 @@
     goal at least 3x faster;
 (c) how many SSE streams of the built-in engine one server process holds open at once
     with every event delivered (goal 1,000): N concurrent plan streams each read their
-    first event and wait on a shared barrier until all N have one, then read to `done`.
+    first event and wait on a shared barrier until all N have one, then read to `done`;
+(d) followers of live plan streams (issue 15), through the local broker and through Redis
+    with several web processes: delivery latency p50/p95/p99, RSS per stream, CPU per
+    plan (bench/stream_followers.py; goal 5,000 followers, p95 <= 50 ms, <= 100 KB a stream);
+(e) a 52-week plan with adaptive week concurrency (COACH_LLM_CONCURRENCY_MAX, AIMD) and
+    with the fixed default, against a scripted server that slows under load (past
+    --knee streams at once each streams slower in proportion): total time over the time
+    of one week alone; goal <= 2x.
 
 Run: .venv/bin/python bench/stream.py [--rate 120] [--delay 0.5] [--streams 250,500,1000]
+     [--followers 5000] [--plans 10] [--brokers local,redis] [--skip-followers]
 Prints figures; asserts nothing.
 """
 
@@ -29,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import stream_followers
 from _common import Service, cpu_seconds, out, proc_status, service  # puts the repo on the path
 
 from tests.engine_llm.answers import draft_text, good_responder, week_answer
@@ -346,6 +355,52 @@ def stream_figures(args: argparse.Namespace) -> None:
     )
 
 
+def adaptive_figures(args: argparse.Namespace) -> None:
+    weeks = 52
+    draft = draft_text(weeks)
+    llm = ScriptedLLM(
+        responder=good_responder(),
+        tokens_per_s=args.rate,
+        first_token_delay=args.delay,
+        load_knee=args.knee,
+    )
+    out(
+        f"== (e) {weeks}-week plan, scripted server {args.rate:g} tokens/s, first token after "
+        f"{args.delay:g} s, slower past {args.knee} streams at once"
+    )
+    with serve_app(llm.app) as llm_url:
+        first_end = first_workout_end()
+        week_alone = max(direct_llm(llm_url, first_end)[1] for _ in range(3))
+        env = {
+            "engine": "openai",
+            "llm_base_url": f"{llm_url}/v1",
+            "llm_model": "scripted",
+            "llm_api_key": "bench",
+            "llm_max_retries": "0",
+            "llm_budget": "128",
+            "llm_timeout_s": "600",
+            "plan_deadline_s": "600",
+        }
+        rows = []
+        for label, extra in (
+            ("fixed, COACH_LLM_CONCURRENCY=4", {}),
+            ("adaptive, 4 up to 64", {"llm_concurrency_max": "64"}),
+        ):
+            llm.max_open = 0
+            with service(**env, **extra) as svc:
+                run = plan_stream(svc, draft, weeks, whole=True)
+            rows.append((label, run, llm.max_open))
+    out(f"   one week alone (slowest of 3, straight from the server): {week_alone:.2f} s")
+    out("   | weeks at once | total s | x one week | most requests open | workouts | error |")
+    out("   |---|---|---|---|---|---|")
+    for label, run, most in rows:
+        total = run.total_s or math.nan
+        out(
+            f"   | {label} | {total:.1f} | {total / week_alone:.2f}x | {most} "
+            f"| {run.workouts} | {run.error or '-'} |"
+        )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -360,12 +415,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--deadline", type=float, default=150.0, help="per N, seconds")
     parser.add_argument("--skip-llm", action="store_true")
     parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--skip-followers", action="store_true")
+    parser.add_argument("--skip-adaptive", action="store_true")
+    parser.add_argument("--knee", type=int, default=40, help="(e): streams at full speed")
+    stream_followers.add_arguments(parser)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if not args.skip_llm:
         llm_figures(args)
     if not args.skip_streams:
         stream_figures(args)
+    if not args.skip_adaptive:
+        adaptive_figures(args)
+    if not args.skip_followers:
+        stream_followers.run(args)
     out(f"bench finished in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 
 import anyio
@@ -48,8 +50,12 @@ from coach.principles import load_builtin
 from coach.providers.aiendurance import AIEnduranceApp
 from coach.providers.base import ProviderContext
 from coach.providers.limiter import MemoryLimiterStore
+from coach.providers.redis_limiter import RedisLimiterStore
 from coach.push.worker import PushWorker
-from coach.quotas import Limits, LocalQuotas
+from coach.quotas import Limits, LocalQuotas, Quotas
+from coach.redis_client import commands_client, readers_client
+from coach.redis_quotas import RedisQuotas
+from coach.redis_slots import RedisSlots
 from coach.secrets import service_box
 from coach.services import Services
 from coach.settings import Settings
@@ -84,10 +90,11 @@ def all_endpoints() -> list[AnyEndpoint]:
     ]
 
 
-def provider_context(settings: Settings) -> ProviderContext:
+def provider_context(settings: Settings, redis: Redis | None = None) -> ProviderContext:
     """One HTTP client for every adapter, the providers' endpoints (operator settings, never
-    a connection's), the process's rate limiters by provider account, the longest an
-    adapter may wait for a slot, and the service's own OAuth apps."""
+    a connection's), the rate limiters by provider account (in Redis when there is one,
+    shared by every process; else this process's), the longest an adapter may wait for a
+    slot, and the service's own OAuth apps."""
     apps = {}
     if (
         settings.aiendurance_client_id
@@ -106,16 +113,26 @@ def provider_context(settings: Settings) -> ProviderContext:
         timeout_s=settings.provider_timeout_s,
         apps=apps,
         endpoints={"terra": settings.terra_base_url, "shape": settings.shape_base_url},
-        limiters=MemoryLimiterStore(),
+        limiters=(
+            RedisLimiterStore(redis, settings.redis_prefix)
+            if redis is not None
+            else MemoryLimiterStore()
+        ),
         max_wait_s=settings.push_hold_max_s,
     )
 
 
-def make_broker(settings: Settings) -> Broker:
+def make_redis(settings: Settings) -> Redis | None:
+    """The deployment's Redis (several processes share it), or None (one process)."""
+    return commands_client(settings) if settings.redis_url else None
+
+
+def make_broker(settings: Settings, redis: Redis | None) -> Broker:
     """Redis Streams when there is a Redis (several processes), else this process's."""
-    if settings.redis_url:
+    if redis is not None:
         return RedisBroker(
-            Redis.from_url(settings.redis_url),
+            redis,
+            readers=readers_client(settings),
             prefix=settings.redis_prefix,
             keep_seconds=settings.stream_replay_keep_s,
             max_finished=settings.stream_replay_max_plans,
@@ -125,6 +142,19 @@ def make_broker(settings: Settings) -> Broker:
         keep_seconds=settings.stream_replay_keep_s,
         max_finished=settings.stream_replay_max_plans,
     )
+
+
+def make_quotas(settings: Settings, redis: Redis | None) -> Quotas:
+    """Per-organization limits: counted in Redis for every process, else in this one."""
+    limits = Limits(
+        generations=settings.org_max_generations,
+        streams=settings.org_max_streams,
+        retry_after_s=settings.org_retry_after_s,
+    )
+    if redis is not None:
+        slots = RedisSlots(redis, lease_s=settings.redis_lease_s)
+        return RedisQuotas(slots, limits, prefix=settings.redis_prefix)
+    return LocalQuotas(limits)
 
 
 async def _end_streams_on_shutdown(services: Services) -> None:
@@ -166,19 +196,14 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
     load_builtin(settings.principles_dir)
     engine = await engines.create(settings.engine, settings)
     db = Database(settings.database_url)
-    broker = make_broker(settings)
+    redis = make_redis(settings)
+    broker = make_broker(settings, redis)
     log.info(
         "engine %s, database %s",
         settings.engine,
         db.engine.url.render_as_string(hide_password=True),
     )
-    quotas = LocalQuotas(
-        Limits(
-            generations=settings.org_max_generations,
-            streams=settings.org_max_streams,
-            retry_after_s=settings.org_retry_after_s,
-        )
-    )
+    quotas = make_quotas(settings, redis)
     services: Services | None = None
     try:
         # Refuses to start with a key that cannot open the stored credentials.
@@ -193,7 +218,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
                 db=db,
                 engine=engine,
                 box=box,
-                provider_context=provider_context(settings),
+                provider_context=provider_context(settings, redis),
                 runner=Runner(db=db, engine=engine, broker=broker, tasks=tasks, quotas=quotas),
                 quotas=quotas,
                 stream_tokens=StreamTokens(
@@ -213,6 +238,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             if settings.push_worker:
                 worker = PushWorker(settings, services.db, services.box, services.provider_context)
                 tasks.start_soon(worker.run)
+            if isinstance(quotas, RedisQuotas):
+                tasks.start_soon(quotas.slots.run)
+            tasks.start_soon(engine.serve)
             tasks.start_soon(_end_streams_on_shutdown, services)
             yield services
             # Runs still generating get the grace period to finish (their followers
@@ -228,6 +256,36 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
             await engine.aclose()
             await broker.aclose()
             db.dispose()
+
+
+def app_from_environment() -> Starlette:
+    """The app of one of `coach serve --workers N`'s processes, from the environment."""
+    return create_app(Settings())
+
+
+async def run_push_worker(settings: Settings) -> None:
+    """`coach worker`: the push worker alone, no HTTP, until SIGTERM or SIGINT. Several
+    may run beside the web processes (COACH_PUSH_WORKER=false there) on one database."""
+    db = Database(settings.database_url)
+    redis = make_redis(settings)
+    context = provider_context(settings, redis)
+    try:
+        box = await anyio.to_thread.run_sync(service_box, settings, db)
+        worker = PushWorker(settings, db, box, context)
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(worker.run)
+                log.info("push worker started (pid %d)", os.getpid())
+                async for received in signals:
+                    log.info("%s: the push worker stops", signal.Signals(received).name)
+                    tasks.cancel_scope.cancel()
+                    break
+    finally:
+        if context.http is not None:
+            await context.http.aclose()
+        if redis is not None:
+            await redis.aclose()
+        db.dispose()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -1,5 +1,5 @@
-"""The `coach` command: serve, MCP over stdio, demo data, organizations, API keys, the
-credential key, migrations and plan linting."""
+"""The `coach` command: serve, the push worker alone, MCP over stdio, demo data,
+organizations, API keys, the credential key, migrations and plan linting."""
 
 from __future__ import annotations
 
@@ -65,10 +65,41 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         credential_key.service_box(settings, db)
     finally:
         db.dispose()
+    if args.no_push_worker:
+        settings = settings.model_copy(update={"push_worker": False})
     log.info("database ready; listening on http://%s:%s", host, port)
+    if args.workers > 1:
+        # Each worker process builds its app from the environment: hand it what the
+        # command line changed.
+        os.environ["COACH_HOST"], os.environ["COACH_PORT"] = host, str(port)
+        os.environ["COACH_PUSH_WORKER"] = str(settings.push_worker).lower()
+        uvicorn.run(
+            "coach.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+        return 0
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
     )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import anyio
+
+    from coach.app import run_push_worker
+
+    db = _database(settings)
+    try:
+        credential_key.service_box(settings, db)
+    finally:
+        db.dispose()
+    anyio.run(run_push_worker, settings)
     return 0
 
 
@@ -320,6 +351,13 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     return lint_main(args.rest, principles_dir=settings.principles_dir)
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -327,7 +365,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving on the port (uvicorn workers); several need COACH_REDIS_URL "
+        "for streams to be followed from any of them",
+    )
+    serve.add_argument(
+        "--no-push-worker",
+        action="store_true",
+        help="serve HTTP only; `coach worker` pushes (same as COACH_PUSH_WORKER=false)",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the push worker alone (no HTTP)")
+    worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("init-demo", help="create a demo organization with admin and coach keys")
     demo.add_argument("--name", default="Demo Coaching")

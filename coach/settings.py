@@ -33,6 +33,20 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Re-asks with the validation errors fed back."
     )
     llm_concurrency: int = Field(default=4, ge=1, le=32, description="Weeks generated at once.")
+    llm_concurrency_max: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Adaptive weeks (AIMD): start at llm_concurrency and go up to this "
+        "while the LLM keeps up, halving on 429s, errors or slower answers; unset: fixed.",
+    )
+    llm_budget: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="LLM requests in flight at once, every plan and draft together: in this "
+        "process, or with Redis in every process of the deployment together.",
+    )
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_tokens_per_workout: int = Field(
         default=220,
@@ -200,10 +214,24 @@ class Settings(BaseSettings):
     org_retry_after_s: float = Field(
         default=5.0, gt=0, description="The Retry-After of a 429 for an organization's limit."
     )
+    redis_lease_s: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="With Redis: how long a slot (an organization's generation or stream, "
+        "an LLM request) outlives a process that died holding it; holders renew theirs "
+        "every third of this.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis for several processes: runs' streams followed from any process, "
         "limits shared by all; without it everything stays in this process.",
+    )
+    redis_max_connections: int = Field(
+        default=100,
+        ge=4,
+        le=10_000,
+        description="Redis connections one process uses for commands at once; more wait.",
     )
     redis_prefix: str = Field(
         default="coach", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Prefix of Redis keys."

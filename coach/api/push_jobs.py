@@ -286,7 +286,7 @@ async def job_events(call: Call[None, StreamQuery]) -> Response:
                 raise ShuttingDown(0)  # numbered by the SSE response
             view = await _load_job(request, caller)
 
-    return sse_response(call, events(), stream_lease(call))
+    return sse_response(call, events(), await stream_lease(call))
 
 
 ENDPOINTS: list[AnyEndpoint] = [

@@ -38,10 +38,10 @@ class StreamQuery(BaseModel):
     )
 
 
-def stream_lease(call: Call[Any, Any]) -> Lease:
+async def stream_lease(call: Call[Any, Any]) -> Lease:
     """One of the caller's organization's open streams (429 at its limit); take it before
     starting any work the stream would show."""
-    return call.services.quotas.take(call.caller.organization_id, "streams")
+    return await call.services.quotas.take(call.caller.organization_id, "streams")
 
 
 def numbered_sse(
@@ -63,7 +63,7 @@ def numbered_sse(
         except ShuttingDown as stop:
             yield reconnect_event(stop.last_id).frame(stop.last_id, retry_ms=RECONNECT_MS)
         finally:
-            lease.release()
+            await lease.release()
 
     return EventSourceResponse(
         frames(),

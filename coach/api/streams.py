@@ -79,11 +79,11 @@ async def new_run_stream(
 ) -> tuple[R, Lease]:
     """Take one of the organization's streams, then start the run it shows (a refused
     stream starts nothing; a refused run gives the stream back)."""
-    lease = stream_lease(call)
+    lease = await stream_lease(call)
     try:
         return await start(), lease
     except BaseException:
-        lease.release()
+        await lease.release()
         raise
 
 
@@ -150,7 +150,9 @@ def _follow(
 
     async def events() -> AsyncGenerator[tuple[int, StreamEvent], None]:
         channel = await services.runner.broker.find(run_id)
-        if channel is not None:
+        # A finished run whose log no longer holds the client's position is replayed
+        # from the database, whole; a running one's stream says what is missing (`reset`).
+        if channel is not None and (after >= channel.base or first.status == "generating"):
             async for item in channel.follow(after):
                 yield item
             return
@@ -206,14 +208,14 @@ async def follow_plan_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_plan(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_plan, _plan_replay)
-    return numbered_sse(call, events, stream_lease(call))
+    return numbered_sse(call, events, await stream_lease(call))
 
 
 async def follow_draft_stream(call: Call[None, StreamQuery]) -> Response:
     row = await load_draft(call.request, call.caller)
     after = last_event_id(call.request)
     events = _follow(call.services, row, after, get_draft, _draft_replay)
-    return numbered_sse(call, events, stream_lease(call))
+    return numbered_sse(call, events, await stream_lease(call))
 
 
 DRAFT_STREAM_EVENTS: dict[str, type[BaseModel]] = {

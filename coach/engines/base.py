@@ -116,6 +116,11 @@ class PlanEngine(ABC):
         (nothing in its refined draft can be read, ...); nothing by default."""
         return None
 
+    async def serve(self) -> None:
+        """The engine's background work, run by the service for its life (cancelled at
+        shutdown); nothing by default."""
+        return None
+
     async def aclose(self) -> None:
         """Release resources (HTTP clients, child processes); nothing by default."""
         return None

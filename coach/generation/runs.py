@@ -103,7 +103,7 @@ class Run(ABC):
             await self._end_failed(failure_reason(exc))
         finally:
             if self.lease is not None:
-                self.lease.release()
+                await self.lease.release()
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 await self.channel.finish()
             self.finished.set()
@@ -367,7 +367,7 @@ class Runner:
         runs its limit of generations."""
         draft_id = uuid.uuid4()
         request = ctx.request
-        lease = self.quotas.take(request.organization_id, "generations")
+        lease = await self.quotas.take(request.organization_id, "generations")
         try:
             await self.db.run(
                 lambda s: start_draft(
@@ -382,7 +382,7 @@ class Runner:
                 )
             )
         except BaseException:
-            lease.release()
+            await lease.release()
             raise
         run = DraftRun(draft_id, self.broker.open(draft_id), self.engine, ctx, self.db)
         self._start(run, lease, f"draft-{draft_id}")
@@ -395,7 +395,7 @@ class Runner:
         await self.engine.check_plan_request(ctx)
         plan_id = uuid.uuid4()
         request = ctx.request
-        lease = self.quotas.take(request.organization_id, "generations")
+        lease = await self.quotas.take(request.organization_id, "generations")
         try:
             await self.db.run(
                 lambda s: start_plan(
@@ -410,7 +410,7 @@ class Runner:
                 )
             )
         except BaseException:
-            lease.release()
+            await lease.release()
             raise
         run = PlanRun(plan_id, self.broker.open(plan_id), self.engine, ctx, self.db)
         self._start(run, lease, f"plan-{plan_id}")
@@ -420,7 +420,7 @@ class Runner:
         """Start writing one week of a stored plan again; 400 for a draft with nothing to
         plan, 429 when the organization runs its limit of generations."""
         await self.engine.check_plan_request(ctx)
-        lease = self.quotas.take(ctx.request.organization_id, "generations")
+        lease = await self.quotas.take(ctx.request.organization_id, "generations")
         run_id = uuid.uuid4()
         run = WeekRun(run_id, self.broker.open(run_id), self.engine, ctx, self.db, plan=plan)
         self._start(run, lease, f"plan-{plan.plan_id}-week-{plan.week}")

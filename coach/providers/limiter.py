@@ -28,6 +28,19 @@ def account_key(provider: str, *secrets: str) -> str:
     return f"{provider}:{digest}"
 
 
+def binding_rates(rates: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The rates that can refuse a call, shortest window first (pyrate-limiter refuses a
+    list with others). A longer window allowing at least what a shorter one adds up to
+    (3/min and 190/h: 180 an hour at most) never refuses; nor does a shorter window
+    allowing at least what a longer one does."""
+    kept: list[tuple[int, float]] = []
+    for limit, seconds in sorted(rates, key=lambda rate: rate[1]):
+        if all(limit < shorter * seconds / window for shorter, window in kept):
+            kept = [(n, window) for n, window in kept if n < limit]
+            kept.append((limit, seconds))
+    return kept
+
+
 class RateLimiter:
     """Takes a slot once every window has room; a 429's Retry-After pauses every caller.
 
@@ -39,9 +52,10 @@ class RateLimiter:
 
     def __init__(self, rates: Sequence[tuple[int, float]], clock: Clock | None = None) -> None:
         self.clock = clock or SYSTEM_CLOCK
+        binding = binding_rates(rates)
         self._bucket = (
-            InMemoryBucket([Rate(n, int(seconds * 1000)) for n, seconds in rates])
-            if rates
+            InMemoryBucket([Rate(n, int(seconds * 1000)) for n, seconds in binding])
+            if binding
             else None
         )
         self._lock = anyio.Lock()

@@ -69,10 +69,10 @@ class Channel:
         and yields a `reset` event when the events right after `after` are no longer held.
         """
         position = after
-        if position < self.base:
-            yield self.base, StreamEvent.reset(after, self.base)
-            position = self.base
         while True:
+            if position < self.base:  # checked each time: a mirror learns its base late
+                yield self.base, StreamEvent.reset(position, self.base)
+                position = self.base
             while position < self.last_id:
                 position += 1
                 yield position, self.events[position - self.base - 1]

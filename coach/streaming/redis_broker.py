@@ -85,12 +85,15 @@ class RedisBroker:
         self,
         redis: Redis,
         *,
+        readers: Redis | None = None,
         prefix: str = "coach",
         keep_seconds: float = 600.0,
         max_finished: int = 256,
         max_events: int = 10_000,
     ) -> None:
         self.redis = redis
+        # The mirrors' blocking reads each hold a connection: a client of their own.
+        self.readers = readers or redis
         self.prefix = prefix
         self.keep_seconds = keep_seconds
         self.max_events = max_events
@@ -117,9 +120,12 @@ class RedisBroker:
         channel = await self._local.find(run_id) or await self._mirrors.find(run_id)
         if channel is not None:
             return channel
-        if not await self.redis.exists(self.key(run_id)):
+        oldest = _entries(await self.redis.xrange(self.key(run_id), count=1))
+        if not oldest:
             return None
         mirror = self._mirrors.open(run_id)
+        # Where the log starts: what comes before it was trimmed (COACH_STREAM_LOG_MAX_EVENTS).
+        mirror.base = oldest[0][0] - 1
         assert self._tasks is not None, "attach() the broker to the service's task group"
         self._tasks.start_soon(self._mirror, run_id, mirror, name=f"mirror-{run_id}")
         return mirror
@@ -146,13 +152,17 @@ class RedisBroker:
 
     async def aclose(self) -> None:
         await self.redis.aclose()
+        if self.readers is not self.redis:
+            await self.readers.aclose()
 
     async def _mirror(self, run_id: uuid.UUID, mirror: Channel) -> None:
         key = self.key(run_id)
-        last = 0
+        last = mirror.base
         while mirror.finished_at is None:
             try:
-                found = await self.redis.xread({key: f"0-{last}"}, count=READ_COUNT, block=BLOCK_MS)
+                found = await self.readers.xread(
+                    {key: f"0-{last}"}, count=READ_COUNT, block=BLOCK_MS
+                )
             except RedisError:
                 log.warning("reading run %s's stream failed; retrying", run_id, exc_info=True)
                 await anyio.sleep(1)
@@ -167,8 +177,8 @@ class RedisBroker:
                 if _END in fields:
                     mirror.end()
                     break
-                if not mirror.events and seq > 1:
-                    mirror.base = seq - 1  # the log was trimmed before this entry
+                if not mirror.events and seq > mirror.base + 1:
+                    mirror.base = seq - 1  # trimmed again before the first read
                 mirror.append(StreamEvent.parse(fields["e"], fields["d"]))
                 last = seq
 

@@ -5,14 +5,22 @@ process dies, and handed over (`reconnect`) when its process shuts down."""
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import aclosing
 from pathlib import Path
 
+import anyio
 import httpx2
+import pytest
+from redis.asyncio import Redis
 
 from coach.db.database import Database
+from coach.streaming.events import Progress, StreamEvent
+from coach.streaming.redis_broker import RedisBroker
 from tests.api.test_llm_over_http import plan_body
 from tests.engine_llm.answers import FIRST_WORKOUT_TOKENS, good_responder
 from tests.support.live import serve_app
@@ -27,7 +35,7 @@ pytestmark = needs_redis
 
 @contextlib.contextmanager
 def _cluster(
-    database_url: str, tmp_path: Path, llm: ScriptedLLM, count: int = 2
+    database_url: str, tmp_path: Path, llm: ScriptedLLM, count: int = 2, **more: str
 ) -> Iterator[tuple[list[ServeProcess], Tenant]]:
     settings = {
         "redis_url": REDIS_URL,
@@ -36,7 +44,7 @@ def _cluster(
         "plan_heartbeat_s": "0.2",
         "plan_stale_after_s": "1.5",
         "shutdown_grace_s": "1",
-    }
+    } | more
     with serve_app(llm.app) as llm_url, contextlib.ExitStack() as stack:
         settings |= {"engine": "openai", "llm_base_url": f"{llm_url}/v1"}
         processes = [
@@ -157,3 +165,72 @@ def test_a_shutting_down_process_sends_reconnect_and_another_resumes(
     before = [e for e in followed if e.event != "reconnect"]
     assert [int(e.id) for e in before + resumed] == list(range(1, len(before + resumed) + 1))
     assert names(resumed)[-2:] == ["result", "done"]
+
+
+def test_a_finished_run_whose_log_was_trimmed_is_replayed_whole_from_the_database(
+    own_database_url: str, tmp_path: Path
+) -> None:
+    # A year's plan has several hundred events; its Redis stream keeps about a hundred.
+    llm = ScriptedLLM(responder=good_responder())
+    # Its process is busy for seconds at a time: no other takes it for dead meanwhile.
+    trimmed = {"stream_log_max_events": "100", "plan_stale_after_s": "30"}
+    with _cluster(own_database_url, tmp_path, llm, **trimmed) as (
+        [first, second],
+        tenant,
+    ):
+        key = tenant.coach_key
+        with httpx2.Client(
+            base_url=first.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as http:
+            plan_id = http.post("/v1/coach/plans", json=plan_body(tenant, 52)).json()["plan_id"]
+        path = f"/v1/coach/plans/{plan_id}/stream"
+        on_first = _read(first.base_url, key, path)
+        resumed = _read(second.base_url, key, path, last_id="1")
+        whole = _read(second.base_url, key, path)
+    assert len(on_first) > 300
+    assert [(e.id, e.event, e.data) for e in resumed] == [
+        (e.id, e.event, e.data) for e in on_first[1:]
+    ]
+    assert [(e.id, e.event, e.data) for e in whole] == [(e.id, e.event, e.data) for e in on_first]
+
+
+@pytest.mark.anyio
+async def test_a_running_runs_follower_is_told_what_the_trimmed_log_lost() -> None:
+    run_id = uuid.uuid4()
+    prefix = fresh_prefix()
+    generating = RedisBroker(Redis.from_url(REDIS_URL), prefix=prefix, max_events=100)
+    elsewhere = RedisBroker(Redis.from_url(REDIS_URL), prefix=prefix, max_events=100)
+    channel = generating.open(run_id)
+    for index in range(400):
+        await channel.publish(_progress(index))
+    async with anyio.create_task_group() as tasks:
+        elsewhere.attach(tasks)
+        mirror = await elsewhere.find(run_id)
+        assert mirror is not None
+        followed = []
+        async with aclosing(mirror.follow(5)) as events:
+            async for seq, event in events:
+                followed.append((seq, event))
+                if seq == 401:
+                    break
+                if seq == 400:
+                    await channel.publish(_progress(400))
+        tasks.cancel_scope.cancel()
+    await generating.aclose()
+    await elsewhere.aclose()
+    (base, reset), *rest = followed
+    assert reset.event == "reset"
+    assert json.loads(reset.data) | {"message": ""} == {
+        "message": "",
+        "missing_from": 6,
+        "missing_to": base,
+    }
+    assert 5 < base < 400 - 100
+    assert [seq for seq, _ in rest] == list(range(base + 1, 402))
+    assert [json.loads(event.data)["count"] for _, event in rest] == list(range(base, 401))
+
+
+def _progress(index: int) -> StreamEvent:
+    return StreamEvent.of(
+        "progress", Progress(status="generating", message="week", progress=0, count=index)
+    )

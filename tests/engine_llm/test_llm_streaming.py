@@ -113,3 +113,12 @@ async def test_breaking_out_of_the_plan_closes_the_upstream_streams() -> None:
             await anext(plan)
             await plan.aclose()
             assert await anyio.to_thread.run_sync(llm.wait_idle, 1.0)
+
+
+async def test_adaptive_weeks_grow_past_the_start_while_the_server_keeps_up() -> None:
+    llm = ScriptedLLM(responder=good_responder(), first_token_delay=0.2)
+    with serve_app(llm.app) as url:
+        async with engine_for(url, llm_concurrency=1, llm_concurrency_max=6) as engine:
+            events = await collect(engine, plan_request(16))
+    assert 1 < llm.max_open <= 6
+    assert sum(isinstance(e, WorkoutReady) for e in events) == 16 * len(LINES)

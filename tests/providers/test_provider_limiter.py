@@ -51,3 +51,12 @@ def test_limiters_are_shared_per_account(clock: FakeClock) -> None:
     assert store.limiter(account_key("shape", "shape_a"), [(30, 60)]) is a
     assert store.limiter(account_key("shape", "shape_b"), [(30, 60)]) is not a
     assert "shape_a" not in account_key("shape", "shape_a")  # the token is only hashed
+
+
+async def test_a_longer_window_that_never_binds_is_accepted(clock: FakeClock) -> None:
+    # 3 a minute makes at most 180 an hour: Shape's 190/h cannot refuse, and a connection
+    # set to 3/min is usable.
+    limiter = RateLimiter([(3, 60), (190, 3600)], clock)
+    for _ in range(3):
+        assert await limiter.acquire(0) == 0.0
+    assert 59 < await limiter.acquire(0) <= 61

@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,24 +40,41 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def coach_serve(database_url: str, log_dir: Path, **settings: str) -> Iterator[ServeProcess]:
-    """Run `coach serve` on a free port with `COACH_*` settings; stop it afterwards."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "COACH_DATABASE_URL": database_url,
-        "COACH_PORT": str(port),
-        **{f"COACH_{name.upper()}": value for name, value in settings.items()},
-    }
-    log_path = log_dir / f"coach-serve-{port}.log"
+def _start(
+    command: Sequence[str], database_url: str, log_path: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "coach.cli", "serve"],
-            env=env,
+        return subprocess.Popen(
+            [sys.executable, "-m", "coach.cli", *command],
+            env={**os.environ, "COACH_DATABASE_URL": database_url, **env},
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _env(settings: dict[str, str]) -> dict[str, str]:
+    return {f"COACH_{name.upper()}": value for name, value in settings.items()}
+
+
+@contextmanager
+def coach_serve(
+    database_url: str, log_dir: Path, *args: str, **settings: str
+) -> Iterator[ServeProcess]:
+    """Run `coach serve [args]` on a free port with `COACH_*` settings; stop it afterwards."""
+    port = free_port()
+    log_path = log_dir / f"coach-serve-{port}.log"
+    env = {"COACH_PORT": str(port), **_env(settings)}
+    process = _start(["serve", *args], database_url, log_path, env)
     served = ServeProcess(f"http://127.0.0.1:{port}", process, log_path)
     try:
         deadline = time.monotonic() + 60
@@ -73,10 +91,24 @@ def coach_serve(database_url: str, log_dir: Path, **settings: str) -> Iterator[S
             time.sleep(0.1)
         yield served
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        _stop(process)
+
+
+@contextmanager
+def coach_worker(database_url: str, log_dir: Path, **settings: str) -> Iterator[ServeProcess]:
+    """Run `coach worker` (the push worker alone) until it says it started; stop it
+    afterwards. Its `base_url` is empty: it serves no HTTP."""
+    log_path = log_dir / f"coach-worker-{uuid.uuid4().hex[:8]}.log"
+    process = _start(["worker"], database_url, log_path, _env(settings))
+    worker = ServeProcess("", process, log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while "push worker started" not in worker.log():
+            if process.poll() is not None:
+                raise RuntimeError(f"coach worker exited: {worker.log()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"coach worker did not start: {worker.log()}")
+            time.sleep(0.1)
+        yield worker
+    finally:
+        _stop(process)

@@ -154,7 +154,7 @@ class _ChatCompletions:
         tokens = tokenize(reply.content)
         per_chunk = llm.tokens_per_chunk
         llm._set_unsent(index, len(tokens))
-        await anyio.sleep(llm._delay(reply))
+        await anyio.sleep(llm._delay(reply) * llm._load_factor())
         while reply.start_when is not None and not reply.start_when():
             await anyio.sleep(0.01)
         await out(chunk({"role": "assistant", "content": ""}))
@@ -167,7 +167,7 @@ class _ChatCompletions:
             if hold is not None and start < hold <= start + len(piece):
                 await llm._hold(index)
             if rate:
-                await anyio.sleep(len(piece) / rate)
+                await anyio.sleep(len(piece) / rate * llm._load_factor())
         await out(chunk({}, reply.finish_reason))
         if (payload.get("stream_options") or {}).get("include_usage"):
             usage = chunk({}, None, usage=llm._usage(payload, reply))
@@ -195,6 +195,7 @@ class ScriptedLLM:
         first_token_delay: float = 0.0,
         tokens_per_chunk: int = 1,
         hold_after_tokens: int | None = None,
+        load_knee: int | None = None,
     ) -> None:
         self.replies: deque[Reply] = deque()
         self.script(*replies)
@@ -203,6 +204,9 @@ class ScriptedLLM:
         self.first_token_delay = first_token_delay
         self.tokens_per_chunk = tokens_per_chunk
         self.hold_after_tokens = hold_after_tokens
+        # A server that slows under load: past this many open streams, every stream runs
+        # slower in proportion (its total throughput stays that of `load_knee` streams).
+        self.load_knee = load_knee
         self.released = threading.Event()
         self.held: set[int] = set()  # streams waiting at `hold_after_tokens`
         self.lock = threading.Lock()
@@ -298,6 +302,11 @@ class ScriptedLLM:
     def _finish(self, index: int) -> None:
         with self.lock:
             self.finished.add(index)
+
+    def _load_factor(self) -> float:
+        if self.load_knee is None:
+            return 1.0
+        return max(1.0, self.open / self.load_knee)
 
     def _delay(self, reply: Reply) -> float:
         return (

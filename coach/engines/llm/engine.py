@@ -25,6 +25,7 @@ from coach.engines.base import (
 )
 from coach.engines.builtin.draft import draft_pieces, generate
 from coach.engines.builtin.lines import LineBuilder
+from coach.engines.llm.budget import budget_for
 from coach.engines.llm.client import make_client, transport_error
 from coach.engines.llm.convert import LineBuilder as BuildLine
 from coach.engines.llm.convert import WeekSpec
@@ -80,9 +81,14 @@ class LLMEngine(PlanEngine):
         self.prompts = Prompts(settings.prompts_dir)
         self.usage = Usage()
         self.offload = Offload.from_settings(settings)
+        self.budget = budget_for(settings)
+
+    async def serve(self) -> None:
+        await self.budget.serve()
 
     async def aclose(self) -> None:
         await self.client.close()
+        await self.budget.aclose()
 
     # -- transport -------------------------------------------------------------------
 
@@ -90,7 +96,16 @@ class LLMEngine(PlanEngine):
         self, messages: list[Message], *, max_tokens: int, **extra: Any
     ) -> AsyncGenerator[str, None]:
         """The answer's text as it streams. `async with` on the SDK stream closes the HTTP
-        response whenever this generator is closed or cancelled (client disconnect)."""
+        response whenever this generator is closed or cancelled (client disconnect). The
+        request holds a slot of the LLM budget until then."""
+        answer = self._stream_unbudgeted(messages, max_tokens=max_tokens, **extra)
+        async with self.budget.slot(), aclosing(answer) as texts:
+            async for text in texts:
+                yield text
+
+    async def _stream_unbudgeted(
+        self, messages: list[Message], *, max_tokens: int, **extra: Any
+    ) -> AsyncGenerator[str, None]:
         try:
             stream = await self.client.chat.completions.create(
                 model=self.settings.llm_model,
@@ -308,7 +323,9 @@ class LLMEngine(PlanEngine):
         # The weeks' task group stays open while this generator yields: callers iterate and
         # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
         # their HTTP streams before aclose() returns.
-        async with run_weeks(weeks, write, self.settings.llm_concurrency) as messages:
+        concurrency = self.settings.llm_concurrency
+        ceiling = self.settings.llm_concurrency_max
+        async with run_weeks(weeks, write, concurrency, ceiling) as messages:
             async with aclosing(in_plan_order(specs, messages, before or [])) as events:
                 async for event in events:
                     yield event
