@@ -3,7 +3,7 @@
 (a) time to the first `workout` event of a 12-week plan (LLM engine, scripted server at a
     fixed token rate and first-token delay) vs the time the LLM needs for that workout
     (first-token delay + the workout's tokens / rate); goal within 1.2x;
-(b) total time of that plan with COACH_LLM_CONCURRENCY=1 and with the default (4);
+(b) total time of that plan with COACH_LLM_CONCURRENCY=1 and with the default (8);
     goal at least 3x faster;
 (c) how many SSE streams of the built-in engine one server process holds open at once
     with every event delivered (goal 1,000): N concurrent plan streams each read their
@@ -11,10 +11,12 @@
 (d) followers of live plan streams (issue 15), through the local broker and through Redis
     with several web processes: delivery latency p50/p95/p99, RSS per stream, CPU per
     plan (bench/stream_followers.py; goal 5,000 followers, p95 <= 50 ms, <= 100 KB a stream);
-(e) a 52-week plan with adaptive week concurrency (COACH_LLM_CONCURRENCY_MAX, AIMD) and
-    with the fixed default, against a scripted server that slows under load (past
-    --knee streams at once each streams slower in proportion): total time over the time
-    of one week alone; goal <= 2x.
+(e) a 52-week plan with adaptive week concurrency (AIMD: all the weeks the settings allow at
+    once, halving on a 429 / server error / timeout / slower first answer, growing back by
+    one a round) against scripted servers: without limits, one that slows under load (past
+    --knee streams at once each streams slower in proportion), and one that answers 429
+    past --max-streams at once; plus the default settings (8 weeks of a plan at once,
+    budget 16): total time over the time of one week alone; goal <= 2x without limits.
 
 Run: .venv/bin/python bench/stream.py [--rate 120] [--delay 0.5] [--streams 250,500,1000]
      [--followers 5000] [--plans 10] [--brokers local,redis] [--skip-followers]
@@ -181,14 +183,14 @@ def llm_figures(args: argparse.Namespace) -> None:
         + ", ".join(f"{t:.3f}" for t in times)
         + f" s; median {median:.3f} s = {ratios(median)}  (goal <= 1.2x)"
     )
-    for label, run in (("default (4)", default_run), ("1", one_run)):
+    for label, run in (("default (8)", default_run), ("1", one_run)):
         out(
             f"   in the full run with concurrency {label}: {run.first_workout_s:.3f} s "
             f"({ratios(run.first_workout_s)})"
         )
 
     out("-- (b) total time of the plan")
-    for label, run, concurrency in (("1", one_run, 1), ("default (4)", default_run, 4)):
+    for label, run, concurrency in (("1", one_run, 1), ("default (8)", default_run, 8)):
         ideal = math.ceil(weeks / concurrency) * measured_week
         complete = run.error is None and run.last == "done" and run.workouts == run.total_workouts
         out(
@@ -359,14 +361,11 @@ def adaptive_figures(args: argparse.Namespace) -> None:
     weeks = 52
     draft = draft_text(weeks)
     llm = ScriptedLLM(
-        responder=good_responder(),
-        tokens_per_s=args.rate,
-        first_token_delay=args.delay,
-        load_knee=args.knee,
+        responder=good_responder(), tokens_per_s=args.rate, first_token_delay=args.delay
     )
     out(
         f"== (e) {weeks}-week plan, scripted server {args.rate:g} tokens/s, first token after "
-        f"{args.delay:g} s, slower past {args.knee} streams at once"
+        f"{args.delay:g} s"
     )
     with serve_app(llm.app) as llm_url:
         first_end = first_workout_end()
@@ -377,27 +376,36 @@ def adaptive_figures(args: argparse.Namespace) -> None:
             "llm_model": "scripted",
             "llm_api_key": "bench",
             "llm_max_retries": "0",
-            "llm_budget": "128",
             "llm_timeout_s": "600",
             "plan_deadline_s": "600",
         }
+        wide = {"llm_budget": "128", "llm_concurrency": "64"}
         rows = []
-        for label, extra in (
-            ("fixed, COACH_LLM_CONCURRENCY=4", {}),
-            ("adaptive, 4 up to 64", {"llm_concurrency_max": "64"}),
+        for label, extra, knee, most in (
+            ("defaults (8 at once, budget 16), no limits", {}, None, None),
+            ("64 at once, budget 128, no limits", wide, None, None),
+            (f"64 at once, budget 128, slows past {args.knee}", wide, args.knee, None),
+            (f"64 at once, budget 128, 429 past {args.max_streams}", wide, None, args.max_streams),
         ):
-            llm.max_open = 0
+            llm.load_knee, llm.max_streams = knee, most
+            with llm.lock:
+                llm.max_open, llm.turned_away, llm.open_at_arrival = 0, 0, []
             with service(**env, **extra) as svc:
                 run = plan_stream(svc, draft, weeks, whole=True)
-            rows.append((label, run, llm.max_open))
+            with llm.lock:
+                later = max(llm.open_at_arrival[weeks:], default=0)
+                rows.append((label, run, llm.max_open, llm.turned_away, later))
     out(f"   one week alone (slowest of 3, straight from the server): {week_alone:.2f} s")
-    out("   | weeks at once | total s | x one week | most requests open | workouts | error |")
-    out("   |---|---|---|---|---|---|")
-    for label, run, most in rows:
+    out(
+        "   | server, settings | total s | x one week | most requests open | 429s "
+        "| most open after the first 52 requests | workouts | error |"
+    )
+    out("   |---|---|---|---|---|---|---|---|")
+    for label, run, most, turned_away, later in rows:
         total = run.total_s or math.nan
         out(
-            f"   | {label} | {total:.1f} | {total / week_alone:.2f}x | {most} "
-            f"| {run.workouts} | {run.error or '-'} |"
+            f"   | {label} | {total:.1f} | {total / week_alone:.2f}x | {most} | {turned_away} "
+            f"| {later} | {run.workouts}/{run.total_workouts} | {run.error or '-'} |"
         )
 
 
@@ -418,6 +426,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-followers", action="store_true")
     parser.add_argument("--skip-adaptive", action="store_true")
     parser.add_argument("--knee", type=int, default=40, help="(e): streams at full speed")
+    parser.add_argument("--max-streams", type=int, default=24, help="(e): 429 past this")
     stream_followers.add_arguments(parser)
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -32,13 +32,21 @@ class Settings(BaseSettings):
     llm_repair_attempts: int = Field(
         default=2, ge=0, le=5, description="Re-asks with the validation errors fed back."
     )
-    llm_concurrency: int = Field(default=4, ge=1, le=32, description="Weeks generated at once.")
-    llm_concurrency_max: int | None = Field(
-        default=None,
+    llm_concurrency: int = Field(
+        default=8,
         ge=1,
         le=256,
-        description="Adaptive weeks (AIMD): start at llm_concurrency and go up to this "
-        "while the LLM keeps up, halving on 429s, errors or slower answers; unset: fixed.",
+        description="Most weeks of one plan generated at once (never more than llm_budget): "
+        "a plan starts there and halves it on a 429, a server error, a timeout or a slower "
+        "first answer, growing back by one a round (AIMD). Below llm_budget so one plan "
+        "leaves room for others.",
+    )
+    llm_week_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Times a week the LLM server turned away (429) before it answered "
+        "anything is sent again, at the lowered concurrency.",
     )
     llm_budget: int = Field(
         default=16,

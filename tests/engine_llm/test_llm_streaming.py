@@ -115,10 +115,42 @@ async def test_breaking_out_of_the_plan_closes_the_upstream_streams() -> None:
             assert await anyio.to_thread.run_sync(llm.wait_idle, 1.0)
 
 
-async def test_adaptive_weeks_grow_past_the_start_while_the_server_keeps_up() -> None:
-    llm = ScriptedLLM(responder=good_responder(), first_token_delay=0.2)
+async def test_weeks_start_at_the_setting_without_a_ramp() -> None:
+    # All of a plan's weeks (up to the setting) are asked for at once: every stream holds
+    # after its first workout, so nothing finishes before the eighth request arrives.
+    llm = ScriptedLLM(responder=good_responder(), hold_after_tokens=FIRST_WORKOUT_TOKENS)
     with serve_app(llm.app) as url:
-        async with engine_for(url, llm_concurrency=1, llm_concurrency_max=6) as engine:
-            events = await collect(engine, plan_request(16))
-    assert 1 < llm.max_open <= 6
-    assert sum(isinstance(e, WorkoutReady) for e in events) == 16 * len(LINES)
+        async with engine_for(url, llm_concurrency=8) as engine:
+            async with anyio.create_task_group() as group:
+                group.start_soon(collect, engine, plan_request(12))
+                assert await anyio.to_thread.run_sync(llm.wait_held, 8)
+                llm.release()
+    assert llm.max_open == 8
+    assert llm.request_count == 12
+
+
+async def test_a_429_makes_the_plan_send_fewer_weeks_at_once() -> None:
+    # The first request to arrive is turned away; the other seven hold mid-answer.
+    llm = ScriptedLLM(
+        Reply("slow down", status=429),
+        responder=good_responder(),
+        hold_after_tokens=FIRST_WORKOUT_TOKENS,
+    )
+    events: list[Any] = []
+
+    async def consume() -> None:
+        events.extend(await collect(engine, plan_request(12)))
+
+    with serve_app(llm.app) as url:
+        async with engine_for(url, llm_concurrency=8, llm_max_retries=0) as engine:
+            async with anyio.create_task_group() as group:
+                group.start_soon(consume)
+                assert await anyio.to_thread.run_sync(llm.wait_held, 7)
+                # Halved to four: with seven open, the turned-away week waits its turn.
+                await anyio.sleep(0.3)
+                assert llm.request_count == 8
+                llm.release()
+    # Every week arrived, the turned-away one sent again, and never eight at once again.
+    assert sum(isinstance(e, WorkoutReady) for e in events) == 12 * len(LINES)
+    assert llm.request_count == 13
+    assert max(llm.open_at_arrival[8:]) < 8

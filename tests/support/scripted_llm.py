@@ -71,7 +71,8 @@ class _ChatCompletions:
                 break
         payload = json.loads(body)
         index, reply = self.llm._accept(payload)
-        self.llm._opened()
+        if self.llm._opened():
+            reply = Reply("scripted server: too many requests at once", status=429)
         try:
             if reply.status != 200:
                 await self._error(send, reply)
@@ -196,6 +197,7 @@ class ScriptedLLM:
         tokens_per_chunk: int = 1,
         hold_after_tokens: int | None = None,
         load_knee: int | None = None,
+        max_streams: int | None = None,
     ) -> None:
         self.replies: deque[Reply] = deque()
         self.script(*replies)
@@ -207,6 +209,12 @@ class ScriptedLLM:
         # A server that slows under load: past this many open streams, every stream runs
         # slower in proportion (its total throughput stays that of `load_knee` streams).
         self.load_knee = load_knee
+        # A rate-limited server: a request that would make more than this many streams
+        # open at once is answered 429 (counted in `turned_away`).
+        self.max_streams = max_streams
+        self.turned_away = 0
+        # How many requests were open (this one included) as each request arrived.
+        self.open_at_arrival: list[int] = []
         self.released = threading.Event()
         self.held: set[int] = set()  # streams waiting at `hold_after_tokens`
         self.lock = threading.Lock()
@@ -270,11 +278,16 @@ class ScriptedLLM:
                 reply = Reply("scripted server: no reply left", status=400)
             return index, Reply(reply) if isinstance(reply, str) else reply
 
-    def _opened(self) -> None:
+    def _opened(self) -> bool:
+        """Count a request open; True when it is one too many (`max_streams`)."""
         with self.lock:
             self.open += 1
             self.opened += 1
             self.max_open = max(self.max_open, self.open)
+            self.open_at_arrival.append(self.open)
+            too_many = self.max_streams is not None and self.open > self.max_streams
+            self.turned_away += too_many
+            return too_many
 
     def _closed(self) -> None:
         with self.lock:

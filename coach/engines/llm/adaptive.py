@@ -1,14 +1,14 @@
-"""Adaptive (AIMD) concurrency for a plan's weeks: as many at once as the LLM server
-keeps up with.
+"""Adaptive (AIMD) concurrency for a plan's weeks: as many at once as the budget allows,
+fewer while the LLM server pushes back.
 
-The limit starts at `COACH_LLM_CONCURRENCY`. Each week's request whose first workout
-arrives within `tolerance` times the quickest one seen so far says the server keeps up:
-the limit grows by one (slow start: doubling every round trip) up to
-`COACH_LLM_CONCURRENCY_MAX`, by 1/limit once it has backed off (additive increase). A
-slower first workout, a 429 or a server error halves it (multiplicative decrease), once
-per round: requests sent before the last decrease do not count against the new limit.
-The LLM budget (coach.engines.llm.budget) still caps every request of the process or
-deployment.
+The limit starts at its ceiling: `COACH_LLM_CONCURRENCY` weeks of one plan, never more
+than the LLM budget (`COACH_LLM_BUDGET`). A 429, a server error, a timeout, or a week's
+first workout arriving more than `tolerance` times (and `slack_s` seconds) later than the
+quickest one seen so far halves it (multiplicative decrease), once per round: requests
+sent before the last decrease do not count against the new limit. Each week sent since
+the last decrease whose first workout comes in time adds 1/limit (additive increase:
+about one more week at once per round), back up to the ceiling. The budget
+(coach.engines.llm.budget) still caps every request of the process or deployment.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ import anyio
 
 
 class AdaptiveLimit:
-    def __init__(self, start: int, ceiling: int, *, tolerance: float = 2.0) -> None:
-        self.limit = float(start)
-        self.ceiling = max(start, ceiling)
+    def __init__(self, ceiling: int, *, tolerance: float = 2.0, slack_s: float = 0.25) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = float(self.ceiling)
         self.tolerance = tolerance
+        self.slack_s = slack_s
         self.quickest: float | None = None
         self.in_flight = 0
         self.peak = 0
-        self._slow_start = True
+        self.decreases = 0
         self._decreased_at = 0.0
         self._changed = anyio.Event()
 
@@ -50,11 +51,12 @@ class AdaptiveLimit:
         seconds = time.monotonic() - started
         if self.quickest is None or seconds < self.quickest:
             self.quickest = seconds
-        if seconds > self.quickest * self.tolerance:
+        if seconds > self.quickest * self.tolerance + self.slack_s:
             self.overloaded(started)
             return
-        step = 1.0 if self._slow_start else 1.0 / self.limit
-        self.limit = min(float(self.ceiling), self.limit + step)
+        if started < self._decreased_at:
+            return  # sent at the old limit: says nothing about the new one
+        self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
         self._wake()
 
     def overloaded(self, started: float) -> None:
@@ -62,8 +64,8 @@ class AdaptiveLimit:
         `started`: halve the limit, unless it was sent before the last halving."""
         if started < self._decreased_at:
             return
-        self._slow_start = False
         self.limit = max(1.0, self.limit / 2)
+        self.decreases += 1
         self._decreased_at = time.monotonic()
 
     def _wake(self) -> None:

@@ -323,9 +323,9 @@ class LLMEngine(PlanEngine):
         # The weeks' task group stays open while this generator yields: callers iterate and
         # aclose() it in one task (see PlanEngine). Closing it cancels every week and closes
         # their HTTP streams before aclose() returns.
-        concurrency = self.settings.llm_concurrency
-        ceiling = self.settings.llm_concurrency_max
-        async with run_weeks(weeks, write, concurrency, ceiling) as messages:
+        ceiling = min(self.settings.llm_concurrency, self.settings.llm_budget)
+        retries = self.settings.llm_week_retries
+        async with run_weeks(weeks, write, ceiling, retries) as messages:
             async with aclosing(in_plan_order(specs, messages, before or [])) as events:
                 async for event in events:
                     yield event

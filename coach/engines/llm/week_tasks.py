@@ -1,5 +1,10 @@
 """Runs the weeks' writers concurrently, a limited number at once (adaptive, see
-coach.engines.llm.adaptive), reporting on one stream."""
+coach.engines.llm.adaptive), reporting on one stream.
+
+A week the LLM server turned away (429) before it had reported anything is sent again, at
+the lowered limit after a short pause, up to `retries` times. Server errors and timeouts
+lower the limit too but end the week, as before: the SDK has retried those already
+(`COACH_LLM_MAX_RETRIES`), and a stalled server must not hold the plan for longer."""
 
 from __future__ import annotations
 
@@ -27,24 +32,28 @@ log = logging.getLogger(__name__)
 WriteWeek = Callable[[WeekSpec, Report], Awaitable[None]]
 
 
+# Pause before a turned-away week is sent again: this, doubling with each retry.
+RETRY_PAUSE_S = 0.25
+
+
 @asynccontextmanager
 async def run_weeks(
-    specs: list[WeekSpec], write: WriteWeek, concurrency: int, ceiling: int | None = None
+    specs: list[WeekSpec], write: WriteWeek, ceiling: int, retries: int = 0
 ) -> AsyncIterator[MemoryObjectReceiveStream[WeekMessage]]:
-    """Start `write` for every week, `concurrency` at once to begin with (up to `ceiling`
-    as the server keeps up; without one, never more), and yield the stream of their
-    messages. Each week ends with WeekFinished or WeekFailed. Leaving the block, for
-    whatever reason, cancels the weeks still running and waits until they have stopped (so
-    their upstream requests are closed)."""
+    """Start `write` for every week, `ceiling` at once to begin with (fewer while the
+    server pushes back, never more), and yield the stream of their messages. Each week
+    ends with WeekFinished or WeekFailed. Leaving the block, for whatever reason, cancels
+    the weeks still running and waits until they have stopped (so their upstream requests
+    are closed)."""
     send, receive = anyio.create_memory_object_stream[WeekMessage](math.inf)
-    limiter = AdaptiveLimit(concurrency, ceiling or concurrency)
+    limiter = AdaptiveLimit(ceiling)
     stopped: BaseException | None = None
     with receive:
         async with anyio.create_task_group() as group:
             with send:
                 for spec in specs:
                     name = f"week-{spec.week}"
-                    group.start_soon(_week, spec, write, limiter, send.clone(), name=name)
+                    group.start_soon(_week, spec, write, limiter, retries, send.clone(), name=name)
             try:
                 yield receive
             except BaseException as exc:
@@ -61,36 +70,64 @@ async def _week(
     spec: WeekSpec,
     write: WriteWeek,
     limiter: AdaptiveLimit,
+    retries: int,
     send: MemoryObjectSendStream[WeekMessage],
 ) -> None:
     # Never raises: an exception escaping a task would cancel the task that reads the plan.
     with send:
-        started = 0.0
-        try:
-            async with limiter.slot() as started:
-                first = True
+        attempt = 0
+        while True:
+            reported, failure = await _attempt(spec, write, limiter, send)
+            if failure is None:
+                send.send_nowait(WeekFinished(spec.week))
+                return
+            if reported or not _turned_away(failure) or attempt == retries:
+                break
+            log.info("week %s: %s; sending it again", spec.week, failure.message)
+            await anyio.sleep(RETRY_PAUSE_S * 2**attempt)
+            attempt += 1
+        if not failure.message.startswith(f"week {spec.week}:"):
+            failure = EngineError(f"week {spec.week}: {failure.message}", failure.details)
+        send.send_nowait(WeekFailed(spec.week, failure))
 
-                def report(message: WeekMessage) -> None:
-                    nonlocal first
-                    if first and isinstance(message, WeekWorkout):
-                        first = False
-                        limiter.responded(started)
-                    send.send_nowait(message)
 
-                await write(spec, report)
-            send.send_nowait(WeekFinished(spec.week))
-        except EngineError as exc:
-            if _overloaded(exc):
-                limiter.overloaded(started)
-            if not exc.message.startswith(f"week {spec.week}:"):
-                exc = EngineError(f"week {spec.week}: {exc.message}", exc.details)
-            send.send_nowait(WeekFailed(spec.week, exc))
-        except Exception as exc:  # a bug in one week must end the plan, not hang it
-            log.exception("week %s failed", spec.week)
-            send.send_nowait(WeekFailed(spec.week, EngineError(f"week {spec.week}: {exc}")))
+async def _attempt(
+    spec: WeekSpec,
+    write: WriteWeek,
+    limiter: AdaptiveLimit,
+    send: MemoryObjectSendStream[WeekMessage],
+) -> tuple[bool, EngineError | None]:
+    """Write the week once, holding a place of the limit: whether it reported anything,
+    and how it failed (None: it finished)."""
+    reported = False
+    started = 0.0
+    try:
+        async with limiter.slot() as started:
+
+            def report(message: WeekMessage) -> None:
+                nonlocal reported
+                if not reported and isinstance(message, WeekWorkout):
+                    limiter.responded(started)
+                reported = reported or not isinstance(message, WeekFinished | WeekFailed)
+                send.send_nowait(message)
+
+            await write(spec, report)
+        return reported, None
+    except EngineError as exc:
+        if _overloaded(exc):
+            limiter.overloaded(started)
+        return reported, exc
+    except Exception as exc:  # a bug in one week must end the plan, not hang it
+        log.exception("week %s failed", spec.week)
+        return True, EngineError(f"week {spec.week}: {exc}")
 
 
 def _overloaded(exc: EngineError) -> bool:
     """A failure that says the server has more than it can take (coach.engines.llm.client's
     messages): a 429, a server error, a timeout."""
     return any(sign in exc.message for sign in ("HTTP 429", "HTTP 5", "timed out"))
+
+
+def _turned_away(exc: EngineError) -> bool:
+    """The server said it has too much at once (429): worth sending again at fewer."""
+    return "HTTP 429" in exc.message
