@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,13 +93,21 @@ class LLMEngine(PlanEngine):
     # -- transport -------------------------------------------------------------------
 
     async def _stream(
-        self, messages: list[Message], *, max_tokens: int, **extra: Any
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int,
+        sent: Callable[[], None] | None = None,
+        **extra: Any,
     ) -> AsyncGenerator[str, None]:
         """The answer's text as it streams. `async with` on the SDK stream closes the HTTP
         response whenever this generator is closed or cancelled (client disconnect). The
-        request holds a slot of the LLM budget until then."""
+        request holds a slot of the LLM budget until then; `sent` is called once it has
+        one."""
         answer = self._stream_unbudgeted(messages, max_tokens=max_tokens, **extra)
         async with self.budget.slot(), aclosing(answer) as texts:
+            if sent is not None:
+                sent()
             async for text in texts:
                 yield text
 
@@ -307,10 +315,15 @@ class LLMEngine(PlanEngine):
         """The weeks of `specs` written concurrently, their events in plan order."""
         system = self.prompts.render("plan_system", **self._request_vars(ctx))
 
-        async def write(spec: WeekSpec, report: Report) -> None:
+        async def write(spec: WeekSpec, report: Report, sent: Callable[[], None]) -> None:
+            def stream(
+                messages: list[Message], *, max_tokens: int, **extra: Any
+            ) -> AsyncGenerator[str, None]:
+                return self._stream(messages, max_tokens=max_tokens, sent=sent, **extra)
+
             writer = WeekWriter(
                 spec,
-                self._stream,
+                stream,
                 self.prompts,
                 system,
                 report,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,10 @@ from coach.engines.llm.messages import (
 
 log = logging.getLogger(__name__)
 
-WriteWeek = Callable[[WeekSpec, Report], Awaitable[None]]
+# write(spec, report, sent): `sent()` is called as each of the week's requests goes out
+# (once it holds a slot of the LLM budget), so time spent waiting for the budget does not
+# read as a slow server.
+WriteWeek = Callable[[WeekSpec, Report, Callable[[], None]], Awaitable[None]]
 
 
 # Pause before a turned-away week is sent again: this, doubling with each retry.
@@ -103,6 +107,12 @@ async def _attempt(
     started = 0.0
     try:
         async with limiter.slot() as started:
+            waiting = True
+
+            def sent() -> None:
+                nonlocal started, waiting
+                if waiting:  # the week's first request: its first workout is timed
+                    started, waiting = time.monotonic(), False
 
             def report(message: WeekMessage) -> None:
                 nonlocal reported
@@ -111,7 +121,7 @@ async def _attempt(
                 reported = reported or not isinstance(message, WeekFinished | WeekFailed)
                 send.send_nowait(message)
 
-            await write(spec, report)
+            await write(spec, report, sent)
         return reported, None
     except EngineError as exc:
         if _overloaded(exc):
