@@ -107,7 +107,7 @@ async def _attempt(
     started = 0.0
     try:
         async with limiter.slot() as started:
-            waiting = True
+            waiting, timed = True, False
 
             def sent() -> None:
                 nonlocal started, waiting
@@ -115,10 +115,11 @@ async def _attempt(
                     started, waiting = time.monotonic(), False
 
             def report(message: WeekMessage) -> None:
-                nonlocal reported
-                if not reported and isinstance(message, WeekWorkout):
+                nonlocal reported, timed
+                if not timed and isinstance(message, WeekWorkout):
+                    timed = True
                     limiter.responded(started)
-                reported = reported or not isinstance(message, WeekFinished | WeekFailed)
+                reported = True
                 send.send_nowait(message)
 
             await write(spec, report, sent)
