@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -114,8 +115,20 @@ class StreamEvent:
             ),
         )
 
-    def frame(self, seq: int, retry_ms: int | None = None) -> ServerSentEvent:
-        return ServerSentEvent(data=self.data, event=self.event, id=str(seq), retry=retry_ms)
+    def frame(self, seq: int, retry_ms: int | None = None) -> bytes:
+        """The event as its SSE frame with id `seq`: sse-starlette's encoding, done once
+        per event and id however many followers send it (they share the bytes)."""
+        return _encoded(self.event, self.data, seq, retry_ms)
+
+
+# Enough for the recent events of every run followed at once: a follower that lags further
+# behind encodes its own copy again (the same bytes).
+FRAME_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=FRAME_CACHE_SIZE)
+def _encoded(event: str, data: str, seq: int, retry_ms: int | None) -> bytes:
+    return ServerSentEvent(data=data, event=event, id=str(seq), retry=retry_ms).encode()
 
 
 def _json(payload: dict[str, Any]) -> str:
