@@ -15,8 +15,8 @@ released and the rest of every plan is delivered live. Figures:
 
 The followers are one asyncio process of raw HTTP/1.0 sockets (no client library), on the
 same cores as the server: its own delays are in the latencies. Each follower reads what its
-socket holds at once and notes that moment as the arrival of every frame in it (parsing
-line by line cost the client more CPU than the server spent sending).
+socket holds at once and notes that moment as the arrival of every frame in it (one wake-up
+a read, not one a line: the client shares the cores with the server).
 
 Run: .venv/bin/python bench/stream_followers.py [--followers 5000] [--plans 10]
      [--brokers local,redis]   (also run by bench/stream.py --followers N)
