@@ -14,7 +14,9 @@ released and the rest of every plan is delivered live. Figures:
 - CPU per plan: server CPU from the release to the last `done`, divided by P.
 
 The followers are one asyncio process of raw HTTP/1.0 sockets (no client library), on the
-same cores as the server: its own delays are in the latencies.
+same cores as the server: its own delays are in the latencies. Each follower reads what its
+socket holds at once and notes that moment as the arrival of every frame in it (one wake-up
+a read, not one a line: the client shares the cores with the server).
 
 Run: .venv/bin/python bench/stream_followers.py [--followers 5000] [--plans 10]
      [--brokers local,redis]   (also run by bench/stream.py --followers N)
@@ -73,23 +75,33 @@ async def follow(host: str, port: int, path: str, key: str, follower: Follower) 
             return
         while (await reader.readline()) not in (b"\r\n", b""):
             pass  # headers
-        seq, name = 0, ""
-        async for raw in reader:
-            line = raw.rstrip(b"\r\n")
-            if not line:
-                if seq:
-                    follower.arrivals.append((seq, time.perf_counter()))
-                if name == "done":
+        pending = b""
+        while not follower.done:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                break
+            at = time.perf_counter()  # every frame of the chunk arrived now
+            *frames, pending = (pending + chunk).split(b"\r\n\r\n")
+            for frame in frames:
+                seq, name = _id_and_name(frame)
+                if seq:  # pings are comments without an id
+                    follower.arrivals.append((seq, at))
+                if name == b"done":
                     follower.done = True
                     break
-                seq, name = 0, ""
-            elif line.startswith(b"id:"):
-                seq = int(line[3:])
-            elif line.startswith(b"event:"):
-                name = line[6:].strip().decode()
         writer.close()
     except (OSError, ValueError) as exc:
         follower.error = repr(exc)
+
+
+def _id_and_name(frame: bytes) -> tuple[int, bytes]:
+    seq, name = 0, b""
+    for line in frame.split(b"\r\n"):
+        if line.startswith(b"id:"):
+            seq = int(line[3:])
+        elif line.startswith(b"event:"):
+            name = line[6:].strip()
+    return seq, name
 
 
 def percentile(values: list[float], share: float) -> float:

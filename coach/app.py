@@ -44,6 +44,7 @@ from coach.api.openapi import openapi_endpoint
 from coach.api.routing import routes
 from coach.db.database import Database
 from coach.engines import registry as engines
+from coach.gc_tuning import tune_for_streams
 from coach.generation.runs import Runner
 from coach.mcp.http import McpOverHttp
 from coach.principles import load_builtin
@@ -260,7 +261,10 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
 
 def app_from_environment() -> Starlette:
     """The app of one of `coach serve --workers N`'s processes, from the environment."""
-    return create_app(Settings())
+    settings = Settings()
+    app = create_app(settings)
+    tune_for_streams(settings.gc_young_threshold)
+    return app
 
 
 async def run_push_worker(settings: Settings) -> None:

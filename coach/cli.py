@@ -54,6 +54,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from coach.app import create_app
+    from coach.gc_tuning import tune_for_streams
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
@@ -83,9 +84,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             access_log=False,
         )
         return 0
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False
-    )
+    app = create_app(settings)
+    tune_for_streams(settings.gc_young_threshold)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=False)
     return 0
 
 

@@ -247,6 +247,13 @@ class Settings(BaseSettings):
     stream_log_max_events: int = Field(
         default=10_000, ge=100, description="Events a run's Redis stream keeps at most."
     )
+    gc_young_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="`coach serve`: allocations between two collections of the garbage "
+        "collector's young generation (Python's default is 700; 0 leaves Python's defaults). "
+        "Larger keeps full collections, which stall every open stream, rare.",
+    )
     shutdown_grace_s: float = Field(
         default=5.0,
         ge=0,

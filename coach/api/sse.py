@@ -1,6 +1,7 @@
 """The one place events become an SSE response: ids, pings, send timeouts.
 
-Handlers yield `StreamEvent`s (or numbered ones, when they resume a stream); sse-starlette
+Handlers yield `StreamEvent`s (or batches of numbered ones, when they follow or resume a
+stream; a batch goes out in one write); sse-starlette
 owns pings, disconnect detection and send timeouts.
 """
 
@@ -11,11 +12,12 @@ from contextlib import aclosing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
 from coach.api.endpoint import Call
 from coach.quotas import Lease
+from coach.streaming.broker import Numbered
 from coach.streaming.events import ShuttingDown, StreamEvent, reconnect_event
 
 PING_SECONDS = 15
@@ -45,21 +47,22 @@ async def stream_lease(call: Call[Any, Any]) -> Lease:
 
 
 def numbered_sse(
-    call: Call[Any, Any], events: AsyncGenerator[tuple[int, StreamEvent], None], lease: Lease
+    call: Call[Any, Any], events: AsyncGenerator[list[Numbered], None], lease: Lease
 ) -> EventSourceResponse:
     """An SSE response of events that carry their own ids; `lease` is given back when the
-    stream ends, however it ends.
+    stream ends, however it ends. Each batch of events is sent in one write, its frames
+    encoded once however many followers send them (`StreamEvent.frame`).
 
     When the process shuts down, a follower's stream ends with a `reconnect` event (and a
     short `retry`), so the client resumes on another process with Last-Event-ID.
     """
     services = call.services
 
-    async def frames() -> AsyncGenerator[ServerSentEvent, None]:
+    async def frames() -> AsyncGenerator[bytes, None]:
         try:
-            async with aclosing(events) as numbered:
-                async for seq, event in numbered:
-                    yield event.frame(seq)
+            async with aclosing(events) as batches:
+                async for batch in batches:
+                    yield b"".join([event.frame(seq) for seq, event in batch])
         except ShuttingDown as stop:
             yield reconnect_event(stop.last_id).frame(stop.last_id, retry_ms=RECONNECT_MS)
         finally:
@@ -87,12 +90,12 @@ def sse_response(
 
 async def _numbered(
     events: AsyncGenerator[StreamEvent, None],
-) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+) -> AsyncGenerator[list[Numbered], None]:
     seq = 0
     try:
         async with aclosing(events) as stream:
             async for event in stream:
                 seq += 1
-                yield seq, event
+                yield [(seq, event)]
     except ShuttingDown as stop:
         raise ShuttingDown(seq) from stop

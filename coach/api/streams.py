@@ -34,6 +34,7 @@ from coach.plans.requests import DraftResponse, GenerationRequest, PlanRequest, 
 from coach.plans.store import get_plan
 from coach.quotas import Lease
 from coach.services import Services
+from coach.streaming.broker import Numbered
 from coach.streaming.draft_events import draft_replay_events
 from coach.streaming.events import (
     Done,
@@ -59,16 +60,14 @@ def _numbered_after(
             yield seq, event
 
 
-async def attached(
-    run: Run, shutdown: anyio.Event
-) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+async def attached(run: Run, shutdown: anyio.Event) -> AsyncGenerator[list[Numbered], None]:
     """The run's stream for the client that started it: when that client goes away the
     generation stops with it (the engine's upstream requests are closed) and followers
     learn why. A stream ended by the process shutting down leaves the run to finish in
     the shutdown's grace period (the client resumes it elsewhere)."""
     try:
-        async for item in run.channel.follow(0):
-            yield item
+        async for batch in run.channel.follow_batches(0):
+            yield batch
     finally:
         if not shutdown.is_set():
             run.cancel(CANCELLED)  # no-op once the run has ended
@@ -113,18 +112,22 @@ async def generate_plan_stream_batch(call: Call[PlanRequest, None]) -> Response:
         call, functools.partial(services.runner.start_plan, call.caller, ctx)
     )
 
-    async def batch() -> AsyncGenerator[tuple[int, StreamEvent], None]:
+    async def batch() -> AsyncGenerator[list[Numbered], None]:
         # The batch stream's result is the synchronous body; followers of the plan id
         # still see the incremental events on the channel.
         seq = 0
         async with aclosing(attached(run, services.shutdown)) as live:
-            async for _, event in live:
-                if event.event in ("workout", "weekly_info"):
-                    continue
-                if event.event == "result":
-                    event = StreamEvent.of("result", run.response())
-                seq += 1
-                yield seq, event
+            async for events in live:
+                kept = []
+                for _, event in events:
+                    if event.event in ("workout", "weekly_info"):
+                        continue
+                    if event.event == "result":
+                        event = StreamEvent.of("result", run.response())
+                    seq += 1
+                    kept.append((seq, event))
+                if kept:
+                    yield kept
 
     return numbered_sse(call, batch(), lease)
 
@@ -137,8 +140,8 @@ def _follow(
     first: Row,
     after: int,
     load: Callable[[Session, uuid.UUID], Row | None],
-    replay: Callable[[Row, int], Iterable[tuple[int, StreamEvent]]],
-) -> AsyncGenerator[tuple[int, StreamEvent], None]:
+    replay: Callable[[Row, int], Iterable[Numbered]],
+) -> AsyncGenerator[list[Numbered], None]:
     """A run's stream from the client's position: live from this process's channel, else
     (another process generates it, or it ended long ago) from the database."""
     run_id = uuid.UUID(first.id)
@@ -148,13 +151,13 @@ def _follow(
         assert row is not None  # plans and drafts are never deleted
         return row
 
-    async def events() -> AsyncGenerator[tuple[int, StreamEvent], None]:
+    async def events() -> AsyncGenerator[list[Numbered], None]:
         channel = await services.runner.broker.find(run_id)
         # A finished run whose log no longer holds the client's position is replayed
         # from the database, whole; a running one's stream says what is missing (`reset`).
         if channel is not None and (after >= channel.base or first.status == "generating"):
-            async for item in channel.follow(after):
-                yield item
+            async for batch in channel.follow_batches(after):
+                yield batch
             return
         current = first
         stale_after_s = services.settings.plan_stale_after_s
@@ -174,11 +177,12 @@ def _follow(
             # numbered after the client's position, so one resuming a stream that failed
             # gets `error`, `done` with the ids the live stream gave them.
             ending = failed_events(current.error or "unknown error")
-            for item in _numbered_after(ending, after, first=after + 1):
-                yield item
+            yield list(_numbered_after(ending, after, first=after + 1))
             return
-        for item in replay(current, after):
-            yield item
+        # The whole replay in one write (empty when the client has had every event).
+        replayed = list(replay(current, after))
+        if replayed:
+            yield replayed
 
     return events()
 

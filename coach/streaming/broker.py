@@ -20,6 +20,9 @@ import anyio
 
 from coach.streaming.events import ShuttingDown, StreamEvent
 
+# An event with its id in its run's stream.
+Numbered = tuple[int, StreamEvent]
+
 
 class Channel:
     """One run's events, held in this process. `base` is the id of the last event the
@@ -62,8 +65,17 @@ class Channel:
         changed, self._changed = self._changed, anyio.Event()
         changed.set()
 
-    async def follow(self, after: int = 0) -> AsyncGenerator[tuple[int, StreamEvent], None]:
-        """The events after `after`, as they come, until the run ends.
+    async def follow(self, after: int = 0) -> AsyncGenerator[Numbered, None]:
+        """The events after `after`, one by one, as they come, until the run ends (see
+        `follow_batches`)."""
+        async for batch in self.follow_batches(after):
+            for item in batch:
+                yield item
+
+    async def follow_batches(self, after: int = 0) -> AsyncGenerator[list[Numbered], None]:
+        """The events after `after`, as they come, until the run ends: each time, every
+        event held that the follower has not had yet (so a follower woken once sends
+        them in one write).
 
         Raises ShuttingDown when the process stops first (the client resumes elsewhere),
         and yields a `reset` event when the events right after `after` are no longer held.
@@ -71,11 +83,14 @@ class Channel:
         position = after
         while True:
             if position < self.base:  # checked each time: a mirror learns its base late
-                yield self.base, StreamEvent.reset(position, self.base)
+                yield [(self.base, StreamEvent.reset(position, self.base))]
                 position = self.base
-            while position < self.last_id:
-                position += 1
-                yield position, self.events[position - self.base - 1]
+            if position < self.last_id:
+                start = position - self.base
+                batch = list(enumerate(self.events[start:], start=position + 1))
+                position = batch[-1][0]
+                yield batch
+                continue  # more may have come while the batch was sent
             if self.finished_at is not None:
                 return
             if self.closing:

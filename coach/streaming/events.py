@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -114,8 +115,26 @@ class StreamEvent:
             ),
         )
 
-    def frame(self, seq: int, retry_ms: int | None = None) -> ServerSentEvent:
-        return ServerSentEvent(data=self.data, event=self.event, id=str(seq), retry=retry_ms)
+    def frame(self, seq: int, retry_ms: int | None = None) -> bytes:
+        """The event as its SSE frame with id `seq`: sse-starlette's encoding, done once
+        per event and id however many followers send it (they share the bytes)."""
+        if len(self.data) > FRAME_CACHE_MAX_DATA:
+            return _encode(self.event, self.data, seq, retry_ms)
+        return _encoded(self.event, self.data, seq, retry_ms)
+
+
+# Enough for the recent events of every run followed at once (a follower that lags further
+# behind encodes its own copy again, the same bytes); large events (a batch stream's whole
+# plan) are not kept, so the cache holds at most ~32 MiB.
+FRAME_CACHE_SIZE = 2048
+FRAME_CACHE_MAX_DATA = 16 * 1024
+
+
+def _encode(event: str, data: str, seq: int, retry_ms: int | None) -> bytes:
+    return ServerSentEvent(data=data, event=event, id=str(seq), retry=retry_ms).encode()
+
+
+_encoded = functools.lru_cache(maxsize=FRAME_CACHE_SIZE)(_encode)
 
 
 def _json(payload: dict[str, Any]) -> str:

@@ -46,8 +46,14 @@ class RedisChannel(Channel):
         self.max_events = max_events
 
     async def publish(self, event: StreamEvent) -> int:
-        seq = self.append(event)
-        await append_event(self.redis, self.key, seq, event, max_events=self.max_events)
+        """The shared log first, then this process's followers: every process's followers
+        get the event at about the same time, rather than other processes' only once this
+        one has sent it to all of its own. (One publisher at a time: the run's task.)"""
+        seq = self.last_id + 1
+        try:
+            await append_event(self.redis, self.key, seq, event, max_events=self.max_events)
+        finally:
+            self.append(event)  # also when Redis failed: this process's followers see it
         return seq
 
     async def finish(self) -> None:
